@@ -1,0 +1,67 @@
+"""Firms: one Mesa agent per division and urban sector, standing for that sector's firms in the city.
+
+A :class:`SectorFirms` agent holds the sector's productivity, labour demand, wage and number of
+establishments. Each year it produces (productivity grows and rises with city size, agglomeration
+elasticity γ), sets its labour demand and posts the gap to current employment as vacancies, and sets the
+wage: productivity-indexed, moving with labour-market tightness by the wage flexibility λ (λ = 0 is the
+rigid urban wage of Harris & Todaro 1970). Manufacturing demand grows in cities that offer incentives for
+industry transfer, drawn from outside Hunan. Establishment counts follow demand: entry when it grows,
+exit when it falls.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+#: Workers per establishment used to report firm counts (assumption).
+WORKERS_PER_FIRM = 20.0
+#: Share of a receiving city's manufacturing demand added per year at full incentive (assumption).
+TRANSFER_RATE = 0.03
+
+
+class SectorFirms(mesa.Agent):
+    """The firms of one urban sector (manufacturing or services) in one division.
+
+    Attributes:
+        division: division id.
+        sector: 0 = manufacturing, 1 = services (column of the model's demand arrays).
+        labour_demand: households (agent units) the sector wants to employ.
+        labour_demand_2010: the 2010 level (employment in the synthesised population).
+        vacancies: unfilled demand after last year's matching.
+        n_firms: establishments (real units).
+        relocated_in: establishments that arrived from outside Hunan, cumulative.
+    """
+
+    def __init__(self, model: mesa.Model, *, division: int, sector: int, employment_2010: float) -> None:
+        super().__init__(model)
+        self.division = division
+        self.sector = sector
+        self.labour_demand = float(employment_2010) / (1.0 - model.params.initial_unemployment_rate) * (
+            1.0 - model.params.initial_unemployment_rate)
+        self.labour_demand_2010 = self.labour_demand
+        self.vacancies = 0.0
+        self.n_firms = self.labour_demand * model.scale / WORKERS_PER_FIRM
+        self.relocated_in = 0.0
+        self.entries = 0.0
+        self.exits = 0.0
+
+    def produce(self, *, agglomeration_growth: float, transfer_incentive: float) -> None:
+        """Update labour demand for the year: trend growth, agglomeration and industry transfer."""
+        p = self.model.params
+        growth = (1.0 + p.labour_demand_growth) * agglomeration_growth
+        relocation = TRANSFER_RATE * transfer_incentive if self.sector == 0 else 0.0
+        before = self.labour_demand
+        self.labour_demand = before * growth + self.labour_demand_2010 * relocation
+        firms_before = self.n_firms
+        self.n_firms = self.labour_demand * self.model.scale / WORKERS_PER_FIRM
+        moved = self.labour_demand_2010 * relocation * self.model.scale / WORKERS_PER_FIRM
+        self.relocated_in += moved
+        change = self.n_firms - firms_before - moved
+        self.entries = max(change, 0.0)
+        self.exits = max(-change, 0.0)
+
+
+def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float) -> np.ndarray:
+    """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness)."""
+    return base * agglomeration * np.exp(flexibility * np.clip(tightness, -0.5, 0.5))

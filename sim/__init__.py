@@ -1,0 +1,1 @@
+"""The Hunan urbanization simulator: model, parameters, world, scenarios, markets and indicators."""

@@ -1,0 +1,123 @@
+"""Command line: ``hunan-sim run`` (and the ``calibrate``, ``sweep`` and ``report`` commands registered by
+``calibration/commands.py`` and ``experiments/commands.py``).
+
+Every input error is printed as one line naming the file or option, the value and what is allowed, and the
+command exits with status 2; nothing already written is removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.data import load_plan_indicators
+from sim.errors import InputError
+
+#: Indicators printed by ``run``, with the plan's indicator number where it sets a target.
+SUMMARY = [
+    ("urbanization_rate", 1), ("czt_urban_share", 5), ("urban_unemployment_rate", 3),
+    ("urban_rural_income_ratio", 4), ("new_urban_jobs", 2), ("hukou_urbanization_rate", None),
+    ("population", None), ("registered_minus_resident", None), ("outside_hunan_population", None),
+    ("settled_migrants", None), ("permit_holders", None), ("migrant_children_public_school_share", None),
+    ("left_behind_children", None), ("public_rental_units", None), ("central_urban_population", None),
+]
+SUMMARY_YEARS = (2010, 2020, 2025, 2035)
+#: Modules that add subcommands (each defines ``register(subparsers)``).
+COMMAND_MODULES = ("calibration.commands", "experiments.commands")
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"option {name}: value {text!r} is not a whole number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= 0")
+        return value
+    return parse
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"option --scale: value {text!r} is not a number") from None
+    if not value >= 1:
+        raise argparse.ArgumentTypeError(f"option --scale: value {value:g} must be >= 1 (households per agent)")
+    return value
+
+
+def summary_table(indicators: pd.DataFrame, years: Sequence[int] = SUMMARY_YEARS) -> pd.DataFrame:
+    """Hunan's headline indicators in the given years, beside the plan's 2020 value and targets."""
+    plan = load_plan_indicators().set_index("id")
+    hunan = indicators[indicators.region == "Hunan"].pivot(index="indicator", columns="year", values="value")
+    rows = []
+    for name, plan_id in SUMMARY:
+        if name not in hunan.index:
+            continue
+        row = {"indicator": name}
+        for y in years:
+            row[str(y)] = hunan.loc[name].get(y, float("nan"))
+        if plan_id is not None:
+            row["plan 2020"] = plan.loc[plan_id, "value_2020"]
+            row["target 2025"] = plan.loc[plan_id, "target_2025"]
+            row["target 2035"] = plan.loc[plan_id, "target_2035"]
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.run import run_simulation, write_results
+
+    result = run_simulation(scenario=args.scenario, seed=args.seed, scale=args.scale, end_year=args.end)
+    table = summary_table(result.indicators)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
+        print(f"Scenario {args.scenario}, seed {args.seed}, {args.scale:g} households per agent "
+              f"(new_urban_jobs per year; the plan's target is a 5-year sum in 10k persons)")
+        print(table.fillna("").to_string())
+    if args.out:
+        paths = write_results(result, Path(args.out))
+        print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="hunan-sim", description="Simulate urbanization in Hunan, 2010-2035.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one simulation and print the plan's indicators")
+    run.add_argument("--scenario", default="baseline", help="a name in scenarios/ or a path to a .toml file")
+    run.add_argument("--end", type=_positive_int("--end"), default=2035, help="last simulated year (default 2035)")
+    run.add_argument("--seed", type=_positive_int("--seed"), default=1, help="random seed (default 1)")
+    run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
+    run.add_argument("--out", default=None, help="folder for indicators.parquet and flows.parquet")
+    run.set_defaults(func=_cmd_run)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``hunan-sim``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory; use a larger --scale (households per agent)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Loaders for the Hunan data in ``calibration/data/`` (copied from ``../shared/data`` with sources kept).
+
+Every loader checks the columns it needs, their units and ranges, and raises :class:`sim.errors.DataError`
+naming the file, the column and the offending value. Results are cached: the tables are small and read-only.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import DataError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+
+#: English name of the node standing for everywhere outside Hunan (chiefly the Pearl River Delta).
+OUTSIDE = "outside"
+#: The three cities of the Changsha-Zhuzhou-Xiangtan metropolitan area.
+CZT = ("Changsha", "Zhuzhou", "Xiangtan")
+
+
+def _read_csv(path: Path, required: list[str], data_dir: Path | None = None) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(field="file", value=str(path), allowed="an existing CSV file", source=str(path))
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(field="file", value=str(path), allowed=f"a readable CSV ({exc})", source=str(path)) from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataError(field=missing[0], value="missing column", allowed="columns " + ", ".join(required),
+                        source=str(path))
+    return df
+
+
+def _check_range(df: pd.DataFrame, column: str, low: float, high: float, path: Path) -> None:
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = df[(values.isna()) | (values < low) | (values > high)]
+    if len(bad):
+        raise DataError(field=column, value=bad[column].iloc[0], allowed=f"a number from {low:g} to {high:g}",
+                        source=str(path))
+
+
+@functools.cache
+def load_divisions(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The 14 prefecture-level divisions, ordered by administrative code (index = division id).
+
+    Columns: ``division_en``, ``division_zh``, ``adcode``, ``region``, ``lat``, ``lon`` and, from the census
+    on 2020 boundaries, ``population_2010``, ``urban_population_2010``, ``population_2020``,
+    ``urban_population_2020`` (persons).
+    """
+    path = data_dir / "divisions_coordinates_hsr_stations.csv"
+    coords = _read_csv(path, ["division_zh", "division_en", "adcode", "region", "lat", "lon"])
+    _check_range(coords, "lat", 24.0, 31.0, path)
+    _check_range(coords, "lon", 108.0, 115.0, path)
+    coords = coords.sort_values("adcode").reset_index(drop=True)
+    if len(coords) != 14:
+        raise DataError(field="rows", value=len(coords), allowed="14 divisions", source=str(path))
+    census_path = data_dir / "divisions_census_2010_2020.csv"
+    census = _read_csv(census_path, ["division_en", "indicator", "date_or_year", "value"])
+    out = coords[["division_en", "division_zh", "adcode", "region", "lat", "lon"]].copy()
+    for indicator, col in (("resident_population", "population"), ("urban_resident_population", "urban_population")):
+        for year in (2010, 2020):
+            sub = census[(census.indicator == indicator) & census.date_or_year.astype(str).str.startswith(str(year))]
+            sub = sub.drop_duplicates("division_en").set_index("division_en")["value"]
+            values = out.division_en.map(sub)
+            if values.isna().any():
+                name = out.division_en[values.isna()].iloc[0]
+                raise DataError(field=f"{indicator} {year}", value=f"missing for {name}",
+                                allowed="a value for every division", source=str(census_path))
+            out[f"{col}_{year}"] = values.astype(float)
+    return out
+
+
+def division_names(data_dir: Path = DATA_DIR) -> list[str]:
+    """English names of the 14 divisions in id order."""
+    return load_divisions(data_dir).division_en.tolist()
+
+
+def division_index(name: str, *, source: str = "input") -> int:
+    """Id of a division by its English or Chinese name; unknown names raise an error listing the valid ones."""
+    divs = load_divisions()
+    for col in ("division_en", "division_zh"):
+        hit = np.flatnonzero(divs[col].to_numpy() == name)
+        if len(hit):
+            return int(hit[0])
+    raise DataError(field="city", value=name, allowed="one of " + ", ".join(divs.division_en), source=source)
+
+
+# Columns of the 2010 county table used to build the initial population, renamed to English.
+COUNTY_2010_COLUMNS = {
+    "地区": "name_zh", "区划代码": "code", "合计": "population", "户籍人口": "registered_population",
+    "非农业户口人口比重（%）": "nonagricultural_hukou_pct", "城镇人口": "urban_population", "户数": "households",
+    "0-14岁（%）": "age_0_14_pct", "65岁及以上（%）": "age_65_plus_pct",
+    "出生率（‰）": "birth_rate_permille", "死亡率（‰）": "death_rate_permille",
+    "迁入人口（人）-本省其他县（市）、市区": "in_migrants_other_county",
+    "迁入人口（人）-外省": "in_migrants_other_province",
+    "第一产业（%）": "primary_pct", "第二产业（%）": "secondary_pct", "第三产业（%）": "tertiary_pct",
+    "住房来源-租赁": "tenure_rented", "住房来源-自建": "tenure_self_built", "住房来源-购买": "tenure_purchased",
+    "住房来源-其他": "tenure_other",
+    "未上过学-男": "edu_none_m", "未上过学-女": "edu_none_f", "小学-男": "edu_primary_m", "小学-女": "edu_primary_f",
+    "初中-男": "edu_junior_m", "初中-女": "edu_junior_f", "高中-男": "edu_senior_m", "高中-女": "edu_senior_f",
+    "大学专科-男": "edu_college_m", "大学专科-女": "edu_college_f",
+    "大学本科及以上-男": "edu_university_m", "大学本科及以上-女": "edu_university_f",
+}
+
+
+@functools.cache
+def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """County-level rows of the 2010 census (6th census yearbook via GitHub leiii/census), in English columns.
+
+    Adds ``division`` (division id), ``is_district`` (a 市辖区 district, i.e. part of the central city).
+    Missing counts (blank rural population in fully urban districts) are read as 0.
+    """
+    path = data_dir / "census" / "hunan_county_census_2010.csv"
+    raw = _read_csv(path, list(COUNTY_2010_COLUMNS))
+    df = raw[list(COUNTY_2010_COLUMNS)].rename(columns=COUNTY_2010_COLUMNS)
+    df["name_zh"] = df.name_zh.astype(str).str.strip()
+    df = df[df.code % 100 != 0].copy()  # drop province and division total rows
+    divs = load_divisions(data_dir)
+    div_of_code = {int(c) // 100: i for i, c in enumerate(divs.adcode)}
+    df["division"] = (df.code // 100).map(div_of_code)
+    if df.division.isna().any():
+        raise DataError(field="区划代码", value=int(df.code[df.division.isna()].iloc[0]),
+                        allowed="a code inside one of the 14 divisions", source=str(path))
+    df["division"] = df.division.astype(int)
+    df["is_district"] = df.name_zh.str.endswith("区") | df.name_zh.isin(["吉首市"])
+    numeric = [c for c in COUNTY_2010_COLUMNS.values() if c not in ("name_zh", "code")]
+    df[numeric] = df[numeric].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    for col in ("population", "registered_population", "urban_population", "households"):
+        _check_range(df, col, 0, 5e6, path)
+    for col in ("nonagricultural_hukou_pct", "age_0_14_pct", "primary_pct", "secondary_pct", "tertiary_pct"):
+        _check_range(df, col, 0, 100, path)
+    if (df.urban_population > df.population + 0.5).any():
+        bad = df[df.urban_population > df.population].iloc[0]
+        raise DataError(field="城镇人口", value=bad.urban_population, allowed=f"at most the population "
+                        f"({bad.population:g}) of {bad.name_zh}", source=str(path))
+    return df.reset_index(drop=True)
+
+
+@functools.cache
+def load_province_totals_2010(data_dir: Path = DATA_DIR) -> dict[str, float]:
+    """Province row of the 2010 census: population, registered population, urban population, households."""
+    path = data_dir / "census" / "hunan_county_census_2010.csv"
+    raw = _read_csv(path, list(COUNTY_2010_COLUMNS))
+    row = raw[raw["区划代码"] == 430000]
+    if len(row) != 1:
+        raise DataError(field="区划代码", value="430000 missing", allowed="one province row", source=str(path))
+    r = row.iloc[0]
+    return {"population": float(r["合计"]), "registered_population": float(r["户籍人口"]),
+            "urban_population": float(r["城镇人口"]), "households": float(r["户数"]),
+            "in_migrants_other_province": float(r["迁入人口（人）-外省"])}
+
+
+@functools.cache
+def load_rail_lines(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Rail lines with opening year and the divisions they serve (``outside`` = continues beyond Hunan)."""
+    path = data_dir / "rail_lines.csv"
+    df = _read_csv(path, ["line_id", "line_en", "line_zh", "opened_year", "divisions_served", "source"])
+    _check_range(df, "opened_year", 1990, 2100, path)
+    df["opened_year"] = df.opened_year.astype(int)
+    return df
+
+
+@functools.cache
+def load_travel_times(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Division pairs with road hours and rail minutes.
+
+    ``rail_minutes`` is the published fastest time where it was sourced for a year up to 2020, otherwise the
+    distance-based estimate of the source table (later timetables are out-of-sample observations).
+    """
+    path = data_dir / "travel_times_city_pairs.csv"
+    df = _read_csv(path, ["from_en", "to_en", "road_hours_est", "rail_minutes_est_heuristic",
+                          "hsr_fastest_minutes", "hsr_time_year", "hsr_time_confidence"])
+    _check_range(df, "road_hours_est", 0.1, 24, path)
+    year = pd.to_numeric(df.hsr_time_year, errors="coerce")
+    usable = (df.hsr_time_confidence == "sourced") & (year <= 2020) & df.hsr_fastest_minutes.notna()
+    df["rail_minutes"] = np.where(usable, pd.to_numeric(df.hsr_fastest_minutes, errors="coerce"),
+                                  df.rail_minutes_est_heuristic)
+    return df
+
+
+@functools.cache
+def load_province_series(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Hunan's provincial series (year, indicator, value, unit, source, confidence)."""
+    path = data_dir / "province_timeseries.csv"
+    df = _read_csv(path, ["year", "indicator", "value", "unit", "source", "confidence"])
+    df["year"] = pd.to_numeric(df.year, errors="coerce")
+    if df.year.isna().any() or (df.year > 2020).any():
+        raise DataError(field="year", value=df.year[df.year.isna() | (df.year > 2020)].iloc[0],
+                        allowed="a year from 2010 to 2020 (later observations are held out)", source=str(path))
+    return df
+
+
+def observed_urbanization_rate() -> pd.Series:
+    """Hunan's resident urbanization rate (percent) by year, 2010-2020."""
+    df = load_province_series()
+    s = df[df.indicator == "urbanization_rate_resident"].set_index("year")["value"].astype(float)
+    s.index = s.index.astype(int)
+    return s.sort_index()
+
+
+@functools.cache
+def load_plan_indicators(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The plan's main indicators with 2020 values and 2025/2035 targets (``plan/plan_indicators.csv``)."""
+    path = data_dir / "plan" / "plan_indicators.csv"
+    return _read_csv(path, ["id", "indicator_en", "unit", "value_2020", "target_2025", "target_2035"])
+
+
+@functools.cache
+def load_plan_city_targets(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The plan's 2025 urbanization target (percent) and central urban population (10k) per division."""
+    path = data_dir / "plan" / "plan_city_targets_2025.csv"
+    df = _read_csv(path, ["division_en", "urbanization_target_2025_pct", "central_urban_population_2025_10k"])
+    _check_range(df, "urbanization_target_2025_pct", 0, 100, path)
+    return df
+
+
+@functools.cache
+def load_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Simplified boundaries of the 14 divisions (lon/lat), for maps only."""
+    path = data_dir / "geo" / "hunan_divisions.geojson"
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)

@@ -1,0 +1,558 @@
+"""The Hunan city-cluster model: households, firms and governments on a network of Hunan's cities.
+
+One step is one year (the census, the provincial series and the plan's targets are all annual, and
+migrants' decisions follow the yearly Spring Festival cycle). The model starts from the 2010 census
+(state at the end of 2010) and runs to 2035, the plan's horizon.
+
+``HunanModel.step`` reads like the model's flowchart; each stage is a method below and the behaviour it
+calls lives with the agents (``agents/``) and markets (``sim/markets.py``).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from agents.firms import SectorFirms, city_wage
+from agents.governments import CityGovernment, ProvincialGovernment
+from agents.households import (
+    ChoiceContext,
+    Employment,
+    Households,
+    Sector,
+    Tenure,
+    apply_for_permits,
+    choice_cdf,
+    choose_destinations,
+    decide_settlement,
+    utility_table,
+)
+from sim import markets
+from sim.data import load_counties_2010, load_divisions
+from sim.errors import InputError
+from sim.indicators import compute_indicators
+from sim.parameters import ModelParameters
+from sim.population import estimate_memory_bytes, synthesise_population
+from sim.scenario import Scenario
+from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC, World
+
+START_YEAR = 2010
+#: Regional per-capita disposable income in 2015 (yuan), calibration/data/divisions_economy.csv
+#: (长沙晚报 2016-01-26 quoting the statistics bureau); used to spread incomes across divisions.
+REGION_INCOME_2015 = {"长株潭": 30655.0, "洞庭湖": 17603.0, "湘南": 18070.0, "大湘西": 12877.0}
+#: Employed persons per household in 2010: 3,389,354 employed / 1,815,728 family households in the
+#: census long form (hunan_county_census_2010.csv, province row). Converts household hires into jobs.
+WORKERS_PER_HOUSEHOLD = 3389354.0 / 1815728.0
+#: Floor space per person in 2010, 34.69 m² (census, province row): converts land quota into housing supply.
+FLOOR_SPACE_PER_PERSON = 34.69
+#: Access to public services, as a share of urban hukou holders' (assumption, docs/ODD.md): villagers at home
+#: (general services; village schools count as full schooling access) and migrants outside Hunan.
+RURAL_GENERAL_ACCESS, RURAL_SCHOOL_ACCESS = 0.5, 1.0
+OUTSIDE_GENERAL_ACCESS, OUTSIDE_SCHOOL_ACCESS = 0.2, 0.3
+#: Share of migrants' employed years with social insurance contributions (assumption).
+MIGRANT_INSURANCE_SHARE = 0.5
+#: Amenity (10k yuan) of renovating every urban household's home (assumption).
+RENOVATION_AMENITY = 0.5
+#: Memory the scale guard allows by default (bytes): 20 GiB of this 24 GiB machine.
+DEFAULT_MEMORY_LIMIT = 20 * 2**30
+
+
+class HunanModel(mesa.Model):
+    """Urbanization of Hunan's 14 divisions under the 14th five-year plan's levers.
+
+    Args:
+        scenario: a :class:`~sim.scenario.Scenario`, or the name of a file in ``scenarios/``.
+        params: behavioural parameters (default: the calibrated posterior median when it exists).
+        scale: households per agent record (``households_per_agent``; 1 = one record per real household).
+        rng: seed (an ``int``) or generator; everything random in the model draws from ``self.rng``.
+        memory_limit: bytes the run may use; a scale that would need more is refused before building.
+
+    Attributes:
+        year: the simulated year (2010 after construction).
+        households: the household table (:class:`agents.households.Households`).
+        world: places and the transport network (:class:`sim.world.World`).
+        policy_scenario: the scenario (named apart from Mesa's own ``Model.scenario``).
+        policy: the levers in force this year.
+        indicator_rows: the tidy output rows collected so far.
+        flow_rows: origin-destination moves per year.
+    """
+
+    def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
+                 scale: float = 100, rng: int | np.random.Generator | None = None,
+                 memory_limit: float = DEFAULT_MEMORY_LIMIT) -> None:
+        if isinstance(rng, str | float) or isinstance(rng, bool):
+            raise InputError(field="seed", value=rng, allowed="a whole number", source="model")
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            rng = int(rng)  # Mesa refuses numpy integers (STACK.md)
+        super().__init__(rng=rng)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale >= 1:
+            raise InputError(field="scale", value=scale, allowed="households per agent, a number >= 1", source="model")
+        need = estimate_memory_bytes(scale)
+        if need > memory_limit:
+            raise InputError(field="scale", value=scale, source="model",
+                             allowed=f"a scale whose estimated memory ({need / 2**30:.1f} GiB) fits the limit "
+                                     f"({memory_limit / 2**30:.1f} GiB); try a larger households-per-agent")
+        if params is None:
+            from sim.parameters_default import default_parameters
+
+            params = default_parameters()
+        self.params = params
+        self.scale = float(scale)
+        self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+        self.year = START_YEAR
+        self.world = World.build()
+        self.workers_per_household = WORKERS_PER_HOUSEHOLD
+        counties = load_counties_2010()
+        self.county_is_district = counties.is_district.to_numpy()
+        self.county_division = counties.division.to_numpy()
+        self._county_weights = self._urban_county_weights(counties)
+
+        self.province = ProvincialGovernment(self)
+        self.province.apply_policies(self.year)
+        self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
+
+        self._init_incomes()
+        self.households = synthesise_population(
+            households_per_agent=self.scale, rng=self.rng, initial_unemployment_rate=params.initial_unemployment_rate,
+            saving_rate=params.saving_rate, dormitory_share=params.dormitory_share,
+            urban_income=self.urban_wage, rural_income=self.farm_income)
+        self._next_hid = len(self.households)
+        emp = markets.sector_employment(self.households)
+        self.firms = [[SectorFirms(self, division=d, sector=k, employment_2010=emp[d, k]) for k in range(2)]
+                      for d in range(N_DIVISIONS)]
+        persons = self.households.persons_by_loc()
+        self.urban_persons_2010 = persons[1:OUTSIDE_LOC:2].copy()
+        self.rural_persons_2010 = persons[0:OUTSIDE_LOC:2].copy()
+        self._urban_persons_prev = self.urban_persons_2010.copy()
+        self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
+        self.settled_this_year = np.zeros(N_DIVISIONS)
+        self.hires_this_year = np.zeros(N_DIVISIONS)
+        self.demography_counts = {"births": 0.0, "deaths": 0.0, "arrivals": 0.0, "departures": 0.0}
+        self._update_service_access()
+        self._set_incomes()
+        self.indicator_rows: list[tuple[int, str, str, float]] = []
+        self.flow_rows: list[tuple[int, int, int, float, float]] = []
+        self.record_indicators()
+
+    # ------------------------------------------------------------------------------------------------
+    # The step
+    # ------------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one year."""
+        self.year += 1
+        self.province.apply_policies(self.year)
+        self.demography()
+        self.labour_market()
+        self.migration()
+        self.permits_and_settlement()
+        self.housing_market()
+        self.government_budgets()
+        self.record_indicators()
+
+    # ------------------------------------------------------------------------------------------------
+    # Initial incomes
+    # ------------------------------------------------------------------------------------------------
+    def _init_incomes(self) -> None:
+        p = self.params
+        divs = load_divisions()
+        region_key = divs.region.str.split(" ").str[0]
+        index = region_key.map(REGION_INCOME_2015).to_numpy()
+        weights = divs.population_2010.to_numpy()
+        index = index / np.average(index, weights=weights)
+        # Urban incomes differ less across regions than all-resident incomes (which mix in urbanization):
+        # the urban spread is the square root of the regional index (assumption).
+        self.urban_base = p.urban_income_2010 * np.sqrt(index)
+        self.farm_tfp = p.urban_income_2010 / p.income_ratio_2010 * index
+        self.farm_income = self.farm_tfp.copy()
+        self.urban_wage = self.urban_base.copy()
+        self.outside_wage = p.outside_wage_premium * np.average(self.urban_base, weights=weights)
+        self.rent = p.rent_to_income_2010 * self.urban_wage
+        self.rent_outside = p.rent_to_income_2010 * self.outside_wage
+
+    def _urban_county_weights(self, counties: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per division: counties and the cumulative share of the division's 2010 urban population."""
+        out = []
+        for d in range(N_DIVISIONS):
+            rows = np.flatnonzero(counties.division.to_numpy() == d)
+            w = counties.urban_population.to_numpy()[rows].astype(float)
+            out.append((rows, np.cumsum(w) / w.sum()))
+        return out
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 1: demography
+    # ------------------------------------------------------------------------------------------------
+    def demography(self) -> None:
+        """Births, deaths, ageing and new households (young adults leaving their parents)."""
+        p, h, rng = self.params, self.households, self.rng
+        c = h.cols
+        birth_rate = p.birth_rate_2010 * np.exp(p.birth_rate_trend * (self.year - START_YEAR))
+        births = rng.binomial(c["n_members"], birth_rate)
+        deaths = rng.binomial(c["n_members"], p.death_rate_2010)
+        in_hunan = c["loc"] != OUTSIDE_LOC
+        self.demography_counts = {"births": float(births[in_hunan].sum()), "deaths": float(deaths[in_hunan].sum()),
+                                  "arrivals": 0.0, "departures": 0.0}
+        adults = h.n_adults()
+        adult_deaths = np.minimum(deaths, adults)
+        child_deaths = np.minimum(deaths - adult_deaths, c["n_children"])
+        grown_up = rng.binomial(c["n_children"] - child_deaths, 1.0 / 15.0)
+        c["n_children"][:] = c["n_children"] - child_deaths - grown_up + births
+        c["n_members"][:] = c["n_members"] + births - adult_deaths - child_deaths
+        c["head_age"][:] += 1
+        c["head_age"][c["head_age"] > 85] -= 30  # succession to the next generation
+        # a household whose adults all died is left with its children: the eldest becomes the head
+        orphaned = (c["n_members"] > 0) & (c["n_members"] == c["n_children"])
+        c["n_children"][orphaned] -= 1
+        alive = c["n_members"] > 0
+        if not alive.all():
+            h.keep(alive)
+        # new households: a young adult leaves a household with at least three adults
+        splits = np.flatnonzero((h.n_adults() >= 3) & (rng.random(len(h)) < p.household_split_rate))
+        if len(splits):
+            self._split_households(splits)
+
+    def _split_households(self, parents: np.ndarray) -> None:
+        h, rng = self.households, self.rng
+        c = h.cols
+        k = len(parents)
+        new = {name: col[parents].copy() for name, col in c.items()}
+        new["hid"] = np.arange(self._next_hid, self._next_hid + k, dtype=np.uint32)
+        self._next_hid += k
+        new["n_members"][:] = 1
+        new["n_children"][:] = 0
+        new["head_age"][:] = rng.integers(20, 30, k)
+        new["education"][:] = np.minimum(new["education"] + (rng.random(k) < 0.5), 3)
+        town = new["loc"] % 2 == 1
+        new["employment"][:] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
+        new["tenure"][:] = np.where(town, Tenure.MARKET_RENT, Tenure.RURAL_SELF_BUILT)
+        new["savings"][:] = 0
+        new["insurance_years"][:] = 0
+        new["children_with_parents"][:] = True
+        c["n_members"][parents] -= 1
+        h.append(new)
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 2: firms and labour markets
+    # ------------------------------------------------------------------------------------------------
+    def labour_market(self) -> None:
+        """Firms update demand and wages; job seekers are matched to vacancies; farm incomes follow labour."""
+        p, h = self.params, self.households
+        persons = h.persons_by_loc()
+        upop = persons[1:OUTSIDE_LOC:2]
+        rpop = persons[0:OUTSIDE_LOC:2]
+        agglo_growth = (np.maximum(upop, 1) / np.maximum(self._urban_persons_prev, 1)) ** p.agglomeration_elasticity
+        incentive = self.policy.city("industry_transfer_incentive")
+        for d in range(N_DIVISIONS):
+            for firm in self.firms[d]:
+                firm.produce(agglomeration_growth=float(agglo_growth[d]), transfer_incentive=float(incentive[d]))
+        trend = np.array([[f.labour_demand for f in row] for row in self.firms])
+
+        div = markets.urban_division(h)
+        labour_force = np.bincount(div[div >= 0], minlength=N_DIVISIONS).astype(float)
+        tightness = (trend.sum(axis=1) - labour_force) / np.maximum(labour_force, 1)
+        self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
+        agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
+        self.urban_wage = city_wage(base=self.urban_base, agglomeration=agglo, tightness=tightness,
+                                    flexibility=p.wage_flexibility)
+        # Firms hire more where slack has pushed wages below trend (wage elasticity of labour demand).
+        wage_gap = self.urban_wage / (self.urban_base * agglo)
+        demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]
+        self.outside_wage *= 1 + p.urban_wage_growth
+        self.farm_tfp = self.farm_tfp * (1 + p.rural_productivity_growth)
+        self.farm_income = self.farm_tfp * (np.maximum(rpop, 1) / np.maximum(self.rural_persons_2010, 1)) ** (
+            p.farm_labour_elasticity - 1.0)
+
+        c = h.cols
+        priority = 1.0 + c["permit"] * self.policy.city("permit_training_share")[np.maximum(div, 0)]
+        self.hires_this_year = markets.match_jobs(
+            h, labour_demand=demand, separation_rate=p.job_separation_rate,
+            outside_unemployment=p.outside_unemployment_rate, hire_priority=priority, rng=self.rng)
+        emp = markets.sector_employment(h)
+        for d in range(N_DIVISIONS):
+            for k, firm in enumerate(self.firms[d]):
+                firm.vacancies = max(firm.labour_demand - emp[d, k], 0.0)
+        unemployed = np.bincount(div[(div >= 0) & (c["employment"] == Employment.UNEMPLOYED)], minlength=N_DIVISIONS)
+        self.unemployment = unemployed / np.maximum(labour_force, 1)
+        self._set_incomes()
+
+    def _set_incomes(self) -> None:
+        """Per-capita income of every household from its place, job and land."""
+        p, c = self.params, self.households.cols
+        loc = c["loc"].astype(np.int64)
+        div = np.minimum(loc // 2, N_DIVISIONS - 1)
+        skill = 1.0 + p.college_wage_premium * (c["education"] == 3)
+        employed = c["employment"] == Employment.EMPLOYED
+        wage = np.where(loc == OUTSIDE_LOC, self.outside_wage, self.urban_wage[div]) * skill
+        town_income = np.where(employed, wage, p.unemployed_income_share * wage)
+        income = np.where(c["employment"] == Employment.FARMING, self.farm_income[div], town_income)
+        hdiv = np.minimum(c["hukou_div"], N_DIVISIONS - 1)
+        absent_land = c["land_contract"] & (c["employment"] != Employment.FARMING) & (c["hukou_div"] != OUTSIDE_DIV)
+        income = income + absent_land * p.land_rent_share * self.farm_income[hdiv]
+        c["income"][:] = income
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 3: migration
+    # ------------------------------------------------------------------------------------------------
+    def choice_context(self) -> ChoiceContext:
+        """What households know about every place this year (see :class:`agents.households.ChoiceContext`)."""
+        p, pol, h = self.params, self.policy, self.households
+        c = h.cols
+        L = N_LOCATIONS
+        skill = np.array([1.0, 1.0 + p.college_wage_premium])
+        b = p.unemployed_income_share
+        exp_inc = np.zeros((L, 2))
+        job = 1 - self.unemployment
+        exp_inc[1:OUTSIDE_LOC:2] = (self.urban_wage * (job + (1 - job) * b))[:, None] * skill[None, :]
+        exp_inc[0:OUTSIDE_LOC:2] = self.farm_income[:, None]
+        u_out = p.outside_unemployment_rate
+        exp_inc[OUTSIDE_LOC] = self.outside_wage * (1 - u_out + u_out * b) * skill
+        rent = np.zeros(L)
+        rent[1:OUTSIDE_LOC:2] = self.rent
+        rent[OUTSIDE_LOC] = self.rent_outside
+
+        div = markets.urban_division(h)
+        renters = np.bincount(div[(div >= 0) & np.isin(c["tenure"], (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL))],
+                              minlength=N_DIVISIONS) * self.scale
+        public = np.array([g.public_rental_stock for g in self.city_governments])
+        affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
+        disc = 1 - p.public_rent_discount
+        relief = np.zeros((L, 2))
+        relief[1:OUTSIDE_LOC:2, 1] = disc * np.minimum(1, (public + affordable) / np.maximum(renters, 1))
+        relief[1:OUTSIDE_LOC:2, 0] = disc * np.minimum(
+            1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1))
+
+        hours = self.world.location_hours()
+        # Migrant networks: share of each hukou division's people living away at each place.
+        hl = h.hukou_loc()
+        away = c["loc"] != hl
+        members = c["n_members"].astype(float)
+        hd = c["hukou_div"].astype(np.int64)
+        stock = np.bincount(hd[away] * L + c["loc"][away], weights=members[away],
+                            minlength=(N_DIVISIONS + 1) * L).reshape(N_DIVISIONS + 1, L)
+        base = np.bincount(hd, weights=members, minlength=N_DIVISIONS + 1)
+        network = p.network_weight * np.log1p(100 * stock / np.maximum(base, 1)[:, None])
+
+        amenity = np.zeros(L)
+        urban_households = np.bincount(div[div >= 0], minlength=N_DIVISIONS) * self.scale
+        renovated = np.array([g.renovated_units for g in self.city_governments])
+        amenity[1:OUTSIDE_LOC:2] = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
+            1, renovated / np.maximum(urban_households, 1))
+        amenity[OUTSIDE_LOC] = p.outside_amenity
+
+        farm = np.append(self.farm_income, 0.0)
+        return ChoiceContext(expected_income=exp_inc, rent=rent, rent_relief=relief,
+                             access_general=self.access_general, access_school=self.access_school,
+                             settle_prospect=self.settle_prospect, amenity=amenity, hours=hours, network=network,
+                             land_income=p.land_rent_share * farm, farm_income=farm)
+
+    def _update_service_access(self) -> None:
+        """Service access by place and status, and the openness of settlement, from this year's levers."""
+        pol = self.policy
+        L = N_LOCATIONS
+        gen = np.zeros((L, 3))
+        school = np.zeros((L, 3))
+        permit_general = (pol.city("permit_health_share") + pol.city("permit_housing_share")
+                          + pol.city("permit_training_share")) / 3.0
+        base_school = pol.city("migrant_school_access")
+        gen[1:OUTSIDE_LOC:2] = np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1)
+        school[1:OUTSIDE_LOC:2] = np.stack(
+            [base_school, np.maximum(pol.city("permit_schooling_share"), base_school), np.ones(N_DIVISIONS)], axis=1)
+        gen[0:OUTSIDE_LOC:2] = RURAL_GENERAL_ACCESS
+        school[0:OUTSIDE_LOC:2] = RURAL_SCHOOL_ACCESS
+        gen[OUTSIDE_LOC] = [OUTSIDE_GENERAL_ACCESS, OUTSIDE_GENERAL_ACCESS, 1.0]
+        school[OUTSIDE_LOC] = [OUTSIDE_SCHOOL_ACCESS, OUTSIDE_SCHOOL_ACCESS, 1.0]
+        self.access_general, self.access_school = gen, school
+        # Openness of settlement to a newcomer (assumption, docs/ODD.md): each condition discounts it.
+        housing_factor = np.array([1.0, 0.8, 0.5])[pol.city("settlement_housing_condition").astype(int)]
+        openness = (1 / (1 + pol.city("settlement_min_years") / 3) / (1 + pol.city("settlement_min_insurance_years") / 3)
+                    * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, 0.8, 1.0))
+        prospect = np.zeros(L)
+        prospect[1:OUTSIDE_LOC:2] = openness
+        self.settle_prospect = prospect
+
+    def migration(self) -> None:
+        """Households reconsider where to live (random utility over all places, return moves included)."""
+        p, h, rng = self.params, self.households, self.rng
+        self._update_service_access()
+        ctx = self.choice_context()
+        cdf = choice_cdf(utility_table(ctx, p), p.taste_scale)
+        who, dest = choose_destinations(h, cdf, p.review_rate, rng)
+        c = h.cols
+        moving = dest != c["loc"][who]
+        movers, dest = who[moving], dest[moving].astype(np.int64)
+        origin = c["loc"][movers].astype(np.int64)
+        persons = c["n_members"][movers].astype(float)
+        if len(movers):
+            od = origin * N_LOCATIONS + dest
+            n_hh = np.bincount(od, minlength=N_LOCATIONS**2)
+            n_p = np.bincount(od, weights=persons, minlength=N_LOCATIONS**2)
+            for k in np.flatnonzero(n_hh):
+                self.flow_rows.append((self.year, int(k // N_LOCATIONS), int(k % N_LOCATIONS),
+                                       float(n_hh[k] * self.scale), float(n_p[k] * self.scale)))
+        self.demography_counts["arrivals"] = float(persons[(origin == OUTSIDE_LOC)].sum())
+        self.demography_counts["departures"] = float(persons[(dest == OUTSIDE_LOC)].sum())
+        self._apply_moves(movers, origin, dest)
+
+    def _apply_moves(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray) -> None:
+        p, c, rng = self.params, self.households.cols, self.rng
+        k = len(movers)
+        if k == 0:
+            return
+        urban_dest = (dest % 2 == 1) & (dest != OUTSIDE_LOC)
+        rural_dest = (dest % 2 == 0) & (dest != OUTSIDE_LOC)
+        # county within the destination division, by its 2010 urban population (urban) or the hukou county
+        county = np.full(k, -1, dtype=np.int64)
+        u = rng.random(k)
+        for d in np.unique(dest[urban_dest] // 2):
+            m = urban_dest & (dest // 2 == d)
+            rows, cdf = self._county_weights[d]
+            county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
+        county[rural_dest] = c["hukou_county"][movers][rural_dest]
+        # sell an owned home: the equity goes to savings
+        owners = c["tenure"][movers] == Tenure.OWN
+        odiv = np.minimum(origin // 2, N_DIVISIONS - 1)
+        equity = self.rent[odiv] * p.price_to_rent_years * c["n_members"][movers] * p.down_payment_share
+        c["savings"][movers] += np.where(owners & (origin != OUTSIDE_LOC) & (origin % 2 == 1), equity, 0).astype(np.float32)
+        czt = self.world.is_czt
+        both_czt = (self.policy["czt_mutual_recognition"] >= 0.5) & urban_dest & (origin % 2 == 1) & (
+            origin != OUTSIDE_LOC) & czt[np.minimum(origin // 2, N_DIVISIONS - 1)] & czt[np.minimum(dest // 2, N_DIVISIONS - 1)]
+        c["years_here"][movers] = np.where(both_czt, c["years_here"][movers], 0)
+        c["loc"][movers] = dest
+        c["county"][movers] = county
+        c["permit"][movers] = False
+        c["moved_year"][movers] = self.year
+        town = ~rural_dest
+        c["employment"][movers] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
+        c["sector"][movers] = np.where(town, np.where(c["sector"][movers] == Sector.AGRICULTURE, Sector.SERVICES,
+                                                      c["sector"][movers]), Sector.AGRICULTURE)
+        dorm = town & (c["sector"][movers] == Sector.MANUFACTURING) & (rng.random(k) < p.dormitory_share)
+        homestead = c["homestead"][movers]
+        c["tenure"][movers] = np.where(rural_dest, np.where(homestead, Tenure.RURAL_SELF_BUILT, Tenure.MARKET_RENT),
+                                       np.where(dorm, Tenure.DORMITORY, Tenure.MARKET_RENT))
+        # Children come along where they can go to school; returning home brings them back.
+        hl = self.households.hukou_loc()[movers]
+        at_home = dest == hl
+        bring = rng.random(k) < self.access_school[dest, 1]
+        c["children_with_parents"][movers] = at_home | bring
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 4: residence permits and settlement (separate decisions from staying)
+    # ------------------------------------------------------------------------------------------------
+    def permits_and_settlement(self) -> None:
+        """Migrants take up residence permits; eligible ones decide whether to transfer their hukou."""
+        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        c = h.cols
+        apply_for_permits(h, pol, p.permit_apply_rate, rng)
+        settle = decide_settlement(h, pol, p, self.access_general, self.access_school, rng)
+        loc = c["loc"].astype(np.int64)
+        div = loc // 2
+        persons = c["n_members"].astype(float)
+        self.settled_this_year = np.bincount(div[settle], weights=persons[settle], minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
+        had_land = c["land_contract"][settle] | c["homestead"][settle]
+        c["hukou_div"][settle] = div[settle]
+        c["hukou_county"][settle] = c["county"][settle]
+        c["hukou_urban"][settle] = True
+        c["permit"][settle] = False
+        c["settled_year"][settle] = self.year
+        if pol["keep_land_rights"] < 0.5:
+            c["land_contract"][settle] = False
+            c["homestead"][settle] = False
+            c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
+        # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
+        out = (loc == OUTSIDE_LOC) & (c["hukou_div"] != OUTSIDE_DIV) & (rng.random(len(h)) < p.outside_settle_rate)
+        c["hukou_div"][out] = OUTSIDE_DIV
+        c["hukou_county"][out] = -1
+        c["land_contract"][out] = False
+        c["homestead"][out] = False
+        # Contributions and residence years accumulate.
+        in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
+        employed = c["employment"] == Employment.EMPLOYED
+        local = ~h.away()
+        contributes = in_city & employed & (local | (rng.random(len(h)) < MIGRANT_INSURANCE_SHARE))
+        c["insurance_years"][contributes] += 1
+        c["years_here"][:] = np.minimum(c["years_here"] + 1, 60)
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 5: housing market
+    # ------------------------------------------------------------------------------------------------
+    def housing_market(self) -> None:
+        """Rents respond to inflow; public rental units are allocated; renters who can afford it buy."""
+        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        c = h.cols
+        upop = h.persons_by_loc()[1:OUTSIDE_LOC:2]
+        new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
+        land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * FLOOR_SPACE_PER_PERSON, 1)
+        self.rent = markets.update_rents(self.rent, urban_now=upop, urban_before=self._urban_persons_prev,
+                                         income_growth=p.urban_wage_growth, elasticity=p.housing_price_elasticity,
+                                         land_relief=land_relief)
+        self.rent_outside *= 1 + p.urban_wage_growth
+        self._urban_persons_prev = upop
+
+        div = markets.urban_division(h)
+        d0 = np.maximum(div, 0)
+        occupied = np.bincount(div[(div >= 0) & (c["tenure"] == Tenure.PUBLIC_RENTAL)], minlength=N_DIVISIONS)
+        public = np.array([g.public_rental_stock for g in self.city_governments])
+        affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
+        vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)
+        affordable_share = affordable / np.maximum(public + affordable, 1)
+        local = ~h.away()
+        eligibility = np.where(local, 1.0, np.maximum(affordable_share[d0], c["permit"] * pol.city(
+            "permit_housing_share")[d0]))
+        markets.allocate_public_rental(h, vacancies=vacancies, eligibility=eligibility, rng=rng)
+        offers = np.array([g.shared_ownership_offer for g in self.city_governments]) / self.scale
+        price = self.rent * p.price_to_rent_years
+        markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
+                          shared_ownership_slots=offers, rng=rng)
+        # saving and paying rent
+        loc = c["loc"].astype(np.int64)
+        rent_here = np.where(loc == OUTSIDE_LOC, self.rent_outside, np.where(loc % 2 == 1, self.rent[d0], 0.0))
+        paid = np.select([c["tenure"] == Tenure.MARKET_RENT, c["tenure"] == Tenure.PUBLIC_RENTAL],
+                         [rent_here, rent_here * p.public_rent_discount], 0.0)
+        c["savings"][:] = np.maximum(c["savings"] + (p.saving_rate * c["income"] - paid) * c["n_members"], 0)
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 6: governments
+    # ------------------------------------------------------------------------------------------------
+    def government_budgets(self) -> None:
+        """Cities book land quota and transfers for settlers and build the year's housing."""
+        for g in self.city_governments:
+            g.receive_settlers(float(self.settled_this_year[g.division] * self.scale))
+            g.build_housing()
+
+    # ------------------------------------------------------------------------------------------------
+    # Stage 7: indicators
+    # ------------------------------------------------------------------------------------------------
+    def record_indicators(self) -> None:
+        """Append this year's indicator rows."""
+        self.indicator_rows.extend(compute_indicators(self))
+
+    # ------------------------------------------------------------------------------------------------
+    # Outputs
+    # ------------------------------------------------------------------------------------------------
+    def indicators(self) -> pd.DataFrame:
+        """All indicator rows so far as a tidy table ``year, region, indicator, value``."""
+        return pd.DataFrame(self.indicator_rows, columns=["year", "region", "indicator", "value"])
+
+    def flows(self) -> pd.DataFrame:
+        """Moves per year: ``year, origin, origin_urban, destination, destination_urban, households, persons``."""
+        names = self.world.names + ["outside"]
+        df = pd.DataFrame(self.flow_rows, columns=["year", "o", "d", "households", "persons"])
+        out = pd.DataFrame({
+            "year": df.year.astype("int64"),
+            "origin": [names[o // 2] for o in df.o],
+            "origin_urban": (df.o % 2 == 1) | (df.o == OUTSIDE_LOC),
+            "destination": [names[d // 2] for d in df.d],
+            "destination_urban": (df.d % 2 == 1) | (df.d == OUTSIDE_LOC),
+            "households": df.households, "persons": df.persons})
+        return out
+
+    def indicator(self, name: str, region: str = "Hunan") -> float:
+        """The latest value of one indicator."""
+        for year, reg, ind, value in reversed(self.indicator_rows):
+            if ind == name and reg == region:
+                return value
+        raise KeyError(f"{name} for {region}")
+
+    def total_persons(self) -> float:
+        """Persons in all places (agent units), for accounting checks."""
+        return float(self.households.cols["n_members"].sum())

@@ -1,0 +1,446 @@
+"""The model's parameters, declared once.
+
+Two kinds of inputs are kept apart, as in EMA Workbench:
+
+* :class:`ModelParameters`: behavioural and structural parameters that describe how Hunan *is* (uncertain,
+  estimated by calibration). Each field carries its default, plausible range, unit, label and source in its
+  metadata; "calibrated" means the value is estimated in ``calibration/`` and "assumption" means it is neither
+  sourced nor calibrated and is flagged in ``docs/ODD.md``.
+* :data:`LEVERS`: the plan's policy levers (what Hunan *chooses*). Each lever may differ by city and by year; a
+  scenario file (``scenarios/*.toml``) sets them, see :mod:`sim.scenario`.
+
+The UI, the command line, scenario files, sweeps and calibration are all generated from these declarations,
+so that they cannot drift apart. Money is in 10,000 yuan (万元) per person per year unless a unit says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sim.errors import InputError
+
+# --------------------------------------------------------------------------------------------------------
+# Behavioural parameters
+# --------------------------------------------------------------------------------------------------------
+
+
+def param(
+    default: float,
+    low: float,
+    high: float,
+    *,
+    unit: str,
+    label: str,
+    source: str,
+    kind: Literal["sourced", "calibrated", "assumption"],
+) -> Any:
+    """Declare one behavioural parameter (a dataclass field with its metadata).
+
+    Args:
+        default: the value used when nothing else is given (the calibrated posterior median replaces it when
+            ``calibration/posterior.json`` exists, see :func:`sim.parameters.default_parameters`).
+        low: lower end of the plausible range (the calibration prior and the sweep range).
+        high: upper end of the plausible range.
+        unit: unit of the value.
+        label: short English description, used by the UI and the documentation.
+        source: citation, or the reason it is calibrated or assumed.
+        kind: ``sourced`` (read in the cited source), ``calibrated`` (estimated from Hunan 2010-2020) or
+            ``assumption`` (flagged in the documentation).
+    """
+    return field(
+        default=default,
+        metadata={"low": low, "high": high, "unit": unit, "label": label, "source": source, "kind": kind},
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelParameters:
+    """Behavioural and structural parameters of the Hunan model (see ``docs/ODD.md`` for the equations).
+
+    Symbols follow ``docs/ODD.md``: σ is the taste-shock scale of the destination logit, c₀ and c₁ the fixed
+    and per-hour moving costs, γ the agglomeration elasticity, β the labour elasticity of farm output, η the
+    elasticity of housing cost to population inflow.
+    """
+
+    # --- demography -------------------------------------------------------------------------------------
+    birth_rate_2010: float = param(
+        0.01216, 0.010, 0.014, unit="births per person per year", label="Birth rate in 2010",
+        source="6th census 2010, Hunan province row, 出生率 12.16 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
+        kind="sourced")
+    death_rate_2010: float = param(
+        0.00577, 0.005, 0.007, unit="deaths per person per year", label="Death rate in 2010",
+        source="6th census 2010, Hunan province row, 死亡率 5.77 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
+        kind="sourced")
+    birth_rate_trend: float = param(
+        -0.02, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
+        source="calibrated: natural growth fell fast over 2010-2020 (MODEL.md); no annual series in the data",
+        kind="calibrated")
+    household_split_rate: float = param(
+        0.03, 0.0, 0.06, unit="per household of 3+ per year", label="Household formation (split) rate",
+        source="calibrated: family households grew from 18.6 M (2010) to 22.9 M (2020) (census, STACK.md)",
+        kind="calibrated")
+
+    # --- incomes and labour markets -----------------------------------------------------------------------
+    urban_income_2010: float = param(
+        1.99, 1.6, 2.4, unit="10k yuan per person per year", label="Urban disposable income in 2010",
+        source="assumption: 2015 urban income 28,838 yuan back-extrapolated with the 2015-2020 growth rate "
+               "(41,698 / 28,838)^(1/5) (calibration/data/province_timeseries.csv)",
+        kind="assumption")
+    income_ratio_2010: float = param(
+        2.9, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
+        source="calibrated: only the 2020 ratio (2.51) is in the data", kind="calibrated")
+    urban_wage_growth: float = param(
+        0.075, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
+        source="calibrated; prior centred on the 2015-2020 growth of urban income, 7.6 %/yr "
+               "(province_timeseries.csv)", kind="calibrated")
+    rural_productivity_growth: float = param(
+        0.06, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
+        source="calibrated", kind="calibrated")
+    farm_labour_elasticity: float = param(
+        0.5, 0.2, 0.8, unit="elasticity", label="Labour elasticity of farm output (β)",
+        source="assumption: diminishing returns to farm labour on fixed land; range covers Chinese farm "
+               "production-function estimates", kind="assumption")
+    agglomeration_elasticity: float = param(
+        0.04, 0.0, 0.08, unit="elasticity", label="Agglomeration elasticity of urban productivity (γ)",
+        source="Combes & Gobillon 2015, Handbook of Regional and Urban Economics 5, ch. 5: elasticities of "
+               "productivity to city size mostly 0.02-0.05", kind="sourced")
+    labour_demand_growth: float = param(
+        0.025, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
+        source="calibrated", kind="calibrated")
+    wage_flexibility: float = param(
+        0.3, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
+        source="calibrated; 0 is the rigid urban wage of Harris & Todaro 1970", kind="calibrated")
+    labour_demand_elasticity: float = param(
+        1.5, 0.5, 3.0, unit="elasticity", label="Wage elasticity of urban labour demand",
+        source="assumption: 1/(1-α) with a labour share α between 0.33 and 0.67", kind="assumption")
+    job_separation_rate: float = param(
+        0.06, 0.02, 0.15, unit="per year", label="Job separation rate", source="assumption",
+        kind="assumption")
+    unemployed_income_share: float = param(
+        0.3, 0.0, 0.6, unit="share of the local wage", label="Income while unemployed",
+        source="assumption: benefits, informal work and family support", kind="assumption")
+    college_wage_premium: float = param(
+        0.5, 0.2, 0.9, unit="proportional premium", label="College wage premium",
+        source="assumption", kind="assumption")
+    outside_wage_premium: float = param(
+        1.25, 0.9, 1.7, unit="ratio to Hunan's mean urban wage", label="Wage outside Hunan (Pearl River Delta)",
+        source="calibrated: registered minus resident population 5.08 M (2010) and 6.56 M (2020)",
+        kind="calibrated")
+    outside_unemployment_rate: float = param(
+        0.05, 0.02, 0.10, unit="share", label="Unemployment outside Hunan", source="assumption",
+        kind="assumption")
+    initial_unemployment_rate: float = param(
+        0.05, 0.03, 0.08, unit="share", label="Urban unemployment in 2010",
+        source="assumption: the plan's 2020 surveyed rate is 5.8 % (plan table, column 1); no 2010 value",
+        kind="assumption")
+
+    # --- migration choice (random utility, money-metric in 10k yuan per person per year) -----------------
+    review_rate: float = param(
+        0.15, 0.03, 0.5, unit="share per year", label="Households reconsidering where to live",
+        source="calibrated", kind="calibrated")
+    taste_scale: float = param(
+        0.5, 0.05, 2.0, unit="10k yuan", label="Scale of idiosyncratic tastes (σ)", source="calibrated",
+        kind="calibrated")
+    moving_cost_fixed: float = param(
+        0.6, 0.0, 3.0, unit="10k yuan per year (annualised)", label="Fixed moving cost (c₀)",
+        source="calibrated", kind="calibrated")
+    moving_cost_per_hour: float = param(
+        0.15, 0.0, 0.6, unit="10k yuan per hour of travel", label="Moving cost per hour of travel (c₁)",
+        source="calibrated; inter-provincial flows fall with distance (Gu et al. 2022, Acta Geographica "
+               "Sinica 77(12):3041)", kind="calibrated")
+    home_attachment: float = param(
+        0.8, 0.0, 3.0, unit="10k yuan", label="Attachment to the hukou place", source="calibrated",
+        kind="calibrated")
+    network_weight: float = param(
+        0.15, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
+        source="calibrated", kind="calibrated")
+    service_value: float = param(
+        0.4, 0.0, 1.5, unit="10k yuan per person per year", label="Value of full urban public services",
+        source="calibrated", kind="calibrated")
+    schooling_value: float = param(
+        0.6, 0.0, 2.0, unit="10k yuan per person per year", label="Value of schooling for households with children",
+        source="calibrated", kind="calibrated")
+    settle_prospect_weight: float = param(
+        0.5, 0.0, 1.0, unit="share", label="Weight newcomers give to the chance of settling later",
+        source="calibrated", kind="calibrated")
+    urban_amenity: float = param(
+        0.0, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
+        source="calibrated", kind="calibrated")
+    outside_amenity: float = param(
+        -0.3, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
+        kind="calibrated")
+    land_rent_share: float = param(
+        0.15, 0.0, 0.4, unit="share of farm income", label="Farm income kept by absent land holders (transfers)",
+        source="assumption", kind="assumption")
+
+    # --- residence permits and settlement ---------------------------------------------------------------
+    permit_apply_rate: float = param(
+        0.4, 0.05, 0.9, unit="share per year of eligible non-holders", label="Residence-permit uptake",
+        source="calibrated", kind="calibrated")
+    settle_intercept: float = param(
+        -2.5, -6.0, 0.0, unit="log-odds per year", label="Propensity to transfer hukou (intercept)",
+        source="calibrated; CMDS 2016: about 30 % of migrants willing to transfer hukou", kind="calibrated")
+    settle_service_weight: float = param(
+        2.0, 0.0, 6.0, unit="log-odds per 10k yuan of service gain", label="Weight of service gain in settling",
+        source="calibrated", kind="calibrated")
+    homestead_settle_penalty: float = param(
+        0.12, 0.0, 0.4, unit="relative reduction", label="Homestead lowers propensity to transfer hukou",
+        source="Gu et al. 2020, Habitat International, doi 10.1016/j.habitatint.2020.102267 (about 12 %)",
+        kind="sourced")
+    outside_settle_rate: float = param(
+        0.01, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
+        source="calibrated", kind="calibrated")
+
+    # --- housing -------------------------------------------------------------------------------------------
+    rent_to_income_2010: float = param(
+        0.15, 0.05, 0.35, unit="share of urban income", label="Market rent relative to urban income in 2010",
+        source="assumption", kind="assumption")
+    housing_price_elasticity: float = param(
+        0.31, 0.05, 0.5, unit="% price per % population inflow", label="Housing cost response to inflow (η)",
+        source="Sustainability 10(9):3169: about 0.31 nationally, weaker in central China", kind="sourced")
+    land_supply_effect: float = param(
+        0.5, 0.0, 1.0, unit="elasticity", label="Housing cost relief from linked land quota",
+        source="assumption", kind="assumption")
+    price_to_rent_years: float = param(
+        25.0, 15.0, 45.0, unit="years of rent", label="House price in years of rent", source="assumption",
+        kind="assumption")
+    down_payment_share: float = param(
+        0.3, 0.2, 0.5, unit="share of price", label="Down payment", source="assumption", kind="assumption")
+    saving_rate: float = param(
+        0.25, 0.1, 0.45, unit="share of income", label="Household saving rate", source="assumption",
+        kind="assumption")
+    buy_rate: float = param(
+        0.15, 0.02, 0.4, unit="share per year of renters who can afford", label="Home purchase rate",
+        source="calibrated", kind="calibrated")
+    public_rent_discount: float = param(
+        0.5, 0.2, 0.9, unit="share of market rent", label="Public rental rent relative to market",
+        source="assumption", kind="assumption")
+    dormitory_share: float = param(
+        0.3, 0.0, 0.7, unit="share of migrant manufacturing workers", label="Employer dormitories",
+        source="assumption", kind="assumption")
+
+    # --- geography ------------------------------------------------------------------------------------------
+    outside_road_hours: float = param(
+        4.5, 3.0, 8.0, unit="hours", label="Road time from Chenzhou to the Pearl River Delta",
+        source="assumption (no travel time to Guangdong in the data)", kind="assumption")
+    outside_rail_hours: float = param(
+        1.5, 1.0, 3.0, unit="hours", label="Rail time from Chenzhou to the Pearl River Delta (京广 HSR)",
+        source="assumption (no travel time to Guangdong in the data)", kind="assumption")
+    station_access_hours: float = param(
+        0.5, 0.0, 1.5, unit="hours", label="Access time added to each rail trip", source="assumption",
+        kind="assumption")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(field=f.name, value=value, allowed="a finite number", source="parameters")
+            low, high = f.metadata["low"], f.metadata["high"]
+            if not low <= value <= high:
+                raise InputError(field=f.name, value=value, allowed=f"{low} to {high} {f.metadata['unit']}",
+                                 source="parameters")
+
+    def replace(self, **changes: float) -> ModelParameters:
+        """Return a copy with some values changed (validated); unknown names are refused."""
+        unknown = sorted(set(changes) - set(parameter_names()))
+        if unknown:
+            raise InputError(field=unknown[0], value=changes[unknown[0]],
+                             allowed="one of " + ", ".join(parameter_names()), source="parameters")
+        return dataclasses.replace(self, **{k: float(v) for k, v in changes.items()})
+
+    def as_dict(self) -> dict[str, float]:
+        """The parameter values by name."""
+        return dataclasses.asdict(self)
+
+
+def parameter_names() -> list[str]:
+    """Names of all behavioural parameters, in declaration order."""
+    return [f.name for f in dataclasses.fields(ModelParameters)]
+
+
+def parameter_specs() -> dict[str, dict[str, Any]]:
+    """Each parameter's metadata (default, low, high, unit, label, source, kind) by name."""
+    return {f.name: {"default": f.default, **f.metadata} for f in dataclasses.fields(ModelParameters)}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Policy levers
+# --------------------------------------------------------------------------------------------------------
+
+LeverGroup = Literal["hukou", "permit", "housing", "land_fiscal", "transport", "industry"]
+LEVER_GROUPS: tuple[LeverGroup, ...] = ("hukou", "permit", "housing", "land_fiscal", "transport", "industry")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lever:
+    """A policy lever of the plan.
+
+    Attributes:
+        name: name in code, scenario files, the UI and output columns.
+        group: the plan's group of measures it belongs to.
+        scope: ``city`` (one value per division, may differ by city) or ``province`` (one value).
+        kind: ``float``, ``int`` or ``bool``.
+        default: the value in 2010 when no scenario says otherwise.
+        low: lowest allowed value.
+        high: highest allowed value.
+        unit: unit.
+        label_en: English label.
+        label_zh: Chinese label.
+        help_en: what it does in the model.
+        choices: for coded levers, the meaning of each integer value.
+    """
+
+    name: str
+    group: LeverGroup
+    scope: Literal["city", "province"]
+    kind: Literal["float", "int", "bool"]
+    default: float
+    low: float
+    high: float
+    unit: str
+    label_en: str
+    label_zh: str
+    help_en: str
+    choices: tuple[str, ...] = ()
+
+    def validate(self, value: Any, *, source: str = "scenario") -> float:
+        """Check a value for this lever and return it as a float (bools as 0/1)."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise InputError(field=self.name, value=value, allowed="true or false", source=source)
+            return float(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(field=self.name, value=value, allowed=f"a number from {self.low} to {self.high} "
+                             f"{self.unit}", source=source)
+        if self.kind == "int" and float(value) != int(value):
+            raise InputError(field=self.name, value=value, allowed=f"a whole number from {self.low:g} to "
+                             f"{self.high:g}", source=source)
+        if not (math.isfinite(float(value)) and self.low <= value <= self.high):
+            allowed = f"{self.low:g} to {self.high:g} {self.unit}"
+            if self.choices:
+                allowed += " (" + ", ".join(f"{i} = {c}" for i, c in enumerate(self.choices)) + ")"
+            raise InputError(field=self.name, value=value, allowed=allowed, source=source)
+        return float(value)
+
+
+HOUSING_CONDITIONS = ("none", "any stable home incl. rented", "owned home")
+
+_LEVER_LIST: list[Lever] = [
+    # --- hukou settlement (户籍) ---------------------------------------------------------------------------
+    Lever(name="settlement_min_years", group="hukou", scope="city", kind="int", default=0, low=0, high=10,
+          unit="years", label_en="Years of residence required to settle", label_zh="落户所需连续居住年限",
+          help_en="A migrant may transfer hukou to the city only after living there this many years."),
+    Lever(name="settlement_min_insurance_years", group="hukou", scope="city", kind="int", default=0, low=0,
+          high=10, unit="years", label_en="Years of social insurance required to settle",
+          label_zh="落户所需城镇社保缴纳年限",
+          help_en="Years of urban social insurance contributions required to settle."),
+    Lever(name="settlement_housing_condition", group="hukou", scope="city", kind="int", default=0, low=0,
+          high=2, unit="code", label_en="Housing required to settle", label_zh="落户住所条件",
+          help_en="0: none; 1: any legal stable home, rented included; 2: an owned home.",
+          choices=HOUSING_CONDITIONS),
+    Lever(name="settlement_requires_job", group="hukou", scope="city", kind="bool", default=False, low=0,
+          high=1, unit="", label_en="Stable job required to settle", label_zh="落户需合法稳定就业",
+          help_en="Only employed migrants may settle."),
+    Lever(name="czt_mutual_recognition", group="hukou", scope="province", kind="bool", default=False, low=0,
+          high=1, unit="", label_en="Changsha-Zhuzhou-Xiangtan mutual recognition of residence years",
+          label_zh="长株潭户籍准入年限同城化累计互认",
+          help_en="Years lived in any of the three cities count toward settling in the others."),
+    Lever(name="keep_land_rights", group="hukou", scope="province", kind="bool", default=False, low=0, high=1,
+          unit="", label_en="Settlers in Hunan's cities keep rural land rights", label_zh="进城落户保留农村“三权”",
+          help_en="If false, settling in a Hunan city means giving up contract land and homestead."),
+    Lever(name="land_exit_compensation", group="hukou", scope="province", kind="float", default=0.0, low=0.0,
+          high=30.0, unit="10k yuan per household", label_en="Paid voluntary exit of land rights",
+          label_zh="“三权”自愿有偿退出补偿",
+          help_en="Compensation paid to settlers who give up land rights (三权 voluntary paid exit)."),
+    # --- residence permit (居住证) -------------------------------------------------------------------------
+    Lever(name="permit_min_years", group="permit", scope="city", kind="int", default=1, low=0, high=5,
+          unit="years", label_en="Years of residence before a permit", label_zh="申领居住证居住年限",
+          help_en="Years a migrant must have lived in the city to obtain a residence permit."),
+    Lever(name="permit_schooling_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
+          high=1.0, unit="share of hukou holders' access", label_en="Permit: schooling for migrant children",
+          label_zh="居住证：随迁子女义务教育",
+          help_en="Access of permit holders' children to public schools, as a share of hukou holders'."),
+    Lever(name="permit_health_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
+          high=1.0, unit="share of hukou holders' access", label_en="Permit: health care",
+          label_zh="居住证：基本医疗卫生", help_en="Health services for permit holders as a share of hukou holders'."),
+    Lever(name="permit_housing_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
+          high=1.0, unit="share of hukou holders' eligibility", label_en="Permit: public housing eligibility",
+          label_zh="居住证：住房保障", help_en="Eligibility of permit holders for public rental housing."),
+    Lever(name="permit_training_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
+          high=1.0, unit="share of hukou holders' access", label_en="Permit: job training",
+          label_zh="居住证：职业技能培训", help_en="Job training for permit holders; raises their chance of a job."),
+    Lever(name="migrant_school_access", group="permit", scope="city", kind="float", default=0.5, low=0.0,
+          high=1.0, unit="share", label_en="Public-school access of migrant children without a permit",
+          label_zh="无居住证随迁子女公办学校就读",
+          help_en="Share of hukou holders' school access that migrant children get without a permit."),
+    # --- housing (住房) ------------------------------------------------------------------------------------
+    Lever(name="public_rental_units_per_year", group="housing", scope="city", kind="float", default=0.0,
+          low=0.0, high=100000.0, unit="units per year", label_en="Public rental units started per year",
+          label_zh="每年新开工公共租赁住房（套）",
+          help_en="New public rental (公租房) units per year; allocated to eligible low-income households."),
+    Lever(name="affordable_rental_units_per_year", group="housing", scope="city", kind="float", default=0.0,
+          low=0.0, high=100000.0, unit="units per year", label_en="Affordable rental units per year",
+          label_zh="每年新增保障性租赁住房（套）",
+          help_en="Affordable rental housing (保障性租赁住房) for new citizens, open to permit holders."),
+    Lever(name="shared_ownership_units_per_year", group="housing", scope="city", kind="float", default=0.0,
+          low=0.0, high=50000.0, unit="units per year", label_en="Shared-ownership homes per year",
+          label_zh="每年共有产权住房（套）",
+          help_en="Homes sold at half the down payment to renters who could not otherwise buy."),
+    Lever(name="renovation_units_per_year", group="housing", scope="city", kind="float", default=0.0, low=0.0,
+          high=100000.0, unit="units per year", label_en="Old-community and shantytown renovation",
+          label_zh="每年老旧小区和棚户区改造（套）",
+          help_en="Renovated units raise the city's amenity for all residents."),
+    # --- land and fiscal (人地钱挂钩) -------------------------------------------------------------------------
+    Lever(name="land_quota_per_settler", group="land_fiscal", scope="city", kind="float", default=0.0,
+          low=0.0, high=200.0, unit="m² of construction land per settled person",
+          label_en="Land quota per settled migrant", label_zh="人地挂钩：每落户一人新增建设用地",
+          help_en="Construction land granted per settled migrant; expands housing supply."),
+    Lever(name="transfer_per_settler", group="land_fiscal", scope="city", kind="float", default=0.0, low=0.0,
+          high=10.0, unit="10k yuan per settled person", label_en="Fiscal transfer per settled migrant",
+          label_zh="人钱挂钩：每落户一人财政转移支付",
+          help_en="Provincial transfer per settled migrant; funds extra public rental units in the city."),
+    Lever(name="government_cost_share", group="land_fiscal", scope="province", kind="float", default=0.7,
+          low=0.0, high=1.0, unit="share", label_en="Government share of citizenisation cost",
+          label_zh="市民化成本政府分担比例",
+          help_en="Share of the public cost of a settled migrant borne by governments (the rest by firms and "
+                  "migrants); a higher share makes cities readier to accept settlers."),
+    # --- transport (交通) ------------------------------------------------------------------------------------
+    Lever(name="czt_metro_operation", group="transport", scope="province", kind="bool", default=False, low=0,
+          high=1, unit="", label_en="Changsha-Zhuzhou-Xiangtan intercity rail run like a metro",
+          label_zh="长株潭城际铁路公交化运营",
+          help_en="Cuts rail travel times among the three cities by 30 % (assumption)."),
+    # rail line opening years are added below from calibration/data/rail_lines.csv
+    # --- industry (产业转移) ---------------------------------------------------------------------------------
+    Lever(name="industry_transfer_incentive", group="industry", scope="city", kind="float", default=0.0,
+          low=0.0, high=1.0, unit="index 0-1", label_en="Incentive for relocating manufacturing",
+          label_zh="承接产业转移激励",
+          help_en="Draws manufacturing jobs from outside Hunan (chiefly the Pearl River Delta) to the city."),
+]
+
+NEVER = 9999  # opening year meaning "not built in this scenario"
+
+
+def _rail_levers() -> list[Lever]:
+    from sim.data import load_rail_lines  # local import: data loading needs the lever list only lazily
+
+    levers = []
+    for row in load_rail_lines().itertuples():
+        default = row.opened_year if row.opened_year <= 2020 else NEVER
+        levers.append(Lever(
+            name=f"open_year_{row.line_id}", group="transport", scope="province", kind="int",
+            default=default, low=1990, high=NEVER, unit="year (9999 = never)",
+            label_en=f"Opening year: {row.line_en}", label_zh=f"开通年份：{row.line_zh}",
+            help_en=f"Year the line opens ({row.divisions_served.replace(';', ', ')}); 9999 means never."))
+    return levers
+
+
+LEVERS: dict[str, Lever] = {lever.name: lever for lever in _LEVER_LIST + _rail_levers()}
+
+
+def lever_names(group: LeverGroup | None = None) -> list[str]:
+    """Names of the levers, optionally of one group, in declaration order."""
+    return [n for n, lv in LEVERS.items() if group is None or lv.group == group]

@@ -1,0 +1,182 @@
+"""Synthesis of the initial (2010) household population from the 6th census county tables.
+
+Each county contributes ``households / households_per_agent`` household records (rounded stochastically so
+that expected totals are exact at any scale). Marginals used, per county: resident and urban population,
+households, children 0-14, non-agricultural hukou share, people registered in another county of Hunan or in
+another province, education, industry, housing tenure. People registered in Hunan but living outside it
+(registered minus resident plus residents from other provinces: 5.80 M in 2010) form households at the
+``outside`` node with hukou counties in proportion to each county's net out-migration.
+
+Assumptions (flagged in docs/ODD.md): in-migrants live in the urban part of their county; in-migrants from
+other counties hold agricultural hukou; households holding agricultural hukou hold contract land and a
+homestead; household size is 1 + Poisson(mean - 1); the head's age follows Hunan's adult age structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from agents.households import SCHEMA, Education, Employment, Households, Sector, Tenure, empty_columns
+from sim.data import DATA_DIR, load_counties_2010, load_province_totals_2010
+from sim.errors import InputError
+from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
+
+#: Bytes per household record, and a margin for temporaries during a step (measured, benchmarks/).
+BYTES_PER_HOUSEHOLD = sum(np.dtype(t).itemsize for t in SCHEMA.values())
+STEP_MEMORY_FACTOR = 6.0
+
+# Hunan's adult (20+) age structure in 2010, 5-year bins from 20-24 to 85+ (6th census, province row of
+# calibration/data/census/hunan_county_census_2010.csv, both sexes). Used for the age of household heads.
+_AGE_BIN_STARTS = np.arange(20, 90, 5)
+
+
+def _adult_age_weights() -> np.ndarray:
+    raw = pd.read_csv(DATA_DIR / "census" / "hunan_county_census_2010.csv")
+    row = raw[raw["区划代码"] == 430000].iloc[0]
+    weights = []
+    for start in _AGE_BIN_STARTS:
+        label = f"{start}-{start + 4}岁" if start < 85 else "85岁及以上"
+        weights.append(sum(float(row[c]) for c in raw.columns if c.startswith(label)))
+    w = np.array(weights)
+    return w / w.sum()
+
+
+def estimate_memory_bytes(households_per_agent: float) -> float:
+    """Estimated peak memory of a run at this scale (the scale guard refuses what will not fit)."""
+    totals = load_province_totals_2010()
+    n = (totals["households"] + 2.0e6) / households_per_agent  # + households outside Hunan
+    return n * BYTES_PER_HOUSEHOLD * STEP_MEMORY_FACTOR + 150e6
+
+
+def _stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    base = np.floor(x)
+    return (base + (rng.random(len(x)) < (x - base))).astype(np.int64)
+
+
+def synthesise_population(*, households_per_agent: float, rng: np.random.Generator,
+                          initial_unemployment_rate: float, saving_rate: float, dormitory_share: float,
+                          urban_income: np.ndarray, rural_income: np.ndarray) -> Households:
+    """Build the 2010 household table.
+
+    Args:
+        households_per_agent: real households represented by one record (1 = full resolution).
+        rng: the model's random generator.
+        initial_unemployment_rate: share of urban workers unemployed in 2010.
+        saving_rate: share of income saved (initial savings are a few years of saving).
+        dormitory_share: share of migrant manufacturing workers housed in employer dormitories.
+        urban_income: per-capita urban income by division (10k yuan).
+        rural_income: per-capita rural income by division (10k yuan).
+    """
+    if not (isinstance(households_per_agent, (int, float)) and households_per_agent >= 1):
+        raise InputError(field="scale", value=households_per_agent, allowed="a number of households per agent >= 1",
+                         source="model")
+    counties = load_counties_2010()
+    n_c = len(counties)
+    mean_size = (counties.population / counties.households).to_numpy()
+    n_hh = _stochastic_round(counties.households.to_numpy() / households_per_agent, rng)
+    county = np.repeat(np.arange(n_c), n_hh)
+
+    # Outside Hunan: Hunan-registered people living elsewhere, by county of hukou.
+    totals = load_province_totals_2010()
+    outside_persons = totals["registered_population"] - totals["population"] + totals["in_migrants_other_province"]
+    out_c = (counties.registered_population - counties.population + counties.in_migrants_other_county
+             + counties.in_migrants_other_province).clip(lower=0).to_numpy()
+    out_share = out_c / out_c.sum()
+    n_out = _stochastic_round(outside_persons * out_share / mean_size / households_per_agent, rng)
+    out_county = np.repeat(np.arange(n_c), n_out)
+
+    n = len(county) + len(out_county)
+    c = empty_columns(n)
+    all_county = np.concatenate([county, out_county])
+    is_out = np.zeros(n, dtype=bool)
+    is_out[len(county):] = True
+    div_of = counties.division.to_numpy()
+    hdiv = div_of[all_county]
+
+    c["hid"][:] = np.arange(n, dtype=np.uint32)
+    size = 1 + rng.poisson(np.maximum(mean_size[all_county] - 1.0, 0.1))
+    c["n_members"][:] = np.minimum(size, 12)
+    child_share = counties.age_0_14_pct.to_numpy()[all_county] / 100.0
+    q = np.clip(child_share * mean_size[all_county] / np.maximum(mean_size[all_county] - 1, 0.5), 0, 0.9)
+    c["n_children"][:] = rng.binomial(c["n_members"] - 1, q)
+
+    # Urban or rural residence, from the county urban share.
+    urban_share = (counties.urban_population / counties.population).to_numpy()
+    urban = rng.random(n) < urban_share[all_county]
+
+    # In-migrants (hukou elsewhere) living in the county: drawn among its urban households first.
+    inmig_share_county = (counties.in_migrants_other_county / counties.population).to_numpy()
+    inmig_share_prov = (counties.in_migrants_other_province / counties.population).to_numpy()
+    urban_frac = np.maximum(urban_share, 1e-6)
+    p_mig_urban = np.clip((inmig_share_county + inmig_share_prov) / urban_frac, 0, 1)[all_county]
+    migrant = ~is_out & urban & (rng.random(n) < p_mig_urban)
+    from_other_prov = migrant & (rng.random(n) < (inmig_share_prov / np.maximum(
+        inmig_share_county + inmig_share_prov, 1e-9))[all_county])
+    from_other_county = migrant & ~from_other_prov
+
+    hukou_county = all_county.copy()
+    # origins of inter-county migrants in proportion to each county's net out-migration (excluding itself)
+    k = int(from_other_county.sum())
+    origin = rng.choice(n_c, size=k, p=out_share)
+    same = origin == all_county[from_other_county]
+    while same.any():  # redraw the few who drew their own county
+        origin[same] = rng.choice(n_c, size=int(same.sum()), p=out_share)
+        same = origin == all_county[from_other_county]
+    hukou_county[from_other_county] = origin
+    hukou_county[from_other_prov] = -1
+    c["hukou_county"][:] = hukou_county
+    c["hukou_div"][:] = np.where(hukou_county >= 0, div_of[np.maximum(hukou_county, 0)], OUTSIDE_DIV)
+
+    # Non-agricultural hukou among local urban residents, matching the county's non-agricultural share.
+    nonag = counties.nonagricultural_hukou_pct.to_numpy() / 100.0
+    local_urban_share = np.maximum(urban_share - inmig_share_county - inmig_share_prov, 1e-6)
+    p_nonag = np.clip(nonag / local_urban_share, 0, 1)[all_county]
+    c["hukou_urban"][:] = ~is_out & urban & ~migrant & (rng.random(n) < p_nonag)
+
+    c["loc"][:] = np.where(is_out, OUTSIDE_LOC, 2 * div_of[all_county] + urban)
+    c["county"][:] = np.where(is_out, -1, all_county)
+
+    # Head's age, education, sector and employment.
+    ages = _AGE_BIN_STARTS[rng.choice(len(_AGE_BIN_STARTS), size=n, p=_adult_age_weights())] + rng.integers(0, 5, n)
+    c["head_age"][:] = ages
+    edu_cols = [("edu_none", "edu_primary"), ("edu_junior",), ("edu_senior",), ("edu_college", "edu_university")]
+    edu_w = np.stack([sum(counties[f"{e}_{s}"] for e in group for s in "mf") for group in edu_cols], axis=1).astype(float)
+    edu_cdf = np.cumsum(edu_w / edu_w.sum(axis=1, keepdims=True), axis=1)
+    c["education"][:] = (edu_cdf[all_county] < rng.random(n)[:, None]).sum(axis=1)
+    manuf_share = (counties.secondary_pct / (counties.secondary_pct + counties.tertiary_pct)).to_numpy()
+    in_town = urban | is_out
+    c["sector"][:] = np.where(in_town, np.where(rng.random(n) < manuf_share[all_county], Sector.MANUFACTURING,
+                                                Sector.SERVICES), Sector.AGRICULTURE)
+    unemployed = in_town & (rng.random(n) < initial_unemployment_rate)
+    c["employment"][:] = np.where(in_town, np.where(unemployed, Employment.UNEMPLOYED, Employment.EMPLOYED),
+                                  Employment.FARMING)
+
+    # Tenure: rural residents live in self-built homes; local urban residents by the county's tenure mix;
+    # migrants rent or live in dormitories.
+    ten = counties[["tenure_rented", "tenure_self_built", "tenure_purchased", "tenure_other"]].to_numpy()
+    p_rent = ten[:, 0] / np.maximum(ten.sum(axis=1), 1)
+    away = migrant | is_out
+    dorm = away & (c["sector"] == Sector.MANUFACTURING) & (rng.random(n) < dormitory_share)
+    renting = away | (rng.random(n) < p_rent[all_county])
+    tenure = np.where(~urban & ~is_out, Tenure.RURAL_SELF_BUILT,
+                      np.where(dorm, Tenure.DORMITORY, np.where(renting, Tenure.MARKET_RENT, Tenure.OWN)))
+    c["tenure"][:] = tenure
+
+    agricultural = ~c["hukou_urban"] & (c["hukou_div"] != OUTSIDE_DIV)
+    c["land_contract"][:] = agricultural
+    c["homestead"][:] = agricultural
+
+    # Years in place: locals since adulthood (capped), migrants a few years (assumption: geometric, mean 4).
+    local_years = np.minimum(c["head_age"] - 18, 30)
+    c["years_here"][:] = np.where(away, rng.geometric(0.25, n) - 1, local_years)
+    c["insurance_years"][:] = np.where(in_town & ~away & (c["employment"] == Employment.EMPLOYED),
+                                       np.minimum(c["years_here"], 15), np.where(away, c["years_here"] // 2, 0))
+    c["children_with_parents"][:] = ~away | (rng.random(n) < 0.3)
+
+    div_here = np.minimum(c["loc"] // 2, N_DIVISIONS - 1)
+    income = np.where(c["loc"] % 2 == 1, urban_income[div_here], rural_income[div_here])
+    income = np.where(is_out, urban_income.mean(), income)
+    c["income"][:] = income
+    c["savings"][:] = income * c["n_members"] * saving_rate * rng.exponential(3.0, n)
+    return Households(cols=c)

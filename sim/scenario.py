@@ -1,0 +1,241 @@
+"""Scenarios: the plan's levers set by city and by year, read from TOML files in ``scenarios/``.
+
+A scenario file is a list of policy blocks, applied in order (later blocks override earlier ones)::
+
+    name = "plan-2021"
+    extends = "baseline"            # optional: start from another scenario's blocks
+    description = "..."
+
+    [[policy]]
+    from = 2021                     # first year the block applies (default: the first simulated year)
+    until = 2035                    # last year (default: forever)
+    cities = ["Changsha"]           # city levers only; default: every division
+    source = "Plan, 第一節 (一), seed line 291"
+    [policy.levers]
+    settlement_min_years = 1
+
+Levers not set by any block keep the default declared in :data:`sim.parameters.LEVERS`. Everything is
+validated on load; errors name the file, the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.data import division_index
+from sim.errors import InputError
+from sim.parameters import LEVERS
+from sim.world import N_DIVISIONS
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+_TOP_KEYS = {"name", "title", "title_zh", "description", "extends", "policy"}
+_BLOCK_KEYS = {"from", "until", "cities", "source", "levers", "note"}
+
+
+@dataclass(frozen=True)
+class PolicyBlock:
+    """Lever values applied to some cities over some years."""
+
+    from_year: int
+    until_year: int
+    cities: tuple[int, ...] | None
+    levers: dict[str, float]
+    source: str = ""
+
+    def applies(self, year: int) -> bool:
+        """Whether the block is in force in ``year``."""
+        return self.from_year <= year <= self.until_year
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The levers in force in one year: city levers as arrays of 14, province levers as floats."""
+
+    year: int
+    values: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def city(self, name: str) -> np.ndarray:
+        """A city lever's values by division id."""
+        return self.values[name]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of policy blocks."""
+
+    name: str
+    blocks: tuple[PolicyBlock, ...] = ()
+    description: str = ""
+    title_zh: str = ""
+    origin: str = "(built in code)"
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # ---- construction ----------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> Scenario:
+        """Load ``scenarios/<name>.toml`` or a TOML file path."""
+        path = Path(name_or_path)
+        if path.suffix != ".toml":
+            path = SCENARIO_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            known = ", ".join(available_scenarios())
+            raise InputError(field="scenario", value=str(name_or_path),
+                             allowed=f"one of {known} or a path to a .toml file", source="scenario")
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(field="TOML syntax", value=str(exc), allowed="a valid TOML document",
+                             source=str(path)) from None
+        except UnicodeDecodeError:
+            raise InputError(field="encoding", value="not UTF-8", allowed="a UTF-8 TOML document",
+                             source=str(path)) from None
+        return cls.from_dict(data, source=str(path), _seen=(path.resolve(),))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "scenario", _seen: tuple = ()) -> Scenario:
+        """Build and validate a scenario from parsed TOML."""
+        if not isinstance(data, dict):
+            raise InputError(field="(document)", value=type(data).__name__, allowed="a table", source=source)
+        unknown = sorted(set(data) - _TOP_KEYS)
+        if unknown:
+            raise InputError(field=unknown[0], value=data[unknown[0]],
+                             allowed="top-level keys " + ", ".join(sorted(_TOP_KEYS)), source=source)
+        name = data.get("name", Path(source).stem)
+        if not isinstance(name, str) or not name:
+            raise InputError(field="name", value=name, allowed="a non-empty string", source=source)
+        blocks: list[PolicyBlock] = []
+        parent = data.get("extends")
+        if parent is not None:
+            if not isinstance(parent, str):
+                raise InputError(field="extends", value=parent, allowed="a scenario name", source=source)
+            ppath = (SCENARIO_DIR / f"{parent}.toml").resolve()
+            if ppath in _seen:
+                raise InputError(field="extends", value=parent, allowed="a scenario that does not extend itself",
+                                 source=source)
+            if not ppath.exists():
+                raise InputError(field="extends", value=parent,
+                                 allowed="one of " + ", ".join(available_scenarios()), source=source)
+            with ppath.open("rb") as fh:
+                blocks.extend(cls.from_dict(tomllib.load(fh), source=str(ppath), _seen=_seen + (ppath,)).blocks)
+        raw_blocks = data.get("policy", [])
+        if not isinstance(raw_blocks, list):
+            raise InputError(field="policy", value=raw_blocks, allowed="an array of tables [[policy]]", source=source)
+        for i, raw in enumerate(raw_blocks):
+            blocks.append(_parse_block(raw, where=f"{source} [[policy]] #{i + 1}"))
+        description = data.get("description", "")
+        return cls(name=name, blocks=tuple(blocks), description=str(description),
+                   title_zh=str(data.get("title_zh", "")), origin=source)
+
+    def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, cities: list[str] | None = None,
+                    name: str | None = None, source: str = "overrides") -> Scenario:
+        """A copy with one more block on top (used by the UI, sweeps and the Python API).
+
+        ``levers`` maps a lever to a value, or for city levers to a ``{city: value}`` table.
+        """
+        extra: list[PolicyBlock] = []
+        plain: dict[str, Any] = {}
+        for lever, value in levers.items():
+            if isinstance(value, dict):
+                for city, v in value.items():
+                    extra.append(_parse_block({"from": from_year, "cities": [city], "levers": {lever: v},
+                                               "source": source}, where=source))
+            else:
+                plain[lever] = value
+        blocks = list(self.blocks)
+        if plain:
+            raw: dict[str, Any] = {"from": from_year, "levers": plain, "source": source}
+            if cities is not None:
+                raw["cities"] = cities
+            blocks.append(_parse_block(raw, where=source))
+        blocks.extend(extra)
+        return Scenario(name=name or self.name, blocks=tuple(blocks), description=self.description,
+                        title_zh=self.title_zh, origin=self.origin)
+
+    # ---- use -------------------------------------------------------------------------------------------
+    def policy(self, year: int) -> Policy:
+        """The lever values in force in ``year``."""
+        if year in self._cache:
+            return self._cache[year]
+        values: dict[str, Any] = {}
+        for name, lever in LEVERS.items():
+            values[name] = np.full(N_DIVISIONS, float(lever.default)) if lever.scope == "city" else float(lever.default)
+        for block in self.blocks:
+            if not block.applies(year):
+                continue
+            for name, value in block.levers.items():
+                if LEVERS[name].scope == "city":
+                    idx = list(block.cities) if block.cities is not None else slice(None)
+                    values[name][idx] = value
+                else:
+                    values[name] = value
+        policy = Policy(year=year, values=values)
+        self._cache[year] = policy
+        return policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain description of the scenario (for provenance)."""
+        from sim.data import division_names
+
+        names = division_names()
+        return {"name": self.name, "origin": self.origin, "policy": [
+            {"from": b.from_year, "until": b.until_year,
+             "cities": None if b.cities is None else [names[c] for c in b.cities],
+             "levers": b.levers, "source": b.source} for b in self.blocks]}
+
+
+def _parse_block(raw: Any, *, where: str) -> PolicyBlock:
+    if not isinstance(raw, dict):
+        raise InputError(field="[[policy]]", value=raw, allowed="a table", source=where)
+    unknown = sorted(set(raw) - _BLOCK_KEYS)
+    if unknown:
+        raise InputError(field=unknown[0], value=raw[unknown[0]], allowed="keys " + ", ".join(sorted(_BLOCK_KEYS)),
+                         source=where)
+    from_year = raw.get("from", 0)
+    until_year = raw.get("until", 9999)
+    for key, value in (("from", from_year), ("until", until_year)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9999:
+            raise InputError(field=key, value=value, allowed="a year such as 2021", source=where)
+    if until_year < from_year:
+        raise InputError(field="until", value=until_year, allowed=f"a year not before 'from' ({from_year})",
+                         source=where)
+    cities_raw = raw.get("cities")
+    cities: tuple[int, ...] | None = None
+    if cities_raw is not None:
+        if not isinstance(cities_raw, list) or not cities_raw:
+            raise InputError(field="cities", value=cities_raw, allowed="a non-empty list of division names",
+                             source=where)
+        cities = tuple(division_index(str(c), source=where) if isinstance(c, str) else
+                       _bad_city(c, where) for c in cities_raw)
+    levers_raw = raw.get("levers", {})
+    if not isinstance(levers_raw, dict):
+        raise InputError(field="levers", value=levers_raw, allowed="a table of lever = value", source=where)
+    levers: dict[str, float] = {}
+    for name, value in levers_raw.items():
+        if name not in LEVERS:
+            raise InputError(field=name, value=value, allowed="a lever: " + ", ".join(LEVERS), source=where)
+        lever = LEVERS[name]
+        if cities is not None and lever.scope == "province":
+            raise InputError(field=name, value=value, allowed="no 'cities' for a province-wide lever", source=where)
+        levers[name] = lever.validate(value, source=where)
+    source = raw.get("source", "")
+    if not isinstance(source, str):
+        raise InputError(field="source", value=source, allowed="a string", source=where)
+    return PolicyBlock(from_year=from_year, until_year=until_year, cities=cities, levers=levers, source=source)
+
+
+def _bad_city(value: Any, where: str) -> int:
+    raise InputError(field="cities", value=value, allowed="division names as strings", source=where)
+
+
+def available_scenarios() -> list[str]:
+    """Names of the scenario files shipped in ``scenarios/``."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
