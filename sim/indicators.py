@@ -53,6 +53,8 @@ INDICATORS: dict[str, Indicator] = {
                                            "占全省常住人口比重", "division"),
     "settled_migrants": Indicator("persons per year", "Persons who transferred hukou to a Hunan city this year",
                                   "当年落户人数", "both"),
+    "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
+                                       "their hukou to another province this year", "省外落户人数", "province"),
     "permit_holders": Indicator("persons", "Persons in households holding a residence permit", "居住证持有人口",
                                 "both"),
     "migrant_children_public_school_share": Indicator("percent", "Migrant children living with their parents "
@@ -152,6 +154,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "new_urban_jobs": hires.sum(),
         "central_urban_population": cpop.sum(),
         "settled_migrants": settled.sum(),
+        "settled_outside_hunan": model.settled_outside_this_year * s,
         "permit_holders": members[permit].sum() * s,
         "migrant_children_public_school_share": school_share,
         "left_behind_children": left_behind_by_hukou.sum(),

@@ -127,8 +127,10 @@ class HunanModel(mesa.Model):
         self._urban_persons_prev = self.urban_persons_2010.copy()
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
+        self.settled_outside_this_year = 0.0
         self.hires_this_year = np.zeros(N_DIVISIONS)
-        self.demography_counts = {"births": 0.0, "deaths": 0.0, "arrivals": 0.0, "departures": 0.0}
+        self.demography_counts = {"births": 0.0, "deaths": 0.0, "births_outside": 0.0, "deaths_outside": 0.0,
+                                  "arrivals": 0.0, "departures": 0.0}
         self._update_service_access()
         self._set_incomes()
         self.indicator_rows: list[tuple[int, str, str, float]] = []
@@ -191,6 +193,8 @@ class HunanModel(mesa.Model):
         deaths = rng.binomial(c["n_members"], p.death_rate_2010)
         in_hunan = c["loc"] != OUTSIDE_LOC
         self.demography_counts = {"births": float(births[in_hunan].sum()), "deaths": float(deaths[in_hunan].sum()),
+                                  "births_outside": float(births[~in_hunan].sum()),
+                                  "deaths_outside": float(deaths[~in_hunan].sum()),
                                   "arrivals": 0.0, "departures": 0.0}
         adults = h.n_adults()
         adult_deaths = np.minimum(deaths, adults)
@@ -460,6 +464,7 @@ class HunanModel(mesa.Model):
             c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
         out = (loc == OUTSIDE_LOC) & (c["hukou_div"] != OUTSIDE_DIV) & (rng.random(len(h)) < p.outside_settle_rate)
+        self.settled_outside_this_year = float(persons[out].sum())
         c["hukou_div"][out] = OUTSIDE_DIV
         c["hukou_county"][out] = -1
         c["land_contract"][out] = False

@@ -34,7 +34,7 @@ from sim.world import N_DIVISIONS
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOP_KEYS = {"name", "title", "title_zh", "description", "extends", "policy"}
-_BLOCK_KEYS = {"from", "until", "cities", "source", "levers", "note"}
+_BLOCK_KEYS = {"from", "until", "cities", "source", "levers", "by_city", "note"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class Scenario:
         if not isinstance(raw_blocks, list):
             raise InputError(field="policy", value=raw_blocks, allowed="an array of tables [[policy]]", source=source)
         for i, raw in enumerate(raw_blocks):
-            blocks.append(_parse_block(raw, where=f"{source} [[policy]] #{i + 1}"))
+            blocks.extend(_parse_blocks(raw, where=f"{source} [[policy]] #{i + 1}"))
         description = data.get("description", "")
         return cls(name=name, blocks=tuple(blocks), description=str(description),
                    title_zh=str(data.get("title_zh", "")), origin=source)
@@ -146,8 +146,8 @@ class Scenario:
         for lever, value in levers.items():
             if isinstance(value, dict):
                 for city, v in value.items():
-                    extra.append(_parse_block({"from": from_year, "cities": [city], "levers": {lever: v},
-                                               "source": source}, where=source))
+                    extra.extend(_parse_blocks({"from": from_year, "cities": [city], "levers": {lever: v},
+                                                "source": source}, where=source))
             else:
                 plain[lever] = value
         blocks = list(self.blocks)
@@ -155,7 +155,7 @@ class Scenario:
             raw: dict[str, Any] = {"from": from_year, "levers": plain, "source": source}
             if cities is not None:
                 raw["cities"] = cities
-            blocks.append(_parse_block(raw, where=source))
+            blocks.extend(_parse_blocks(raw, where=source))
         blocks.extend(extra)
         return Scenario(name=name or self.name, blocks=tuple(blocks), description=self.description,
                         title_zh=self.title_zh, origin=self.origin)
@@ -192,13 +192,29 @@ class Scenario:
              "levers": b.levers, "source": b.source} for b in self.blocks]}
 
 
-def _parse_block(raw: Any, *, where: str) -> PolicyBlock:
+def _parse_blocks(raw: Any, *, where: str) -> list[PolicyBlock]:
+    """Parse one ``[[policy]]`` table; its ``by_city`` tables become one block per city."""
     if not isinstance(raw, dict):
         raise InputError(field="[[policy]]", value=raw, allowed="a table", source=where)
     unknown = sorted(set(raw) - _BLOCK_KEYS)
     if unknown:
         raise InputError(field=unknown[0], value=raw[unknown[0]], allowed="keys " + ", ".join(sorted(_BLOCK_KEYS)),
                          source=where)
+    by_city = raw.get("by_city", {})
+    if not isinstance(by_city, dict):
+        raise InputError(field="by_city", value=by_city, allowed="tables of lever -> {city = value}", source=where)
+    plain = {k: v for k, v in raw.items() if k != "by_city"}
+    blocks = [_parse_block(plain, where=where)] if "levers" in raw or not by_city else []
+    for lever, table in by_city.items():
+        if not isinstance(table, dict):
+            raise InputError(field=f"by_city.{lever}", value=table, allowed="a table of city = value", source=where)
+        for city, value in table.items():
+            blocks.append(_parse_block({**plain, "cities": [city], "levers": {lever: value}},
+                                       where=f"{where} by_city.{lever}"))
+    return blocks
+
+
+def _parse_block(raw: dict[str, Any], *, where: str) -> PolicyBlock:
     from_year = raw.get("from", 0)
     until_year = raw.get("until", 9999)
     for key, value in (("from", from_year), ("until", until_year)):
