@@ -1,0 +1,302 @@
+"""The per-agent Mesa reference and the vectorised household rules decide the same way on the same inputs.
+
+Both are fed one state of a :class:`~sim.model.HunanModel` (scale 1:1000, seed 7, run to 2017 so that permits,
+settlement-eligible migrants, owners and children all occur) and the same year's context and levers. The
+decision rules are compared exactly (utilities, probabilities) and the samplers by frequency (chi-square).
+The last tests show that these comparisons fail when a term is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from agents.households import (
+    Households,
+    apply_for_permits,
+    choice_cdf,
+    choose_destinations,
+    decide_settlement,
+    group_index,
+    review_probability,
+    settlement_eligible,
+    utility_table,
+)
+from benchmarks.reference_mesa import HouseholdAgent, ReferenceModel
+from sim.model import HunanModel
+from sim.world import N_LOCATIONS, OUTSIDE_LOC
+
+SEED, YEAR = 7, 2017
+#: Significance below which a frequency comparison fails (the draws are seeded, so a pass is reproducible).
+ALPHA = 1e-3
+
+
+class ProbeGenerator:
+    """Stands in for a numpy Generator whose ``random(n)`` returns chosen uniforms.
+
+    A rule of the form ``rng.random(n) < prob`` then reveals whether its ``prob`` lies above or below the
+    uniforms we pass, which pins down the vectorised probabilities without reaching into the core.
+    """
+
+    def __init__(self, uniforms: np.ndarray) -> None:
+        self.uniforms = uniforms
+
+    def random(self, size: int | None = None) -> np.ndarray:
+        assert size == len(self.uniforms), "the rule no longer draws one uniform per household"
+        return self.uniforms
+
+
+def copy_table(h: Households) -> Households:
+    """An independent copy of a household table."""
+    return Households(cols={k: v.copy() for k, v in h.cols.items()})
+
+
+def build_model() -> HunanModel:
+    model = HunanModel(scale=1000, rng=SEED)
+    while model.year < YEAR:
+        model.step()
+    return model
+
+
+@pytest.fixture(scope="module")
+def model() -> HunanModel:
+    """A model state shared read-only by the tests (tests that change state copy it)."""
+    return build_model()
+
+
+@pytest.fixture(scope="module")
+def reference(model: HunanModel) -> ReferenceModel:
+    """Reference agents built from ``model``; tests only call their pure methods on it."""
+    return ReferenceModel.from_model(model, rng=3)
+
+
+@pytest.fixture(scope="module")
+def agents(reference: ReferenceModel) -> list[HouseholdAgent]:
+    return reference.household_agents()
+
+
+@pytest.fixture(scope="module")
+def vector_probabilities(model: HunanModel) -> np.ndarray:
+    """(n, 29) destination probabilities of each household from the vectorised choice table."""
+    cdf = choice_cdf(utility_table(model.choice_context(), model.params), model.params.taste_scale)
+    rows = cdf[group_index(model.households)]
+    return np.diff(rows, axis=1, prepend=0.0)
+
+
+def utility_mismatch(model: HunanModel, agents: list[HouseholdAgent]) -> float:
+    """Largest absolute difference between the reference's and the vectorised utilities (inf if -inf differ)."""
+    table = utility_table(model.choice_context(), model.params).reshape(-1, N_LOCATIONS)
+    vector = table[group_index(model.households)]
+    ref = np.array([a.utilities() for a in agents])
+    open_vector, open_ref = np.isfinite(vector), np.isfinite(ref)
+    if not (open_vector == open_ref).all():
+        return np.inf
+    return float(np.abs(vector[open_vector] - ref[open_ref]).max())
+
+
+def test_fixture_covers_the_cases_that_matter(model: HunanModel) -> None:
+    c = model.households.cols
+    assert c["permit"].sum() > 100
+    assert settlement_eligible(model.households, model.policy).sum() > 1000
+    assert (c["n_children"] > 0).sum() > 1000 and (c["tenure"] == 0).sum() > 1000
+    assert len(np.unique(c["loc"])) == N_LOCATIONS
+
+
+def test_agents_mirror_the_table_row_for_row(model: HunanModel, reference: ReferenceModel) -> None:
+    table = reference.to_households()
+    for name, column in model.households.cols.items():
+        np.testing.assert_array_equal(table.cols[name], column, err_msg=name)
+
+
+def test_review_probabilities_are_equal(model: HunanModel, agents: list[HouseholdAgent]) -> None:
+    vector = review_probability(model.households, model.params.review_rate)
+    ref = np.array([a.review_probability() for a in agents])
+    np.testing.assert_allclose(ref, vector, rtol=0, atol=1e-12)
+    assert len(np.unique(ref)) >= 4  # young, old, unemployed and the rest all occur
+
+
+def test_utilities_are_equal(model: HunanModel, agents: list[HouseholdAgent]) -> None:
+    assert utility_mismatch(model, agents) <= 1e-9
+
+
+def test_choice_probabilities_are_equal(agents: list[HouseholdAgent], vector_probabilities: np.ndarray) -> None:
+    ref = np.array([a.choice_probabilities() for a in agents])
+    np.testing.assert_allclose(ref, vector_probabilities, rtol=0, atol=1e-12)
+    assert (ref.sum(axis=1) == pytest.approx(1.0))
+
+
+def origin_destination_counts(origin: np.ndarray, dest: np.ndarray) -> np.ndarray:
+    return np.bincount(origin * N_LOCATIONS + dest, minlength=N_LOCATIONS**2).astype(float)
+
+
+def chi_square_p(observed: np.ndarray, expected: np.ndarray, min_expected: float = 5.0) -> float:
+    """Goodness-of-fit p-value, pooling the cells expected fewer than ``min_expected`` times into one."""
+    small = expected < min_expected
+    obs = np.append(observed[~small], observed[small].sum())
+    exp = np.append(expected[~small], expected[small].sum())
+    if exp[-1] == 0:
+        assert obs[-1] == 0, "draws fell on a destination whose probability is zero"
+        obs, exp = obs[:-1], exp[:-1]
+    return float(stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue)
+
+
+@pytest.fixture(scope="module")
+def destination_draws(model: HunanModel, agents: list[HouseholdAgent]) -> dict[str, np.ndarray]:
+    """Each sampler draws every household's destination ``reps`` times (reviewing forced for all)."""
+    reps = 4
+    h = model.households
+    cdf = choice_cdf(utility_table(model.choice_context(), model.params), model.params.taste_scale)
+    origin = h.cols["loc"].astype(np.int64)
+    rng = np.random.default_rng(11)
+    vector = np.zeros(N_LOCATIONS**2)
+    for _ in range(reps):
+        # review_rate 10 lifts every household's review probability (multipliers >= 0.4) to 1
+        who, dest = choose_destinations(h, cdf, review_rate=10.0, rng=rng)
+        assert len(who) == len(h)
+        vector += origin_destination_counts(origin[who], dest.astype(np.int64))
+    ref = np.zeros(N_LOCATIONS**2)
+    for _ in range(reps):
+        dest = np.array([a.choose_destination() for a in agents])
+        ref += origin_destination_counts(origin, dest)
+    return {"vector": vector, "reference": ref, "reps": np.array(reps), "origin": origin}
+
+
+def expected_counts(origin: np.ndarray, probabilities: np.ndarray, reps: int) -> np.ndarray:
+    out = np.zeros((N_LOCATIONS, N_LOCATIONS))
+    np.add.at(out, origin, probabilities)
+    return reps * out.ravel()
+
+
+def test_destination_frequencies_match_the_probabilities(destination_draws: dict, vector_probabilities: np.ndarray) -> None:
+    expected = expected_counts(destination_draws["origin"], vector_probabilities, int(destination_draws["reps"]))
+    for name in ("vector", "reference"):
+        observed = destination_draws[name]
+        assert observed.sum() == expected.sum().round()
+        assert chi_square_p(observed, expected) > ALPHA, name
+
+
+def test_destination_frequencies_agree_between_implementations(destination_draws: dict) -> None:
+    table = np.stack([destination_draws["vector"], destination_draws["reference"]])
+    table = table[:, table.sum(axis=0) >= 10]
+    assert stats.chi2_contingency(table).pvalue > ALPHA
+
+
+def test_permit_probabilities_are_equal(model: HunanModel, agents: list[HouseholdAgent]) -> None:
+    ref = np.array([a.permit_probability() for a in agents])
+    assert (ref > 0).sum() > 100
+    rate = model.params.permit_apply_rate
+    # uniforms just below each reference probability: every household with a positive one takes a permit
+    below = apply_for_permits(copy_table(model.households), model.policy, rate, ProbeGenerator(ref * (1 - 1e-9)))
+    np.testing.assert_array_equal(below, ref > 0)
+    # just above: nobody does
+    above = apply_for_permits(copy_table(model.households), model.policy, rate,
+                              ProbeGenerator(ref * (1 + 1e-9) + 1e-300))
+    assert not above.any()
+
+
+@pytest.mark.parametrize("keep_land_rights", [0.0, 1.0])
+def test_settlement_probabilities_are_equal(model: HunanModel, keep_land_rights: float) -> None:
+    policy = dataclasses.replace(model.policy, values={**model.policy.values, "keep_land_rights": keep_land_rights})
+    ref_model = ReferenceModel(households=model.households, context=model.choice_context(), params=model.params,
+                               policy=policy, access_general=model.access_general, access_school=model.access_school,
+                               rent=model.rent, is_czt=model.world.is_czt, year=model.year, rng=5)
+    agents = ref_model.household_agents()
+    eligible = np.array([a.settlement_eligible() for a in agents])
+    np.testing.assert_array_equal(eligible, settlement_eligible(model.households, policy))
+    ref = np.array([a.settlement_probability() for a in agents])
+    assert len(np.unique(ref[eligible].round(12))) > 3  # status, children and homestead all vary the probability
+
+    def settle(uniforms: np.ndarray) -> np.ndarray:
+        return decide_settlement(model.households, policy, model.params, model.access_general, model.access_school,
+                                 ProbeGenerator(uniforms))
+
+    np.testing.assert_array_equal(settle(ref * (1 - 1e-9)), eligible & (ref > 0))
+    assert not settle(ref * (1 + 1e-9) + 1e-300).any()
+
+
+def test_settlement_frequencies_match(model: HunanModel) -> None:
+    """Both samplers settle as many households as the probabilities say, over several seeded repetitions."""
+    reps = 5
+    probe = ReferenceModel.from_model(model, rng=5)
+    expected = reps * sum(a.settlement_probability() for a in probe.agents)
+    rng = np.random.default_rng(13)
+    vector = sum(int(decide_settlement(model.households, model.policy, model.params, model.access_general,
+                                       model.access_school, rng).sum()) for _ in range(reps))
+    ref = 0
+    for r in range(reps):
+        fresh = ReferenceModel.from_model(model, rng=100 + r)
+        for agent in fresh.agents:
+            was_registered = agent.hukou_div, agent.hukou_urban
+            agent.decide_settlement()
+            ref += (agent.hukou_div, agent.hukou_urban) != was_registered
+    # sums of independent Bernoullis: the variance is at most the mean
+    for name, count in (("vector", vector), ("reference", ref)):
+        assert abs(count - expected) < 4 * np.sqrt(expected), name
+
+
+def test_one_year_of_decisions_agrees_with_the_vectorised_stages() -> None:
+    """End to end: a reference step and the stages migration + permits_and_settlement from the same state."""
+    model = build_model()
+    ref = ReferenceModel.from_model(model, rng=21)
+    before = copy_table(model.households)
+    model.migration()
+    model.permits_and_settlement()
+    after = model.households.cols
+    ref.step()
+    ref_after = ref.to_households().cols
+
+    vector_moved = after["loc"] != before.cols["loc"]
+    ref_moved = ref_after["loc"] != before.cols["loc"]
+    assert sum(ref.flows.values()) == ref_moved.sum()
+    a, b = vector_moved.sum(), ref_moved.sum()
+    assert a > 500 and abs(a - b) < 4 * np.sqrt(a + b)
+    dest = np.stack([np.bincount(after["loc"][vector_moved], minlength=N_LOCATIONS),
+                     np.bincount(ref_after["loc"][ref_moved], minlength=N_LOCATIONS)])
+    assert stats.chi2_contingency(dest[:, dest.sum(axis=0) > 0]).pvalue > ALPHA
+
+    settled_v = (after["settled_year"] != before.cols["settled_year"]).sum()
+    settled_r = (ref_after["settled_year"] == ref.year).sum()
+    assert settled_v > 200 and abs(settled_v - settled_r) < 4 * np.sqrt(settled_v + settled_r)
+    permits_v, permits_r = after["permit"].sum(), ref_after["permit"].sum()
+    assert abs(permits_v - permits_r) < 4 * np.sqrt(permits_v + permits_r)
+    np.testing.assert_array_equal(ref_after["n_members"], before.cols["n_members"])  # decisions move, not create
+    # the only rural place a household can move to is its hukou village
+    home = before.hukou_loc()
+    for moved, loc in ((vector_moved, after["loc"]), (ref_moved, ref_after["loc"])):
+        rural = moved & (loc % 2 == 0) & (loc != OUTSIDE_LOC)
+        assert rural.sum() > 10 and (loc[rural] == home[rural]).all()
+
+
+def test_reference_is_reproducible(model: HunanModel) -> None:
+    tables = []
+    for _ in range(2):
+        ref = ReferenceModel.from_model(model, rng=9)
+        ref.step()
+        tables.append(ref.to_households())
+    for name in tables[0].cols:
+        np.testing.assert_array_equal(tables[0].cols[name], tables[1].cols[name], err_msg=name)
+
+
+# ------------------------------------------------------------------------------------------------------
+# The comparisons can fail
+# ------------------------------------------------------------------------------------------------------
+
+
+def test_utility_comparison_detects_a_dropped_term(model: HunanModel) -> None:
+    """Dropping the migrant-network term from the reference's context breaks the equality test."""
+    ref = ReferenceModel.from_model(model, rng=3)
+    ref.context = dataclasses.replace(ref.context, network=[[0.0] * N_LOCATIONS for _ in ref.context.network])
+    assert utility_mismatch(model, ref.household_agents()) > 1e-3
+
+
+def test_frequency_comparison_detects_a_dropped_term(model: HunanModel, destination_draws: dict) -> None:
+    """The same draws are rejected against probabilities computed without the schooling term."""
+    params = model.params.replace(schooling_value=0.0)
+    cdf = choice_cdf(utility_table(model.choice_context(), params), params.taste_scale)
+    wrong = np.diff(cdf[group_index(model.households)], axis=1, prepend=0.0)
+    expected = expected_counts(destination_draws["origin"], wrong, int(destination_draws["reps"]))
+    assert chi_square_p(destination_draws["reference"], expected) < 1e-6
+    assert chi_square_p(destination_draws["vector"], expected) < 1e-6
