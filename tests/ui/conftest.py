@@ -1,0 +1,138 @@
+"""Fixtures for the UI tests: a served app on a free localhost port, Chromium sessions and a results root.
+
+The server is started once per test session (``solara run app.py --production`` as ``scripts/ui.sh`` runs
+it) and stopped at the end; each browser session is a fresh Chromium profile (``--user-data-dir`` in a
+temporary folder) with the flags from STACK.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# ``ui`` and ``app`` are top-level modules of the repository, not part of the installed package; make them
+# importable however pytest is started (core request: ``pythonpath = ["."]`` in pyproject's pytest options).
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+ARTIFACTS = REPO / "artifacts" / "ui"
+CHROMIUM = Path(os.environ.get("HUNAN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1500, "height": 1000}
+#: Seconds the server may take to answer its first request (imports and the first model take a few).
+SERVER_START_TIMEOUT = 90
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_results(folder: Path, n_runs: int = 2) -> list[Path]:
+    """Write ``n_runs`` small tidy indicator files (and one foreign file) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for run in range(n_runs):
+        rows = [(year, region, "urbanization_rate", 45.0 + (year - 2010) * (1.0 + 0.1 * run))
+                for year in range(2010, 2021) for region in ("Hunan", "Changsha")]
+        path = folder / f"run_{run:03d}.parquet"
+        pd.DataFrame(rows, columns=["year", "region", "indicator", "value"]).to_parquet(path)
+        paths.append(path)
+    pd.DataFrame({"a": [1, 2]}).to_parquet(folder / "not_indicators.parquet")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def results_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A results root with one experiment folder ``exp1`` of two runs."""
+    root = tmp_path_factory.mktemp("results_root")
+    write_results(root / "exp1")
+    return root
+
+
+@pytest.fixture(scope="session")
+def ui_server(tmp_path_factory: pytest.TempPathFactory, results_root: Path) -> Iterator[str]:
+    """The app served by ``solara run`` on a free 127.0.0.1 port; yields its URL, stops it afterwards."""
+    if shutil.which("solara", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("solara is not installed in this environment")
+    home = tmp_path_factory.mktemp("solara_home")
+    port = _free_port()
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_HOME": str(home / "solara"),
+           "IPYTHONDIR": str(home / "ipython"), "MPLCONFIGDIR": str(home / "mpl"), "MPLBACKEND": "Agg",
+           "HUNAN_RESULTS_ROOT": str(results_root)}
+    log = (tmp_path_factory.mktemp("server_log") / "server.log").open("w")
+    cmd = [str(Path(sys.executable).parent / "solara"), "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
+           "--no-open", "--production"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"solara exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"solara did not answer within {SERVER_START_TIMEOUT} s; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[object]:
+    """The Playwright driver (sync API)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (bash scripts/setup.sh --browser installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def new_browser(playwright_instance: object, tmp_path: Path) -> Iterator[Callable[[], object]]:
+    """A factory of fresh Chromium sessions (each its own profile); all are closed after the test."""
+    contexts = []
+
+    def make() -> object:
+        profile = tmp_path / f"profile{len(contexts)}"
+        context = playwright_instance.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots (git-ignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,352 @@
+"""One browser session's simulation: the model, the levers the user pulled, and what the page reads.
+
+A :class:`SimSession` is created inside the page component (one per browser session). A model created at
+module level would be shared by every visitor (STACK.md: three visits saw the same clock advance).
+
+Lever changes made in the page are kept as a log of :class:`LeverChange` records on top of the preset
+scenario. A change made while the model runs applies from the next simulated year (or from the chosen
+"levers from" year, whichever is later), so years already simulated are never rewritten; Reset collapses
+the log to the values now shown and reruns from 2010.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agents.households import Employment, Tenure
+from sim.data import division_index, division_names
+from sim.errors import InputError
+from sim.model import HunanModel
+from sim.parameters import LEVERS
+from sim.scenario import PolicyBlock, Scenario
+from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from ui.inputs import DEFAULT_SCALE, END_YEAR, START_YEAR, lever_value
+
+FOREVER = 9999
+#: Year from which the page's lever changes apply by default: the plan period starts in 2021.
+DEFAULT_LEVERS_FROM = 2021
+#: Columns of the household table recorded each year for the "follow a household" timeline.
+FOLLOW_COLUMNS = ("hid", "loc", "hukou_div", "hukou_urban", "permit", "employment", "sector", "tenure", "income",
+                  "n_members", "n_children", "children_with_parents", "head_age", "settled_year", "moved_year",
+                  "years_here")
+
+
+@dataclass(frozen=True)
+class LeverChange:
+    """One lever value set in the page.
+
+    Attributes:
+        lever: lever name (a key of :data:`sim.parameters.LEVERS`).
+        city: English division name for a city lever set for one city; ``None`` for all cities or a
+            province lever.
+        value: the value, as validated by the lever's declaration.
+        from_year: first year it applies.
+        until_year: last year it applies (9999 = open-ended; set when the preset is restored mid-run).
+    """
+
+    lever: str
+    city: str | None
+    value: float | bool
+    from_year: int
+    until_year: int = FOREVER
+
+    def block(self) -> PolicyBlock:
+        """The change as a scenario policy block."""
+        cities = None if self.city is None else (division_index(self.city, source="page"),)
+        value = LEVERS[self.lever].validate(self.value, source="page")
+        return PolicyBlock(from_year=self.from_year, until_year=self.until_year, cities=cities,
+                           levers={self.lever: value}, source="page")
+
+
+def active_changes(changes: list[LeverChange]) -> list[LeverChange]:
+    """The open-ended changes that still decide a value: later ones supersede earlier ones.
+
+    A change for all cities supersedes every earlier change of that lever; a change for one city supersedes
+    earlier changes of that lever for that city.
+    """
+    out: list[LeverChange] = []
+    for change in changes:
+        if change.until_year != FOREVER:
+            continue
+        out = [c for c in out if not (c.lever == change.lever and (change.city is None or c.city == change.city))]
+        out.append(change)
+    return out
+
+
+class SimSession:
+    """The simulation behind one browser session.
+
+    Args:
+        scenario: name of the preset scenario (a file in ``scenarios/``).
+        seed: the model's seed.
+        scale: households per agent record.
+        levers_from: first year lever changes apply.
+
+    Attributes:
+        model: the running :class:`sim.model.HunanModel`.
+        changes: the log of lever changes made in the page.
+        last_step_seconds: model time of the last simulated year.
+        lock: held while the model is stepped or rebuilt (the Play task runs in a thread).
+    """
+
+    def __init__(self, *, scenario: str = "baseline", seed: int = 1, scale: int = DEFAULT_SCALE,
+                 levers_from: int = DEFAULT_LEVERS_FROM) -> None:
+        self.lock = threading.RLock()
+        self.preset_name = scenario
+        self.seed = seed
+        self.scale = scale
+        self.levers_from = levers_from
+        self.changes: list[LeverChange] = []
+        self.last_step_seconds = 0.0
+        self.followed_hid: int | None = None
+        self.timeline: list[dict[str, Any]] = []
+        self.follow_started = START_YEAR
+        self._follow_draws = 0
+        self.reset()
+
+    # ---- run control -----------------------------------------------------------------------------------
+    def reset(self, *, scenario: str | None = None, seed: int | None = None, scale: int | None = None,
+              levers_from: int | None = None) -> None:
+        """Rebuild the model in 2010 with the given settings and the levers now set.
+
+        Raises:
+            InputError: if the scenario cannot be loaded or a setting is refused by the model.
+        """
+        with self.lock:
+            preset = Scenario.load(scenario or self.preset_name)
+            new_from = self.levers_from if levers_from is None else levers_from
+            changes = [replace(c, from_year=new_from) for c in active_changes(self.changes)]
+            scen = self._scenario(preset, changes)
+            model = HunanModel(scenario=scen, scale=self.scale if scale is None else scale,
+                               rng=self.seed if seed is None else seed)
+            # only commit the new settings once the model accepted them
+            self.preset = preset
+            self.preset_name = preset.name
+            self.seed = self.seed if seed is None else seed
+            self.scale = self.scale if scale is None else scale
+            self.levers_from = new_from
+            self.changes = changes
+            self.model = model
+            self._series: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+            self._rows_read = 0
+            self._read_new_rows()
+            self._follow_draws = 0
+            self.follow(hid=None)
+
+    def step(self, n: int = 1) -> None:
+        """Advance ``n`` years."""
+        for _ in range(n):
+            with self.lock:
+                t0 = time.perf_counter()
+                self.model.step()
+                self.last_step_seconds = time.perf_counter() - t0
+                self._read_new_rows()
+                self._record_followed()
+
+    @property
+    def year(self) -> int:
+        """The simulated year."""
+        return int(self.model.year)
+
+    # ---- levers ----------------------------------------------------------------------------------------
+    def _scenario(self, preset: Scenario, changes: list[LeverChange]) -> Scenario:
+        return Scenario(name=preset.name if not changes else f"{preset.name}+page", description=preset.description,
+                        title_zh=preset.title_zh, origin=preset.origin,
+                        blocks=preset.blocks + tuple(c.block() for c in changes))
+
+    def scenario(self) -> Scenario:
+        """The scenario the running model follows (preset plus page changes)."""
+        return self.model.policy_scenario
+
+    def scenario_for_rerun(self) -> Scenario:
+        """The scenario a Reset would run: the preset plus the page's levers from the "levers from" year."""
+        changes = [replace(c, from_year=self.levers_from) for c in active_changes(self.changes)]
+        return self._scenario(self.preset, changes)
+
+    def effective_from(self) -> int:
+        """First year a lever change made now would apply."""
+        return max(self.levers_from, self.year + 1)
+
+    def set_lever(self, name: str, value: Any, city: str | None = None) -> None:
+        """Set a lever from the page; it applies from :meth:`effective_from`.
+
+        Raises:
+            InputError: for an unknown lever, a value out of range, a city for a province lever or an
+                unknown city.
+        """
+        checked = lever_value(name, value)
+        lever = LEVERS[name]
+        if city is not None and lever.scope == "province":
+            raise InputError(field=name, value=city, allowed="no city for a province-wide lever", source="page")
+        if city is not None:
+            division_index(city, source="page")
+        with self.lock:
+            change = LeverChange(lever=name, city=city, value=checked, from_year=self.effective_from())
+            change.block()  # validates before the log is touched
+            self.changes.append(change)
+            self._apply_changes()
+
+    def restore_preset(self) -> None:
+        """Drop the page's lever changes: from next year the preset applies again."""
+        with self.lock:
+            next_year = self.year + 1
+            kept = []
+            for c in self.changes:
+                if c.from_year >= next_year:
+                    continue  # never applied: forget it
+                kept.append(replace(c, until_year=min(c.until_year, self.year)))
+            self.changes = kept
+            self._apply_changes()
+
+    def _apply_changes(self) -> None:
+        # The model reads its scenario at the start of every step (ProvincialGovernment.apply_policies), so a
+        # new scenario object takes effect from the next simulated year. Core request: a public
+        # HunanModel.set_scenario() would make this hand-over explicit.
+        self.model.policy_scenario = self._scenario(self.preset, self.changes)
+
+    def n_changed(self) -> int:
+        """Number of lever values (per lever and city) the page has changed and that are still in force."""
+        return len(active_changes(self.changes))
+
+    def lever_values(self, name: str, year: int | None = None) -> Any:
+        """A lever's values in ``year`` (default: the year changes made now start): a float, or 14 floats."""
+        policy = self.scenario().policy(self.effective_from() if year is None else year)
+        value = policy[name]
+        return np.array(value, copy=True) if LEVERS[name].scope == "city" else float(value)
+
+    def lever_value_for(self, name: str, city: str | None = None) -> tuple[float, bool]:
+        """The value shown for a lever and whether cities differ (for "all cities" of a city lever)."""
+        values = self.lever_values(name)
+        if LEVERS[name].scope == "province":
+            return float(values), False
+        if city is not None:
+            return float(values[division_index(city, source="page")]), False
+        uniques, counts = np.unique(values, return_counts=True)
+        return float(uniques[np.argmax(counts)]), len(uniques) > 1
+
+    # ---- outputs ---------------------------------------------------------------------------------------
+    def _read_new_rows(self) -> None:
+        rows = self.model.indicator_rows
+        for year, region, indicator, value in rows[self._rows_read:]:
+            years, values = self._series.setdefault((indicator, region), ([], []))
+            years.append(int(year))
+            values.append(float(value))
+        self._rows_read = len(rows)
+
+    def series(self, indicator: str, region: str = "Hunan") -> tuple[list[int], list[float]]:
+        """Years and values of one indicator for one region (empty lists if it is not recorded)."""
+        years, values = self._series.get((indicator, region), ([], []))
+        return list(years), list(values)
+
+    def latest(self, indicator: str, region: str = "Hunan") -> float:
+        """This year's value of one indicator (NaN if not recorded)."""
+        years, values = self._series.get((indicator, region), ([], []))
+        return values[-1] if years and years[-1] == self.year else float("nan")
+
+    def division_values(self, indicator: str) -> dict[str, float]:
+        """This year's value of an indicator for each division."""
+        return {name: self.latest(indicator, name) for name in division_names()}
+
+    def flows_between_divisions(self, year: int | None = None) -> pd.DataFrame:
+        """Moves between divisions (and the outside node) in ``year``: ``origin, destination, persons``.
+
+        Moves within a division (between its rural and urban parts) are left out: they are urbanization
+        but not a line on the map.
+        """
+        year = self.year if year is None else year
+        names = division_names() + ["outside"]
+        agg: dict[tuple[int, int], float] = {}
+        # rows are appended year by year: read back from the end until an earlier year
+        for y, o, d, _households, persons in reversed(self.model.flow_rows):
+            if y < year:
+                break
+            if y != year or o // 2 == d // 2:
+                continue
+            key = (o // 2, d // 2)
+            agg[key] = agg.get(key, 0.0) + persons
+        out = pd.DataFrame([(names[o], names[d], p) for (o, d), p in agg.items()],
+                           columns=["origin", "destination", "persons"])
+        return out.sort_values("persons", ascending=False, ignore_index=True)
+
+    def settled_since_start(self, division: str) -> float:
+        """Persons who settled (transferred hukou) in a division since 2010."""
+        return float(self.model.city_governments[division_index(division, source="page")].settled_persons)
+
+    # ---- follow a household ----------------------------------------------------------------------------
+    def follow(self, hid: int | None = None, *, prefer_migrant: bool = False) -> int | None:
+        """Start following household ``hid`` (or a sampled one) from this year; returns its id.
+
+        The sample is drawn from a generator seeded from the session's seed and a draw counter, not from
+        the model's generator: following a household must not change the simulation.
+
+        Raises:
+            InputError: if ``hid`` is not a household in the model now.
+        """
+        with self.lock:
+            cols = self.model.households.cols
+            if hid is None:
+                rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(1, self._follow_draws)))
+                self._follow_draws += 1
+                pool = np.arange(len(cols["hid"]))
+                if prefer_migrant:
+                    # young rural-hukou households still in their home village are the likeliest to move
+                    at_home = (cols["loc"] == 2 * cols["hukou_div"].astype(np.int16) + cols["hukou_urban"])
+                    likely = (cols["hukou_div"] != OUTSIDE_DIV) & ~cols["hukou_urban"] & at_home & (
+                        cols["head_age"] < 35)
+                    pool = np.flatnonzero(likely) if likely.any() else pool
+                if len(pool) == 0:
+                    self.followed_hid, self.timeline = None, []
+                    return None
+                hid = int(cols["hid"][pool[rng.integers(len(pool))]])
+            elif not np.any(cols["hid"] == hid):
+                raise InputError(field="household id", value=hid, allowed="the id of a household in the model now",
+                                 source="page")
+            self.followed_hid = int(hid)
+            self.follow_started = self.year
+            self.timeline = []
+            self._record_followed()
+            return self.followed_hid
+
+    def _record_followed(self) -> None:
+        if self.followed_hid is None:
+            return
+        if self.timeline and self.timeline[-1].get("gone"):
+            return
+        cols = self.model.households.cols
+        hit = np.flatnonzero(cols["hid"] == self.followed_hid)
+        if len(hit) == 0:
+            self.timeline.append({"year": self.year, "gone": True})
+            return
+        i = int(hit[0])
+        record = {k: cols[k][i].item() for k in FOLLOW_COLUMNS}
+        record["year"] = self.year
+        record["gone"] = False
+        self.timeline.append(record)
+
+
+def place_of(loc: int) -> tuple[str, str]:
+    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a location code."""
+    if loc == OUTSIDE_LOC:
+        return "outside", "outside"
+    return division_names()[loc // 2], "urban" if loc % 2 == 1 else "rural"
+
+
+def hukou_place_of(record: dict[str, Any]) -> str:
+    """English division name of a followed household's hukou, or ``other province``."""
+    d = int(record["hukou_div"])
+    return "other province" if d >= N_DIVISIONS else division_names()[d]
+
+
+EMPLOYMENT_NAMES = {Employment.EMPLOYED: ("employed", "就业"), Employment.UNEMPLOYED: ("unemployed", "失业"),
+                    Employment.FARMING: ("farming", "务农")}
+SECTOR_NAMES = {0: ("agriculture", "农业"), 1: ("manufacturing", "制造业"), 2: ("services", "服务业")}
+TENURE_NAMES = {Tenure.OWN: ("owns a home", "自有住房"), Tenure.MARKET_RENT: ("rents on the market", "市场租房"),
+                Tenure.PUBLIC_RENTAL: ("public rental housing", "公共租赁住房"),
+                Tenure.DORMITORY: ("employer dormitory", "单位宿舍"),
+                Tenure.RURAL_SELF_BUILT: ("own rural house", "农村自建房")}

@@ -1,0 +1,144 @@
+"""The About page: what the simulator is, how each mechanism works, and things to try, in two languages.
+
+Each mechanism names the model stage that implements it (``HunanModel.<stage>``) and the levers to try, by
+their declared names, so a reader can go from the page to the code. Lever names are checked against
+:data:`sim.parameters.LEVERS` by the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ui.i18n import Lang
+
+ABOUT: dict[str, str] = {
+    "en": (
+        "This simulator asks what Hunan's 14th five-year plan for new-type urbanization (2021-2025, outlook "
+        "to 2035) can achieve: if Hunan pulls the plan's levers, how likely is it to meet its targets, where, "
+        "and for whom? Households, firms and governments of Hunan's 14 prefecture-level divisions, plus a node "
+        "for everywhere outside Hunan, are simulated year by year from the 2010 census. The model is a "
+        "research tool under development: the parameters are not yet calibrated, so read the numbers as "
+        "the consequences of stated assumptions, not as forecasts."
+    ),
+    "zh": (
+        "本模拟器探讨《湖南省“十四五”新型城镇化规划》（2021-2025年，展望至2035年）能够实现什么：如果湖南运用规划中的"
+        "政策杠杆，实现目标的可能性有多大？在哪里实现？惠及哪些人？模型以2010年人口普查为起点，逐年模拟湖南14个市州"
+        "以及省外的家庭、企业和政府。模型仍在开发中，参数尚未校准，结果应理解为给定假设下的推演，而非预测。"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One mechanism of the model as the About page explains it."""
+
+    key: str
+    stage: str
+    title: dict[str, str]
+    how: dict[str, str]
+    try_: dict[str, tuple[str, ...]]
+    levers: tuple[str, ...]
+
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism(
+        key="demography", stage="HunanModel.demography",
+        title={"en": "Demography", "zh": "人口变动"},
+        how={"en": "Each year households age, have children (birth rate 12.2 ‰ in 2010, falling with a calibrated "
+                   "trend) and lose members (5.8 ‰). Young adults leave large households and form new ones in the "
+                   "same place.",
+             "zh": "每年家庭成员年龄增长、生育（2010年出生率12.2‰，按校准趋势下降）和死亡（5.8‰）。"
+                   "年轻人从大家庭分出，在原地组建新家庭。"},
+        try_={"en": ("Follow a household for 25 years and watch it age, have children and split.",),
+              "zh": ("追踪一户家庭25年，观察其老龄化、生育和分户。",)},
+        levers=()),
+    Mechanism(
+        key="labour", stage="HunanModel.labour_market",
+        title={"en": "Jobs and wages (Harris-Todaro)", "zh": "就业与工资（哈里斯-托达罗模型）"},
+        how={"en": "Firms in each division's manufacturing and services sectors grow labour demand; productivity "
+                   "rises with city size (agglomeration). Wages respond to labour-market tightness, and job seekers "
+                   "are matched to vacancies. Migrants weigh the expected urban income, the wage times the chance "
+                   "of a job, against farm income: the Harris-Todaro logic that lets urban unemployment coexist "
+                   "with migration.",
+             "zh": "各市州制造业和服务业企业的劳动需求不断增长，生产率随城市规模上升（集聚效应）。工资随劳动力市场松紧变化，"
+                   "求职者与空缺岗位匹配。迁移者比较城镇预期收入（工资乘以就业概率）与务农收入，这就是城镇失业与人口迁移"
+                   "并存的哈里斯-托达罗逻辑。"},
+        try_={"en": ("Raise the industry transfer incentive in Hengyang, Chenzhou, Yongzhou and Huaihua and compare "
+                     "the population outside Hunan with the baseline.",
+                     "Turn on permit job training and watch urban unemployment."),
+              "zh": ("提高衡阳、郴州、永州、怀化的承接产业转移激励，与基准比较省外常住的湖南人口。",
+                     "开启居住证职业技能培训，观察城镇失业率。")},
+        levers=("industry_transfer_incentive", "permit_training_share")),
+    Mechanism(
+        key="migration", stage="HunanModel.migration",
+        title={"en": "Where to live (discrete choice)", "zh": "迁移决策（离散选择）"},
+        how={"en": "Every year some households reconsider where to live (more often the young and the unemployed). "
+                   "They compare all 29 places (each division's city and countryside, and outside Hunan) by "
+                   "expected income, rent not covered by public housing, access to public services given their "
+                   "hukou and permit status, amenities, migrant networks from their home area and the cost of "
+                   "moving, which grows with travel time. Return moves are part of the same choice.",
+             "zh": "每年部分家庭（年轻人和失业者更频繁）重新考虑居住地。他们比较全部29个地点（各市州的城镇与农村以及省外）："
+                   "预期收入、公共住房未覆盖的租金、按户籍和居住证身份可获得的公共服务、宜居度、来自家乡的迁移网络，以及随出行"
+                   "时间增加的迁移成本。回流迁移也在同一选择之中。"},
+        try_={"en": ("Switch on 'show this year's migration flows' and step through 2011-2015.",
+                     "Make Changsha's settlement rules stricter and watch flows to Changsha."),
+              "zh": ("勾选“显示当年迁移流”，逐年运行2011-2015年。", "收紧长沙落户条件，观察流向长沙的人口。")},
+        levers=("settlement_min_years", "settlement_housing_condition")),
+    Mechanism(
+        key="settlement", stage="HunanModel.permits_and_settlement",
+        title={"en": "Residence permits and settling (落户)", "zh": "居住证与落户"},
+        how={"en": "Staying and settling are separate decisions. Migrants who have lived long enough in a city may "
+                   "take a residence permit, more readily the more it gives (schooling, health care, housing, "
+                   "training). Those who meet the city's settlement conditions decide whether to transfer their "
+                   "hukou: the service gain pulls, giving up a rural homestead pushes back (about 12 % lower "
+                   "propensity, Gu et al. 2020), and so does their share of the citizenisation cost.",
+             "zh": "留下和落户是两个独立决策。在城市居住满一定年限的迁移者可以申领居住证，居住证提供的服务（教育、医疗、"
+                   "住房、培训）越多，申领意愿越强。符合落户条件者再决定是否迁移户口：公共服务的提升是拉力，放弃宅基地是阻力"
+                   "（落户意愿约降低12%，Gu等2020），个人承担的市民化成本也是阻力。"},
+        try_={"en": ("Let settlers keep their rural land rights and compare the hukou urbanization rate.",
+                     "Give permit holders full schooling access and watch left-behind children."),
+              "zh": ("允许落户者保留农村“三权”，比较户籍人口城镇化率。", "让居住证持有人子女享有完全的公办教育，观察留守儿童数量。")},
+        levers=("keep_land_rights", "land_exit_compensation", "permit_schooling_share", "czt_mutual_recognition")),
+    Mechanism(
+        key="housing", stage="HunanModel.housing_market",
+        title={"en": "Housing", "zh": "住房"},
+        how={"en": "Rents rise with urban population inflow (about 0.31 % per 1 % inflow, weaker in central China) "
+                   "and fall with land supplied for settlers. Public and affordable rental units are allocated to "
+                   "eligible households; renters who have saved a down payment may buy, helped by shared-ownership "
+                   "homes.",
+             "zh": "租金随城镇人口流入上升（人口流入1%约使房价上涨0.31%，中部地区较弱），随落户挂钩的新增用地下降。"
+                   "公共租赁住房和保障性租赁住房分配给符合条件的家庭；攒够首付的租房家庭可以购房，共有产权住房降低门槛。"},
+        try_={"en": ("Build 8,000 public rental units a year across Hunan from 2021 (the plan's 40,000 in five years) "
+                     "and open a division panel to compare its rent.",),
+              "zh": ("自2021年起全省每年新开工8000套公共租赁住房（规划五年4万套），打开市州面板比较租金。",)},
+        levers=("public_rental_units_per_year", "affordable_rental_units_per_year", "shared_ownership_units_per_year",
+                "renovation_units_per_year")),
+    Mechanism(
+        key="governments", stage="HunanModel.government_budgets",
+        title={"en": "Governments: land and money follow people (人地钱挂钩)", "zh": "政府：人地钱挂钩"},
+        how={"en": "Each city government builds the year's housing and receives, for every settled migrant, a "
+                   "construction-land quota and a provincial transfer, which it spends on more public rental "
+                   "housing. The provincial government sets the year's policy and opens rail lines.",
+             "zh": "各市政府建设当年住房，并按落户人数获得建设用地指标和省级财政转移支付，用于新建公共租赁住房。"
+                   "省政府制定当年政策并开通铁路。"},
+        try_={"en": ("Raise the land quota and transfer per settled migrant and watch public rental units.",),
+              "zh": ("提高每落户一人的用地指标和转移支付，观察公共租赁住房存量。",)},
+        levers=("land_quota_per_settler", "transfer_per_settler", "government_cost_share")),
+    Mechanism(
+        key="transport", stage="ProvincialGovernment.apply_policies",
+        title={"en": "Transport network", "zh": "交通网络"},
+        how={"en": "Divisions are linked by road and, once a line serving both has opened, by rail; travel time is "
+                   "the shortest path on that network and enters the moving cost. The map draws each line from the "
+                   "year it opens (red in its opening year).",
+             "zh": "市州之间以公路相连，铁路开通后增加铁路连接；出行时间取网络最短路径，计入迁移成本。"
+                   "地图按开通年份绘制各条线路（开通当年以红色显示）。"},
+        try_={"en": ("Open the Shaoyang-Yongzhou HSR in 2022 instead of 2027, or never, and compare flows.",
+                     "Run the Changsha-Zhuzhou-Xiangtan intercity like a metro and watch the CZT share."),
+              "zh": ("将邵永高铁改为2022年开通或不建，比较迁移流。", "长株潭城际铁路公交化运营，观察长株潭城镇人口占比。")},
+        levers=("open_year_shaoyong", "czt_metro_operation")),
+)
+
+
+def mechanism_text(mechanism: Mechanism, lang: Lang) -> tuple[str, str, tuple[str, ...]]:
+    """(title, how it works, things to try) in ``lang``."""
+    return mechanism.title[lang], mechanism.how[lang], mechanism.try_[lang]
