@@ -81,7 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(f"Scenario {args.scenario}, seed {args.seed}, {args.scale:g} households per agent "
               f"(new_urban_jobs per year; the plan's target is a 5-year sum in 10k persons)")
-        print(table.fillna("").to_string())
+        print(table.astype(object).where(table.notna(), "").to_string())
     if args.out:
         paths = write_results(result, Path(args.out))
         print("wrote " + ", ".join(str(p) for p in paths))

@@ -58,6 +58,19 @@ RENOVATION_AMENITY = 0.5
 DEFAULT_MEMORY_LIMIT = 20 * 2**30
 
 
+#: Province indicators collected by the model's Mesa DataCollector.
+HEADLINE = ("urbanization_rate", "hukou_urbanization_rate", "czt_urban_share", "urban_unemployment_rate",
+            "urban_rural_income_ratio", "population", "outside_hunan_population", "settled_migrants",
+            "permit_holders")
+
+
+def _reporter(name: str):
+    def report(model: HunanModel) -> float:
+        return model.latest[name]
+    report.__name__ = name
+    return report
+
+
 class HunanModel(mesa.Model):
     """Urbanization of Hunan's 14 divisions under the 14th five-year plan's levers.
 
@@ -66,6 +79,7 @@ class HunanModel(mesa.Model):
         params: behavioural parameters (default: the calibrated posterior median when it exists).
         scale: households per agent record (``households_per_agent``; 1 = one record per real household).
         rng: seed (an ``int``) or generator; everything random in the model draws from ``self.rng``.
+        end_year: the year after which ``running`` turns False (for Mesa's batch_run and SolaraViz).
         memory_limit: bytes the run may use; a scale that would need more is refused before building.
 
     Attributes:
@@ -79,7 +93,7 @@ class HunanModel(mesa.Model):
     """
 
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
-                 scale: float = 100, rng: int | np.random.Generator | None = None,
+                 scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = 2035,
                  memory_limit: float = DEFAULT_MEMORY_LIMIT) -> None:
         if isinstance(rng, str | float) or isinstance(rng, bool):
             raise InputError(field="seed", value=rng, allowed="a whole number", source="model")
@@ -133,8 +147,13 @@ class HunanModel(mesa.Model):
                                   "arrivals": 0.0, "departures": 0.0}
         self._update_service_access()
         self._set_incomes()
+        self.end_year = int(end_year)
         self.indicator_rows: list[tuple[int, str, str, float]] = []
         self.flow_rows: list[tuple[int, int, int, float, float]] = []
+        self.latest: dict[str, float] = {}
+        # Mesa's DataCollector for the headline indicators (the full table is ``indicators()``).
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "year": "year", **{name: _reporter(name) for name in HEADLINE}})
         self.record_indicators()
 
     # ------------------------------------------------------------------------------------------------
@@ -344,10 +363,18 @@ class HunanModel(mesa.Model):
         amenity[OUTSIDE_LOC] = p.outside_amenity
 
         farm = np.append(self.farm_income, 0.0)
+        # Utilities are in 2010 yuan: incomes and rents are deflated by the nominal wage index, so that
+        # moving costs, service values and amenities keep their weight as incomes grow.
+        deflator = self.price_index()
+        exp_inc, rent, farm = exp_inc / deflator, rent / deflator, farm / deflator
         return ChoiceContext(expected_income=exp_inc, rent=rent, rent_relief=relief,
                              access_general=self.access_general, access_school=self.access_school,
                              settle_prospect=self.settle_prospect, amenity=amenity, hours=hours, network=network,
                              land_income=p.land_rent_share * farm, farm_income=farm)
+
+    def price_index(self) -> float:
+        """Nominal income level relative to 2010 (urban wage growth compounded), the deflator of utilities."""
+        return (1.0 + self.params.urban_wage_growth) ** (self.year - START_YEAR)
 
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
@@ -528,8 +555,12 @@ class HunanModel(mesa.Model):
     # Stage 7: indicators
     # ------------------------------------------------------------------------------------------------
     def record_indicators(self) -> None:
-        """Append this year's indicator rows."""
-        self.indicator_rows.extend(compute_indicators(self))
+        """Append this year's indicator rows and collect the headline indicators."""
+        rows = compute_indicators(self)
+        self.indicator_rows.extend(rows)
+        self.latest = {ind: value for _, region, ind, value in rows if region == "Hunan"}
+        self.datacollector.collect(self)
+        self.running = self.year < self.end_year
 
     # ------------------------------------------------------------------------------------------------
     # Outputs

@@ -76,7 +76,7 @@ class ModelParameters:
         source="6th census 2010, Hunan province row, 死亡率 5.77 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
         kind="sourced")
     birth_rate_trend: float = param(
-        -0.02, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
+        -0.053, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
         source="calibrated: natural growth fell fast over 2010-2020 (MODEL.md); no annual series in the data",
         kind="calibrated")
     household_split_rate: float = param(
@@ -91,28 +91,28 @@ class ModelParameters:
                "(41,698 / 28,838)^(1/5) (calibration/data/province_timeseries.csv)",
         kind="assumption")
     income_ratio_2010: float = param(
-        2.9, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
+        3.023, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
         source="calibrated: only the 2020 ratio (2.51) is in the data", kind="calibrated")
     urban_wage_growth: float = param(
-        0.075, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
+        0.091, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
         source="calibrated; prior centred on the 2015-2020 growth of urban income, 7.6 %/yr "
                "(province_timeseries.csv)", kind="calibrated")
     rural_productivity_growth: float = param(
-        0.06, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
+        0.082, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
         source="calibrated", kind="calibrated")
     farm_labour_elasticity: float = param(
         0.5, 0.2, 0.8, unit="elasticity", label="Labour elasticity of farm output (β)",
         source="assumption: diminishing returns to farm labour on fixed land; range covers Chinese farm "
                "production-function estimates", kind="assumption")
     agglomeration_elasticity: float = param(
-        0.04, 0.0, 0.08, unit="elasticity", label="Agglomeration elasticity of urban productivity (γ)",
+        0.068, 0.0, 0.08, unit="elasticity", label="Agglomeration elasticity of urban productivity (γ)",
         source="Combes & Gobillon 2015, Handbook of Regional and Urban Economics 5, ch. 5: elasticities of "
                "productivity to city size mostly 0.02-0.05", kind="sourced")
     labour_demand_growth: float = param(
-        0.025, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
+        0.01, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
         source="calibrated", kind="calibrated")
     wage_flexibility: float = param(
-        0.3, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
+        0.903, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
         source="calibrated; 0 is the rigid urban wage of Harris & Todaro 1970", kind="calibrated")
     labour_demand_elasticity: float = param(
         1.5, 0.5, 3.0, unit="elasticity", label="Wage elasticity of urban labour demand",
@@ -127,7 +127,7 @@ class ModelParameters:
         0.5, 0.2, 0.9, unit="proportional premium", label="College wage premium",
         source="assumption", kind="assumption")
     outside_wage_premium: float = param(
-        1.25, 0.9, 1.7, unit="ratio to Hunan's mean urban wage", label="Wage outside Hunan (Pearl River Delta)",
+        1.591, 0.9, 1.7, unit="ratio to Hunan's mean urban wage", label="Wage outside Hunan (Pearl River Delta)",
         source="calibrated: registered minus resident population 5.08 M (2010) and 6.56 M (2020)",
         kind="calibrated")
     outside_unemployment_rate: float = param(
@@ -140,23 +140,23 @@ class ModelParameters:
 
     # --- migration choice (random utility, money-metric in 10k yuan per person per year) -----------------
     review_rate: float = param(
-        0.15, 0.03, 0.5, unit="share per year", label="Households reconsidering where to live",
+        0.168, 0.03, 0.5, unit="share per year", label="Households reconsidering where to live",
         source="calibrated", kind="calibrated")
     taste_scale: float = param(
-        0.5, 0.05, 2.0, unit="10k yuan", label="Scale of idiosyncratic tastes (σ)", source="calibrated",
+        0.564, 0.05, 2.0, unit="10k yuan", label="Scale of idiosyncratic tastes (σ)", source="calibrated",
         kind="calibrated")
     moving_cost_fixed: float = param(
-        0.6, 0.0, 3.0, unit="10k yuan per year (annualised)", label="Fixed moving cost (c₀)",
+        3.0, 0.0, 5.0, unit="10k yuan per year (annualised)", label="Fixed moving cost (c₀)",
         source="calibrated", kind="calibrated")
     moving_cost_per_hour: float = param(
-        0.15, 0.0, 0.6, unit="10k yuan per hour of travel", label="Moving cost per hour of travel (c₁)",
+        0.283, 0.0, 0.6, unit="10k yuan per hour of travel", label="Moving cost per hour of travel (c₁)",
         source="calibrated; inter-provincial flows fall with distance (Gu et al. 2022, Acta Geographica "
                "Sinica 77(12):3041)", kind="calibrated")
     home_attachment: float = param(
-        0.8, 0.0, 3.0, unit="10k yuan", label="Attachment to the hukou place", source="calibrated",
+        0.348, 0.0, 3.0, unit="10k yuan", label="Attachment to the hukou place", source="calibrated",
         kind="calibrated")
     network_weight: float = param(
-        0.15, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
+        0.442, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
         source="calibrated", kind="calibrated")
     service_value: float = param(
         0.4, 0.0, 1.5, unit="10k yuan per person per year", label="Value of full urban public services",
@@ -168,10 +168,10 @@ class ModelParameters:
         0.5, 0.0, 1.0, unit="share", label="Weight newcomers give to the chance of settling later",
         source="calibrated", kind="calibrated")
     urban_amenity: float = param(
-        0.0, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
+        -0.017, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
         source="calibrated", kind="calibrated")
     outside_amenity: float = param(
-        -0.3, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
+        -1.888, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
         kind="calibrated")
     land_rent_share: float = param(
         0.15, 0.0, 0.4, unit="share of farm income", label="Farm income kept by absent land holders (transfers)",
@@ -182,7 +182,7 @@ class ModelParameters:
         0.4, 0.05, 0.9, unit="share per year of eligible non-holders", label="Residence-permit uptake",
         source="calibrated", kind="calibrated")
     settle_intercept: float = param(
-        -2.5, -6.0, 0.0, unit="log-odds per year", label="Propensity to transfer hukou (intercept)",
+        -0.358, -6.0, 0.0, unit="log-odds per year", label="Propensity to transfer hukou (intercept)",
         source="calibrated; CMDS 2016: about 30 % of migrants willing to transfer hukou", kind="calibrated")
     settle_service_weight: float = param(
         2.0, 0.0, 6.0, unit="log-odds per 10k yuan of service gain", label="Weight of service gain in settling",
@@ -192,7 +192,7 @@ class ModelParameters:
         source="Gu et al. 2020, Habitat International, doi 10.1016/j.habitatint.2020.102267 (about 12 %)",
         kind="sourced")
     outside_settle_rate: float = param(
-        0.01, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
+        0.017, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
         source="calibrated", kind="calibrated")
 
     # --- housing -------------------------------------------------------------------------------------------

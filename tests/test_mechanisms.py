@@ -85,7 +85,8 @@ def test_harris_todaro_expected_urban_income_converges_to_rural_income_plus_movi
         if year >= 70:
             expected_urban = m.urban_wage * (1 - m.unemployment) - m.rent  # non-college, net of rent
             best_urban = expected_urban.max()
-            gaps.append((best_urban - c0 - m.farm_income) / m.farm_income)
+            moving_cost = c0 * m.price_index()  # utilities are in 2010 yuan: the cost grows with incomes
+            gaps.append((best_urban - moving_cost - m.farm_income) / m.farm_income)
     gap = np.mean(gaps, axis=0)
     populated = m.households.persons_by_loc()[0:OUTSIDE_LOC:2] > 0
     # Within 10 % on average and no division's rural income further than 30 % from the urban margin
