@@ -67,7 +67,7 @@ def fake_run(scale: int, *, years: int = 25, year_s: float = 1.0) -> dict:
     stage_s = {s: year_s * years / (len(STAGES) + 1) for s in STAGES}
     return {
         "kind": "model", "scale": scale, "seed": 1, "years": years, "end_year": 2010 + years,
-        "n_records_start": n, "n_records_end": n, "import_s": 1.0, "construction_s": 2.0,
+        "n_records_start": n, "n_records_end": n, "import_s": 1.0, "construction_s": 2.0, "construction_cpu_s": 1.0,
         "year_s": [year_s] * years, "year_cpu_s": [year_s / 2] * years, "year_records": [n] * years,
         "stage_s": stage_s, "stage_cpu_s": {s: t / 2 for s, t in stage_s.items()},
         "stage_records": {s: n * years for s in STAGES}, "stages_wrapped": list(STAGES), "outputs_s": 0.5,
@@ -93,7 +93,7 @@ def test_summary_arithmetic() -> None:
     assert full["whole_run_s"] == pytest.approx(2.0 + 0.5 + 25 * 10.0)  # estimated from 3 years
     assert hundred["whole_run_measured"] is True
     assert hundred["whole_run_s"] == pytest.approx(2.0 + 0.5 + 25 * 1.0)
-    assert hundred["whole_run_cpu_s"] == pytest.approx(2.0 + 0.5 + 25 * 0.5)
+    assert hundred["whole_run_cpu_s"] == pytest.approx(1.0 + 0.5 + 25 * 0.5)
     assert full["peak_gib"] == pytest.approx(1.0)
 
 

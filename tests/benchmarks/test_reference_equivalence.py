@@ -178,7 +178,8 @@ def expected_counts(origin: np.ndarray, probabilities: np.ndarray, reps: int) ->
     return reps * out.ravel()
 
 
-def test_destination_frequencies_match_the_probabilities(destination_draws: dict, vector_probabilities: np.ndarray) -> None:
+def test_destination_frequencies_match_the_probabilities(destination_draws: dict,
+                                                         vector_probabilities: np.ndarray) -> None:
     expected = expected_counts(destination_draws["origin"], vector_probabilities, int(destination_draws["reps"]))
     for name in ("vector", "reference"):
         observed = destination_draws[name]
