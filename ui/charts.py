@@ -87,15 +87,15 @@ def nice_ticks(low: float, high: float, n: int = 5) -> list[float]:
         return []
     if high <= low:
         high = low + 1.0
-    raw = (high - low) / max(n - 1, 1)
+    # a range below float resolution at this magnitude would give steps that do not advance
+    span = max(high - low, 1e-6 * max(abs(low), abs(high)), 1e-9)
+    raw = span / max(n - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
-    ticks = [round(start, 10)]
+    count = max(1, math.ceil((max(high, low + span) - start) / step - 1e-9))
     # the last tick is the first one at or above ``high``, so the ticks always cover the data
-    while ticks[-1] < high - step * 1e-9:
-        ticks.append(round(start + len(ticks) * step, 10))
-    return ticks
+    return [round(start + i * step, 10) for i in range(count + 1)]
 
 
 def _finite(values: Sequence[float]) -> list[float]:

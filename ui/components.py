@@ -19,13 +19,15 @@ from typing import Any
 import solara
 import solara.lab
 
+from agents.households import Employment
+
 from sim.data import division_names, load_plan_city_targets
 from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.parameters import LEVERS, NEVER
 from sim.scenario import Scenario, available_scenarios
 from ui import geo
-from ui.charts import COLOURS, Band, ChartData, Series, chart_spec, fan
+from ui.charts import COLOURS, Band, ChartData, Series, Target, chart_spec, fan
 from ui.compare import Cancelled, Comparison, run_comparison
 from ui.figures import MAIN_CHARTS, fan_chart, main_chart
 from ui.i18n import (
@@ -48,7 +50,7 @@ from ui.inputs import (
     resolve_results_dir,
 )
 from ui.results import catalogue, runs_of, scan_folder
-from ui.session import EMPLOYMENT_NAMES, TENURE_NAMES, SimSession, hukou_place_of, place_of
+from ui.session import EMPLOYMENT_NAMES, SECTOR_NAMES, TENURE_NAMES, SimSession, hukou_place_of, place_of
 from ui.teaching import ABOUT, MECHANISMS, mechanism_text
 
 HERE = Path(__file__).resolve().parent
@@ -125,6 +127,11 @@ def MapView(shapes: list, colours: dict, tooltips: dict, labels: dict, rails: li
             outside: dict, outside_label: str, legend_title: str, caption: str, selected: str | None, width: int,
             height: int, event_division_click: Callable[[str], None] | None = None) -> None:
     """The map template (``ui/map.vue``); ``event_division_click`` receives a division's English name."""
+
+
+@solara.component_vue(str(HERE / "table.vue"))
+def TableView(header: list, rows: list, name: str) -> None:
+    """A table template (``ui/table.vue``): ``rows`` is a list of lists of strings."""
 
 
 @solara.component_vue(str(HERE / "chart.vue"))
@@ -396,12 +403,9 @@ def DivisionPanel(state: AppState) -> None:
     chart = ChartData(title=tr("panel_trend", lang), series=[Series(tr("series_simulated", lang), xs, ys)],
                       targets=[], y_format="{:,.0f}", target_legend=tr("series_target", lang))
     if math.isfinite(target):
-        from ui.charts import Target
-
         chart.targets.append(Target(2025, target, f"{target:g} (2025)"))
     with solara.Card(title=f"{division_label(name, lang)} · {session.year}", classes=["division-panel"]):
-        table = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-        solara.Markdown(table)
+        TableView(header=[], rows=[list(r) for r in rows], name="division-figures")
         ChartView(spec=chart_spec(chart, width=380, height=190), name=f"division-{name}")
         solara.Button(tr("panel_close", lang), on_click=lambda: state.selected.set(None), text=True)
 
@@ -602,6 +606,31 @@ def household_events(prev: dict[str, Any] | None, rec: dict[str, Any], lang: Lan
     return events
 
 
+def household_rows(timeline: list[dict[str, Any]], lang: Lang) -> list[list[str]]:
+    """The followed household's timeline as table rows (year, place, hukou, work, housing, children, income,
+    events)."""
+    rows: list[list[str]] = []
+    prev = None
+    for rec in timeline:
+        if rec.get("gone"):
+            rows.append([str(rec["year"]), tr("hh_gone", lang, year=rec["year"])] + [""] * 6)
+            break
+        if rec["n_children"] == 0:
+            kids = tr("no_children", lang)
+        elif rec["children_with_parents"]:
+            kids = tr("children_with", lang, n=rec["n_children"])
+        else:
+            kids = tr("children_left", lang, n=rec["n_children"])
+        work = _names(EMPLOYMENT_NAMES, rec["employment"], lang)
+        if rec["employment"] != Employment.FARMING:
+            work += " · " + _names(SECTOR_NAMES, rec["sector"], lang)
+        rows.append([str(rec["year"]), _place_text(rec["loc"], lang), _hukou_text(rec, lang), work,
+                     _names(TENURE_NAMES, rec["tenure"], lang), kids, f"{rec['income'] * 1e4:,.0f}",
+                     "; ".join(household_events(prev, rec, lang))])
+        prev = rec
+    return rows
+
+
 @solara.component
 def HouseholdTab(state: AppState) -> None:
     """The followed household's year-by-year timeline."""
@@ -635,29 +664,7 @@ def HouseholdTab(state: AppState) -> None:
                     classes=["followed-household"])
         header = [tr(k, lang) for k in ("hh_col_year", "hh_col_where", "hh_col_hukou", "hh_col_work",
                                         "hh_col_housing", "hh_col_children", "hh_col_income", "hh_col_events")]
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        prev = None
-        for rec in session.timeline:
-            if rec.get("gone"):
-                lines.append(f"| {rec['year']} | " + tr("hh_gone", lang, year=rec["year"]) + " |" + " |" * 6)
-                break
-            if rec["n_children"] == 0:
-                kids = tr("no_children", lang)
-            elif rec["children_with_parents"]:
-                kids = tr("children_with", lang, n=rec["n_children"])
-            else:
-                kids = tr("children_left", lang, n=rec["n_children"])
-            work = _names(EMPLOYMENT_NAMES, rec["employment"], lang)
-            if rec["employment"] != 2:
-                from ui.session import SECTOR_NAMES
-
-                work += " · " + _names(SECTOR_NAMES, rec["sector"], lang)
-            cells = [str(rec["year"]), _place_text(rec["loc"], lang), _hukou_text(rec, lang), work,
-                     _names(TENURE_NAMES, rec["tenure"], lang), kids, f"{rec['income'] * 1e4:,.0f}",
-                     "; ".join(household_events(prev, rec, lang))]
-            lines.append("| " + " | ".join(cells) + " |")
-            prev = rec
-        solara.Markdown("\n".join(lines))
+        TableView(header=header, rows=household_rows(session.timeline, lang), name="household-timeline")
 
 
 # ------------------------------------------------------------------------------------------------------
