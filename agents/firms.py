@@ -1,4 +1,8 @@
-"""Firms: one Mesa agent per division and urban sector, standing for that sector's firms in the city.
+"""Firms: one Mesa agent per division and sector (agriculture, manufacturing, services).
+
+A :class:`FarmSector` agent stands for a division's family farms: output per farm worker rises with farm
+productivity and with the labour that leaves (diminishing returns to labour on fixed land, elasticity β),
+so rural income rises as people move to town.
 
 A :class:`SectorFirms` agent holds the sector's productivity, labour demand, wage and number of
 establishments. Each year it produces (productivity grows and rises with city size, agglomeration
@@ -65,3 +69,28 @@ class SectorFirms(mesa.Agent):
 def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float) -> np.ndarray:
     """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness)."""
     return base * agglomeration * np.exp(flexibility * np.clip(tightness, -0.5, 0.5))
+
+
+class FarmSector(mesa.Agent):
+    """The farms of one division (agriculture).
+
+    Attributes:
+        division: division id.
+        productivity: farm income per person at the 2010 rural population (10k yuan, nominal).
+        rural_persons_2010: rural residents in 2010 (agent units).
+        income: this year's per-capita farm income (10k yuan).
+    """
+
+    def __init__(self, model: mesa.Model, *, division: int, income_2010: float) -> None:
+        super().__init__(model)
+        self.division = division
+        self.productivity = float(income_2010)
+        self.income = float(income_2010)
+        self.rural_persons_2010 = 0.0
+
+    def produce(self, *, rural_persons: float) -> None:
+        """Productivity grows; income per person follows the farm labour force: A · (L / L₂₀₁₀)^(β − 1)."""
+        p = self.model.params
+        self.productivity *= 1.0 + p.rural_productivity_growth
+        ratio = max(rural_persons, 1.0) / max(self.rural_persons_2010, 1.0)
+        self.income = self.productivity * ratio ** (p.farm_labour_elasticity - 1.0)

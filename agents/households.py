@@ -71,6 +71,8 @@ SCHEMA: dict[str, Any] = {
     "hukou_div": np.int8,          # division of hukou registration, 14 = another province
     "hukou_county": np.int16,      # county of hukou registration, -1 = another province
     "hukou_urban": np.bool_,       # non-agricultural (urban) hukou
+    "origin_div": np.int8,         # division the household comes from (hukou in 2010 or at formation); kept
+                                   # after settling, since hometown networks outlive a hukou transfer
     "permit": np.bool_,            # holds a residence permit of the current city
     "years_here": np.int16,        # years in the current division (or CZT, under mutual recognition)
     "head_age": np.int16,

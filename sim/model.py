@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents.firms import SectorFirms, city_wage
+from agents.firms import FarmSector, SectorFirms, city_wage
 from agents.governments import CityGovernment, ProvincialGovernment
 from agents.households import (
     ChoiceContext,
@@ -138,6 +138,8 @@ class HunanModel(mesa.Model):
         persons = self.households.persons_by_loc()
         self.urban_persons_2010 = persons[1:OUTSIDE_LOC:2].copy()
         self.rural_persons_2010 = persons[0:OUTSIDE_LOC:2].copy()
+        for farm in self.farms:
+            farm.rural_persons_2010 = float(self.rural_persons_2010[farm.division])
         self._urban_persons_prev = self.urban_persons_2010.copy()
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
@@ -182,10 +184,11 @@ class HunanModel(mesa.Model):
         weights = divs.population_2010.to_numpy()
         index = index / np.average(index, weights=weights)
         # Urban incomes differ less across regions than all-resident incomes (which mix in urbanization):
-        # the urban spread is the square root of the regional index (assumption).
-        self.urban_base = p.urban_income_2010 * np.sqrt(index)
-        self.farm_tfp = p.urban_income_2010 / p.income_ratio_2010 * index
-        self.farm_income = self.farm_tfp.copy()
+        # the urban spread is the regional index to a calibrated power.
+        self.urban_base = p.urban_income_2010 * index ** p.urban_income_dispersion
+        farm_2010 = p.urban_income_2010 / p.income_ratio_2010 * index
+        self.farms = [FarmSector(self, division=d, income_2010=farm_2010[d]) for d in range(N_DIVISIONS)]
+        self.farm_income = farm_2010.copy()
         self.urban_wage = self.urban_base.copy()
         self.outside_wage = p.outside_wage_premium * np.average(self.urban_base, weights=weights)
         self.rent = p.rent_to_income_2010 * self.urban_wage
@@ -281,9 +284,9 @@ class HunanModel(mesa.Model):
         wage_gap = self.urban_wage / (self.urban_base * agglo)
         demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]
         self.outside_wage *= 1 + p.urban_wage_growth
-        self.farm_tfp = self.farm_tfp * (1 + p.rural_productivity_growth)
-        self.farm_income = self.farm_tfp * (np.maximum(rpop, 1) / np.maximum(self.rural_persons_2010, 1)) ** (
-            p.farm_labour_elasticity - 1.0)
+        for farm in self.farms:
+            farm.produce(rural_persons=float(rpop[farm.division]))
+        self.farm_income = np.array([farm.income for farm in self.farms])
 
         c = h.cols
         priority = 1.0 + c["permit"] * self.policy.city("permit_training_share")[np.maximum(div, 0)]
@@ -345,14 +348,14 @@ class HunanModel(mesa.Model):
             1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1))
 
         hours = self.world.location_hours()
-        # Migrant networks: share of each hukou division's people living away at each place.
-        hl = h.hukou_loc()
-        away = c["loc"] != hl
+        # Migrant networks: share of the people from each division (by origin, so settlers still count)
+        # living at each place outside that division; the term is indexed by the household's hukou division.
         members = c["n_members"].astype(float)
-        hd = c["hukou_div"].astype(np.int64)
-        stock = np.bincount(hd[away] * L + c["loc"][away], weights=members[away],
+        od = c["origin_div"].astype(np.int64)
+        away = (c["loc"] // 2) != od
+        stock = np.bincount(od[away] * L + c["loc"][away], weights=members[away],
                             minlength=(N_DIVISIONS + 1) * L).reshape(N_DIVISIONS + 1, L)
-        base = np.bincount(hd, weights=members, minlength=N_DIVISIONS + 1)
+        base = np.bincount(od, weights=members, minlength=N_DIVISIONS + 1)
         network = p.network_weight * np.log1p(100 * stock / np.maximum(base, 1)[:, None])
 
         amenity = np.zeros(L)
@@ -360,6 +363,7 @@ class HunanModel(mesa.Model):
         renovated = np.array([g.renovated_units for g in self.city_governments])
         amenity[1:OUTSIDE_LOC:2] = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
             1, renovated / np.maximum(urban_households, 1))
+        amenity[1] += p.capital_amenity  # Changsha's urban part (division 0)
         amenity[OUTSIDE_LOC] = p.outside_amenity
 
         farm = np.append(self.farm_income, 0.0)

@@ -93,6 +93,10 @@ class ModelParameters:
     income_ratio_2010: float = param(
         3.023, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
         source="calibrated: only the 2020 ratio (2.51) is in the data", kind="calibrated")
+    urban_income_dispersion: float = param(
+        0.5, 0.0, 1.0, unit="exponent", label="Spread of urban incomes across regions",
+        source="calibrated: urban incomes follow the 2015 regional income index (divisions_economy.csv) to this "
+               "power; all-resident incomes (exponent 1) also reflect urbanization", kind="calibrated")
     urban_wage_growth: float = param(
         0.091, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
         source="calibrated; prior centred on the 2015-2020 growth of urban income, 7.6 %/yr "
@@ -170,6 +174,10 @@ class ModelParameters:
     urban_amenity: float = param(
         -0.017, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
         source="calibrated", kind="calibrated")
+    capital_amenity: float = param(
+        0.0, 0.0, 3.0, unit="10k yuan", label="Extra amenity of Changsha, the provincial capital",
+        source="calibrated: Changsha's share of Hunan's population rose from 10.72 % to 15.12 % (census 2010, 2020)",
+        kind="calibrated")
     outside_amenity: float = param(
         -1.888, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
         kind="calibrated")

@@ -127,6 +127,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     hukou_county[from_other_prov] = -1
     c["hukou_county"][:] = hukou_county
     c["hukou_div"][:] = np.where(hukou_county >= 0, div_of[np.maximum(hukou_county, 0)], OUTSIDE_DIV)
+    c["origin_div"][:] = c["hukou_div"]
 
     # Non-agricultural hukou among local urban residents, matching the county's non-agricultural share.
     nonag = counties.nonagricultural_hukou_pct.to_numpy() / 100.0
