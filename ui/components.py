@@ -35,9 +35,11 @@ from ui.i18n import (
     division_label,
     group_label,
     indicator_label,
+    lever_choices,
     lever_help,
     lever_label,
     lever_names_by_group,
+    lever_unit,
     tr,
 )
 from ui.inputs import (
@@ -72,6 +74,9 @@ class AppState:
         lang: ``en`` or ``zh``.
         version: bumped whenever the model changed (a step or a reset).
         lever_version: bumped whenever lever values may have changed.
+        lever_year: the year lever changes made now start from (changes with the model's year after the
+            "levers from" year; the lever panel reads it instead of ``version`` so that it is not redrawn
+            every simulated year).
         error: the message of the last refused input ("" when none).
         selected: the division whose panel is open (English name, or None).
         lever_city: the division city levers are set for (None: all cities).
@@ -84,6 +89,7 @@ class AppState:
     lang: solara.Reactive[str]
     version: solara.Reactive[int]
     lever_version: solara.Reactive[int]
+    lever_year: solara.Reactive[int]
     error: solara.Reactive[str]
     selected: solara.Reactive[str | None]
     lever_city: solara.Reactive[str | None]
@@ -107,12 +113,14 @@ class AppState:
     def bump(self) -> None:
         """Tell the components that read the model that it changed."""
         self.version.set(self.version.value + 1)
+        self.lever_year.set(self.session.effective_from())  # fires only when the year changed
 
 
 def make_state() -> AppState:
     """A fresh state with its own model: called once per browser session, inside the page component."""
-    return AppState(session=SimSession(), lang=solara.reactive("en"), version=solara.reactive(0),
-                    lever_version=solara.reactive(0), error=solara.reactive(""), selected=solara.reactive(None),
+    session = SimSession()
+    return AppState(session=session, lang=solara.reactive("en"), version=solara.reactive(0),
+                    lever_version=solara.reactive(0), lever_year=solara.reactive(session.effective_from()), error=solara.reactive(""), selected=solara.reactive(None),
                     lever_city=solara.reactive(None), tab=solara.reactive(0), comparison=solara.reactive(None),
                     last_update_ms=solara.reactive(0.0))
 
@@ -216,7 +224,7 @@ def RunControls(state: AppState) -> None:
         solara.Select(tr("speed", lang), values=speed_labels, value=tr(speed.value, lang), dense=True,
                       on_value=lambda label: speed.set(list(SPEEDS)[speed_labels.index(label)]))
         if running:
-            solara.ProgressLinear(task.progress if task.progress is not None else True)
+            solara.ProgressLinear(task.progress if task.progress is not None else True, classes=["run-progress"])
         if state.last_update_ms.value:
             solara.Text(f"{tr('measured', lang, ms=round(state.last_update_ms.value))}",
                         style={"font-size": "11px", "color": "#777"})
@@ -255,29 +263,27 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
         state.lever_version.set(state.lever_version.value + 1)
 
     on_value = state.guard(set_value)
+    unit = lever_unit(lever, lang)
     with solara.Column(gap="0px", classes=["lever", f"lever-{name}"]):
         if lever.kind == "bool":
             solara.Switch(label=label, value=bool(value), on_value=on_value)
         elif lever.choices:
-            labels = [f"{i}: {c}" for i, c in enumerate(lever.choices)]
+            labels = [f"{i}: {c}" for i, c in enumerate(lever_choices(lever, lang))]
             solara.Select(label, values=labels, value=labels[int(value)],
                           on_value=lambda text: on_value(int(text.split(":")[0])))
         elif name.startswith("open_year_"):
             solara.Select(label, values=_rail_year_choices(value), value=str(int(value)),
                           on_value=lambda text: on_value(int(text)))
-        elif lever.kind == "int":
-            # the label goes above the slider: Vuetify squeezes long labels beside it
-            solara.Text(label, style={"font-size": "14px"})
-            solara.SliderInt("", value=int(value), min=int(lever.low), max=int(lever.high), on_value=on_value,
-                             tick_labels="end_points")
         else:
-            step = (lever.high - lever.low) / 100.0
-            solara.Text(label, style={"font-size": "14px"})
-            solara.SliderFloat("", value=float(value), min=float(lever.low), max=float(lever.high), step=step,
-                               on_value=on_value)
+            # the label and value go above the slider: Vuetify squeezes long labels beside it
+            shown = f"{int(value)}" if lever.kind == "int" else f"{value:,.4g}"
+            solara.Text(f"{label}: {shown} {unit}", style={"font-size": "14px"}, classes=["lever-value"])
+            if lever.kind == "int":
+                solara.SliderInt("", value=int(value), min=int(lever.low), max=int(lever.high), on_value=on_value)
+            else:
+                solara.SliderFloat("", value=float(value), min=float(lever.low), max=float(lever.high),
+                                   step=(lever.high - lever.low) / 100.0, on_value=on_value)
         note = lever_help(lever, lang)
-        if lever.unit and lever.kind != "bool":
-            note += f" [{lever.unit}]"
         if differs:
             note += " · " + ("各市取值不同，显示多数值" if lang == "zh" else "cities differ; the most common value is shown")
         solara.Text(note, style={"font-size": "11px", "color": "#666", "line-height": "1.2"})
@@ -288,7 +294,7 @@ def LeverPanel(state: AppState) -> None:
     """Every lever, grouped as in the plan, for all cities or one city."""
     lang: Lang = state.lang.value
     state.lever_version.value  # subscribe  # noqa: B018
-    state.version.value  # the year changes made now start from follows the model  # noqa: B018
+    state.lever_year.value  # the values shown are those of the year changes made now start  # noqa: B018
     session = state.session
     city = state.lever_city.value
     names = division_names()
@@ -478,7 +484,7 @@ def CompareTab(state: AppState) -> None:
                 solara.Button(tr("compare_run", lang), on_click=lambda: task(), color="primary",
                               icon_name="mdi-chart-bell-curve")
         if task.pending:
-            solara.ProgressLinear(task.progress if task.progress is not None else True)
+            solara.ProgressLinear(task.progress if task.progress is not None else True, classes=["compare-bar"])
             solara.Text(f"{task.progress or 0:.0f} %", classes=["compare-progress"])
         if message.value:
             solara.Info(message.value)

@@ -189,6 +189,31 @@ LEVER_HELP_ZH: dict[str, str] = {
 }
 
 
+#: Chinese names of the lever units declared in :mod:`sim.parameters` (unknown units are shown as declared).
+UNITS_ZH: dict[str, str] = {
+    "10k yuan per household": "万元/户", "10k yuan per settled person": "万元/落户人", "code": "代码",
+    "index 0-1": "指数0-1", "m² of construction land per settled person": "平方米建设用地/落户人", "share": "比例",
+    "share of hukou holders' access": "相当于户籍人口的比例", "share of hukou holders' eligibility": "相当于户籍人口的比例",
+    "units per year": "套/年", "year (9999 = never)": "年（9999表示不建）", "years": "年",
+}
+#: Chinese meanings of coded lever values (``Lever.choices`` is declared in English).
+CHOICES_ZH: dict[str, tuple[str, ...]] = {
+    "settlement_housing_condition": ("无要求", "有合法稳定住所（含租赁）", "须有自有住房"),
+}
+
+
+def lever_unit(lever: Lever, lang: Lang) -> str:
+    """The lever's unit in ``lang``."""
+    return UNITS_ZH.get(lever.unit, lever.unit) if lang == "zh" else lever.unit
+
+
+def lever_choices(lever: Lever, lang: Lang) -> tuple[str, ...]:
+    """Meanings of a coded lever's values in ``lang`` (English where no translation exists)."""
+    if lang == "zh" and len(CHOICES_ZH.get(lever.name, ())) == len(lever.choices):
+        return CHOICES_ZH[lever.name]
+    return lever.choices
+
+
 def tr(key: str, lang: Lang, **values: object) -> str:
     """The UI string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``.
 

@@ -1,0 +1,196 @@
+"""The page in a real Chromium against ``solara run app.py`` (see ``conftest.py`` for the server).
+
+Timings are printed (``-s`` shows them) and never asserted: this 2-core machine is shared.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.parameters import LEVERS
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "screenshot.png"
+
+
+def open_page(context, url: str):
+    """Open the app and wait until it is usable (the map is drawn and Step can be clicked)."""
+    page = context.new_page()
+    page.goto(url)
+    page.locator('path[data-division="Changsha"]').wait_for()
+    page.get_by_role("button", name="Step", exact=True).wait_for()
+    return page
+
+
+def year_text(page) -> str:
+    return page.locator(".sim-year").first.inner_text()
+
+
+def wait_year(page, year: int) -> None:
+    page.locator(".sim-year", has_text=f"Year {year}").first.wait_for()
+
+
+def chart_points(page, name: str) -> int:
+    """Points drawn on a chart's simulated lines."""
+    lines = page.locator(f'[data-chart="{name}"] polyline.series-line')
+    return sum(len(lines.nth(i).get_attribute("points").split()) for i in range(lines.count()))
+
+
+def map_colours(page) -> dict[str, str]:
+    paths = page.locator("path.division")
+    return {paths.nth(i).get_attribute("data-division"): paths.nth(i).get_attribute("fill")
+            for i in range(paths.count())}
+
+
+def step(page, to_year: int) -> float:
+    """Click Step and wait until the year, charts and map show ``to_year``; return the seconds taken."""
+    before = chart_points(page, "urbanization")
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_year(page, to_year)
+    page.wait_for_function(
+        "n => Array.from(document.querySelectorAll('[data-chart=\"urbanization\"] polyline.series-line'))"
+        ".reduce((s, l) => s + l.getAttribute('points').trim().split(/\\s+/).length, 0) > n", arg=before)
+    page.locator(".legend", has_text=f"({to_year})").wait_for()
+    return time.perf_counter() - t0
+
+
+def test_load_change_lever_run_five_years_and_see_charts_and_map_change(ui_server, new_browser, artifacts) -> None:
+    context = new_browser()
+    t0 = time.perf_counter()
+    page = open_page(context, ui_server)
+    load_seconds = time.perf_counter() - t0
+    print(f"\n[measure] time to usable page: {load_seconds:.2f} s")
+    page.screenshot(path=str(artifacts / "01_loaded.png"))
+    assert year_text(page) == "Year 2010"
+    assert chart_points(page, "urbanization") == 1
+    colours_2010 = map_colours(page)
+    assert len(colours_2010) == 14
+    assert page.locator("[data-rail='hukun']").count() == 0  # the Shanghai-Kunming HSR opens in 2014
+
+    # change a lever: settlers keep their land rights
+    label = LEVERS["keep_land_rights"].label_en
+    page.get_by_role("switch", name=label).click(force=True)  # Vuetify overlays the input with its ripple
+    page.locator(".lever-status", has_text="1 lever value(s) changed").wait_for()
+
+    times = [step(page, year) for year in range(2011, 2016)]
+    print("[measure] one simulated year until charts and map show it: "
+          + ", ".join(f"{t:.2f}" for t in times) + f" s (median {sorted(times)[2]:.2f} s)")
+    assert chart_points(page, "urbanization") == 6  # 2010-2015
+    assert chart_points(page, "hukou") == 12  # two series
+    assert map_colours(page) != colours_2010
+    assert page.locator("[data-rail='hukun']").count() == 1
+    assert page.locator("[data-flow]").count() > 0  # this year's flows are drawn
+    page.screenshot(path=str(artifacts / "02_year_2015.png"))
+
+
+def test_division_panel_language_switch_and_screenshot(ui_server, new_browser, artifacts) -> None:
+    context = new_browser()
+    page = open_page(context, ui_server)
+    for year in (2011, 2012, 2013):
+        step(page, year)
+    page.locator('[data-division-label="Changsha"]').click()
+    panel = page.locator(".division-panel")
+    panel.wait_for()
+    assert "Changsha · 2013" in panel.inner_text()
+    assert "85 %" in panel.inner_text()  # its 2025 plan target
+    assert "Residence-permit holders" in panel.inner_text()
+    page.screenshot(path=str(artifacts / "03_division_panel.png"))
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifacts / "03_division_panel.png", SCREENSHOT)
+
+    page.get_by_role("button", name="中文").click()
+    page.get_by_text("湖南新型城镇化模拟器").first.wait_for()
+    assert page.locator('[data-division-label="Changsha"]').text_content() == "长沙"
+    assert "长沙市 · 2013" in page.locator(".division-panel").inner_text()
+    page.get_by_text(LEVERS["keep_land_rights"].label_zh).first.wait_for()
+    page.screenshot(path=str(artifacts / "04_chinese.png"))
+    page.get_by_role("button", name="English").click()
+    page.get_by_text("Hunan urbanization simulator").first.wait_for()
+
+
+def test_two_sessions_are_independent(ui_server, new_browser) -> None:
+    first = open_page(new_browser(), ui_server)
+    second = open_page(new_browser(), ui_server)
+    step(first, 2011)
+    step(first, 2012)
+    assert year_text(second) == "Year 2010"
+    step(second, 2011)
+    assert year_text(first) == "Year 2012"
+    first.reload()
+    first.locator('path[data-division="Changsha"]').wait_for()
+    wait_year(first, 2010)  # a new visit is a new session with its own model
+
+
+def test_refused_seed_is_explained_on_the_page(ui_server, new_browser) -> None:
+    page = open_page(new_browser(), ui_server)
+    page.get_by_text("Scenario preset · Seed (whole number)").click()
+    seed = page.get_by_label("Seed (whole number)")
+    seed.fill("twelve")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    alert = page.locator(".input-refused").first
+    alert.wait_for()
+    assert re.search(r"seed.*'twelve'.*whole number", alert.inner_text())
+    seed.fill("12")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.locator(".input-refused").first.wait_for(state="detached")
+    assert year_text(page) == "Year 2010"
+
+
+def test_play_runs_with_progress_and_pause_stops_it(ui_server, new_browser) -> None:
+    page = open_page(new_browser(), ui_server)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
+    page.locator(".run-progress").first.wait_for()
+    page.locator(".sim-year", has_text=re.compile(r"Year 201[2-9]|Year 20[23]\d")).first.wait_for()
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    stopped = year_text(page)
+    assert stopped != "Year 2010"
+    page.wait_for_timeout(1500)  # after Pause the clock stays where it stopped
+    assert year_text(page) == stopped
+
+
+def test_compare_follow_household_and_stored_results(ui_server, new_browser, artifacts) -> None:
+    page = open_page(new_browser(), ui_server)
+    page.get_by_role("tab", name="Compare with baseline").click()
+    # one replication per arm keeps the test short: focus the replications slider and move it to its minimum
+    page.locator(".compare-tab .v-slider").first.click()
+    page.keyboard.press("Home")
+    page.get_by_role("button", name="Run comparison").click()
+    page.locator(".compare-progress").first.wait_for()
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    page.get_by_text("Comparison cancelled.").wait_for()
+    page.get_by_role("button", name="Run comparison").click()
+    page.locator('[data-chart="fan-urbanization"]').wait_for(timeout=180_000)
+    assert page.locator('[data-chart="fan-urbanization"] polygon').count() == 2  # baseline and current fans
+    assert re.search(r"seeds \[\d+\] ", page.get_by_text("seeds [").inner_text())  # one replication
+    page.screenshot(path=str(artifacts / "05_compare.png"))
+
+    page.get_by_role("tab", name="Follow a household").click()
+    page.locator(".followed-household").wait_for()
+    rows = page.locator("table.household-timeline tbody tr")
+    assert rows.count() == 1
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.locator("table.household-timeline tbody tr").nth(1).wait_for()
+    assert rows.nth(1).locator("td").first.inner_text() == "2011"
+
+    page.get_by_role("tab", name="Stored results").click()
+    folder = page.get_by_label("Folder inside the results root")
+    folder.fill("../")
+    page.get_by_role("button", name="Open folder").click()
+    page.locator(".input-refused").first.wait_for()
+    assert "results folder" in page.locator(".input-refused").first.inner_text()
+    folder.fill("exp1")
+    page.get_by_role("button", name="Open folder").click()
+    page.get_by_text("2 indicator file(s) found").wait_for()
+    page.get_by_text("not_indicators.parquet").wait_for()
+    assert page.locator('[data-chart="results"] polyline.series-line').count() == 3  # two runs and the median
+    page.screenshot(path=str(artifacts / "06_results.png"))
