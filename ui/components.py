@@ -20,7 +20,6 @@ import solara
 import solara.lab
 
 from agents.households import Employment
-
 from sim.data import division_names, load_plan_city_targets
 from sim.errors import InputError
 from sim.indicators import INDICATORS
@@ -120,7 +119,8 @@ def make_state() -> AppState:
     """A fresh state with its own model: called once per browser session, inside the page component."""
     session = SimSession()
     return AppState(session=session, lang=solara.reactive("en"), version=solara.reactive(0),
-                    lever_version=solara.reactive(0), lever_year=solara.reactive(session.effective_from()), error=solara.reactive(""), selected=solara.reactive(None),
+                    lever_version=solara.reactive(0), lever_year=solara.reactive(session.effective_from()),
+                    error=solara.reactive(""), selected=solara.reactive(None),
                     lever_city=solara.reactive(None), tab=solara.reactive(0), comparison=solara.reactive(None),
                     last_update_ms=solara.reactive(0.0))
 
@@ -285,7 +285,7 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
                                    step=(lever.high - lever.low) / 100.0, on_value=on_value)
         note = lever_help(lever, lang)
         if differs:
-            note += " · " + ("各市取值不同，显示多数值" if lang == "zh" else "cities differ; the most common value is shown")
+            note += " · " + tr("cities_differ", lang)
         solara.Text(note, style={"font-size": "11px", "color": "#666", "line-height": "1.2"})
 
 
@@ -393,7 +393,8 @@ def DivisionPanel(state: AppState) -> None:
     urb = session.latest("urbanization_rate", name)
     rows = [
         (tr("panel_population", lang), _fmt(session.latest("population", name)) + " " + tr("persons", lang)),
-        (tr("panel_urbanization", lang), f"{_fmt(urb, '{:.1f}')} % · {tr('panel_target', lang)} {_fmt(target, '{:.0f}')} %"
+        (tr("panel_urbanization", lang),
+         f"{_fmt(urb, '{:.1f}')} % · {tr('panel_target', lang)} {_fmt(target, '{:.0f}')} %"
          + (f" ({urb - target:+.1f})" if math.isfinite(urb) and math.isfinite(target) else "")),
         (tr("panel_central_target", lang), _fmt(session.latest("central_urban_population", name)) + " / "
          + _fmt(central)),
@@ -553,7 +554,8 @@ def ResultsTab(state: AppState) -> None:
             return
         aligned = [[dict(zip(xs, ys, strict=False)).get(y, float("nan")) for y in years] for xs, ys in runs.values()]
         med, lo, hi = fan(aligned)
-        series = [Series(name, xs, ys, colour=COLOURS["runs"], width=1.0, legend=False) for name, (xs, ys) in runs.items()]
+        series = [Series(name, xs, ys, colour=COLOURS["runs"], width=1.0, legend=False)
+                  for name, (xs, ys) in runs.items()]
         series.append(Series(tr("series_simulated", lang) + " (median)", years, med, colour=COLOURS["sim"]))
         data = ChartData(title=f"{indicator_label(ind, lang)} · {division_label(reg, lang)}", series=series,
                          bands=[Band("10-90 %", years, lo, hi)], x_range=(min(years), max(max(years), min(years) + 1)))
@@ -607,7 +609,8 @@ def household_events(prev: dict[str, Any] | None, rec: dict[str, Any], lang: Lan
         events.append(tr("ev_housing", lang, a=_names(TENURE_NAMES, rec["tenure"], lang)))
     if rec["n_children"] > prev["n_children"]:
         events.append(tr("ev_born", lang))
-    if rec["n_children"] > 0 and prev["n_children"] > 0 and rec["children_with_parents"] != prev["children_with_parents"]:
+    both_with_children = rec["n_children"] > 0 and prev["n_children"] > 0
+    if both_with_children and rec["children_with_parents"] != prev["children_with_parents"]:
         events.append(tr("ev_joined", lang) if rec["children_with_parents"] else tr("ev_left_behind", lang))
     return events
 

@@ -109,7 +109,8 @@ def _observations(chart: ChartDef, lang: Lang) -> list[Series]:
         obs.append(Series(label, xs, ys, colour=COLOURS["observed"], dots=True))
     elif chart.key == "outside":
         o = observed_registered_minus_resident()
-        obs.append(Series(label + " (" + tr("series_reg_minus_res", lang) + ")", list(o), [v * 1e-6 for v in o.values()],
+        obs.append(Series(label + " (" + tr("series_reg_minus_res", lang) + ")", list(o),
+                          [v * 1e-6 for v in o.values()],
                           colour=COLOURS["observed"], dots=True))
     else:
         indicator = chart.lines[0][0]

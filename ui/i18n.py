@@ -150,6 +150,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "things_to_try": {"en": "Things to try", "zh": "试一试"},
     "measured": {"en": "Last update took {ms} ms", "zh": "上次更新耗时{ms}毫秒"},
     "english_only": {"en": "", "zh": "（暂无中文说明）"},
+    "cities_differ": {"en": "cities differ; the most common value is shown", "zh": "各市取值不同，显示多数值"},
 }
 
 #: Labels of the plan's lever groups (:data:`sim.parameters.LEVER_GROUPS`).
@@ -183,7 +184,8 @@ LEVER_HELP_ZH: dict[str, str] = {
     "renovation_units_per_year": "改造的住房提升城市对所有居民的宜居度。",
     "land_quota_per_settler": "每落户一人新增的建设用地；增加住房供给。",
     "transfer_per_settler": "每落户一人的省级财政转移支付；用于城市新建公共租赁住房。",
-    "government_cost_share": "落户人口公共成本中由政府承担的比例（其余由企业和个人承担）；比例越高，城市越愿意接纳落户。",
+    "government_cost_share": "落户人口公共成本中由政府承担的比例（其余由企业和个人承担）；比例越高，"
+                             "城市越愿意接纳落户。",
     "czt_metro_operation": "长株潭三市间铁路出行时间缩短30%（假设）。",
     "industry_transfer_incentive": "吸引省外（主要是珠三角）制造业岗位转移到该市。",
 }
@@ -193,7 +195,8 @@ LEVER_HELP_ZH: dict[str, str] = {
 UNITS_ZH: dict[str, str] = {
     "10k yuan per household": "万元/户", "10k yuan per settled person": "万元/落户人", "code": "代码",
     "index 0-1": "指数0-1", "m² of construction land per settled person": "平方米建设用地/落户人", "share": "比例",
-    "share of hukou holders' access": "相当于户籍人口的比例", "share of hukou holders' eligibility": "相当于户籍人口的比例",
+    "share of hukou holders' access": "相当于户籍人口的比例",
+    "share of hukou holders' eligibility": "相当于户籍人口的比例",
     "units per year": "套/年", "year (9999 = never)": "年（9999表示不建）", "years": "年",
 }
 #: Chinese meanings of coded lever values (``Lever.choices`` is declared in English).

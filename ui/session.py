@@ -26,7 +26,7 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
-from ui.inputs import DEFAULT_SCALE, END_YEAR, START_YEAR, lever_value
+from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value
 
 FOREVER = 9999
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.

@@ -60,8 +60,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
                    "are matched to vacancies. Migrants weigh the expected urban income, the wage times the chance "
                    "of a job, against farm income: the Harris-Todaro logic that lets urban unemployment coexist "
                    "with migration.",
-             "zh": "各市州制造业和服务业企业的劳动需求不断增长，生产率随城市规模上升（集聚效应）。工资随劳动力市场松紧变化，"
-                   "求职者与空缺岗位匹配。迁移者比较城镇预期收入（工资乘以就业概率）与务农收入，这就是城镇失业与人口迁移"
+             "zh": "各市州制造业和服务业企业的劳动需求不断增长，生产率随城市规模上升（集聚效应）。"
+                   "工资随劳动力市场松紧变化，"
+                   "求职者与空缺岗位匹配。迁移者比较城镇预期收入（工资乘以就业概率）与务农收入，"
+                   "这就是城镇失业与人口迁移"
                    "并存的哈里斯-托达罗逻辑。"},
         try_={"en": ("Raise the industry transfer incentive in Hengyang, Chenzhou, Yongzhou and Huaihua and compare "
                      "the population outside Hunan with the baseline.",
@@ -77,8 +79,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
                    "expected income, rent not covered by public housing, access to public services given their "
                    "hukou and permit status, amenities, migrant networks from their home area and the cost of "
                    "moving, which grows with travel time. Return moves are part of the same choice.",
-             "zh": "每年部分家庭（年轻人和失业者更频繁）重新考虑居住地。他们比较全部29个地点（各市州的城镇与农村以及省外）："
-                   "预期收入、公共住房未覆盖的租金、按户籍和居住证身份可获得的公共服务、宜居度、来自家乡的迁移网络，以及随出行"
+             "zh": "每年部分家庭（年轻人和失业者更频繁）重新考虑居住地。"
+                   "他们比较全部29个地点（各市州的城镇与农村以及省外）："
+                   "预期收入、公共住房未覆盖的租金、按户籍和居住证身份可获得的公共服务、宜居度、来自家乡的迁移网络，"
+                   "以及随出行"
                    "时间增加的迁移成本。回流迁移也在同一选择之中。"},
         try_={"en": ("Switch on 'show this year's migration flows' and step through 2011-2015.",
                      "Make Changsha's settlement rules stricter and watch flows to Changsha."),
@@ -92,12 +96,15 @@ MECHANISMS: tuple[Mechanism, ...] = (
                    "training). Those who meet the city's settlement conditions decide whether to transfer their "
                    "hukou: the service gain pulls, giving up a rural homestead pushes back (about 12 % lower "
                    "propensity, Gu et al. 2020), and so does their share of the citizenisation cost.",
-             "zh": "留下和落户是两个独立决策。在城市居住满一定年限的迁移者可以申领居住证，居住证提供的服务（教育、医疗、"
-                   "住房、培训）越多，申领意愿越强。符合落户条件者再决定是否迁移户口：公共服务的提升是拉力，放弃宅基地是阻力"
+             "zh": "留下和落户是两个独立决策。在城市居住满一定年限的迁移者可以申领居住证，居住证提供的服务（教育、"
+                   "医疗、"
+                   "住房、培训）越多，申领意愿越强。符合落户条件者再决定是否迁移户口：公共服务的提升是拉力，"
+                   "放弃宅基地是阻力"
                    "（落户意愿约降低12%，Gu等2020），个人承担的市民化成本也是阻力。"},
         try_={"en": ("Let settlers keep their rural land rights and compare the hukou urbanization rate.",
                      "Give permit holders full schooling access and watch left-behind children."),
-              "zh": ("允许落户者保留农村“三权”，比较户籍人口城镇化率。", "让居住证持有人子女享有完全的公办教育，观察留守儿童数量。")},
+              "zh": ("允许落户者保留农村“三权”，比较户籍人口城镇化率。", "让居住证持有人子女享有完全的公办教育，"
+                                                  "观察留守儿童数量。")},
         levers=("keep_land_rights", "land_exit_compensation", "permit_schooling_share", "czt_mutual_recognition")),
     Mechanism(
         key="housing", stage="HunanModel.housing_market",
@@ -107,7 +114,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
                    "eligible households; renters who have saved a down payment may buy, helped by shared-ownership "
                    "homes.",
              "zh": "租金随城镇人口流入上升（人口流入1%约使房价上涨0.31%，中部地区较弱），随落户挂钩的新增用地下降。"
-                   "公共租赁住房和保障性租赁住房分配给符合条件的家庭；攒够首付的租房家庭可以购房，共有产权住房降低门槛。"},
+                   "公共租赁住房和保障性租赁住房分配给符合条件的家庭；攒够首付的租房家庭可以购房，"
+                   "共有产权住房降低门槛。"},
         try_={"en": ("Build 8,000 public rental units a year across Hunan from 2021 (the plan's 40,000 in five years) "
                      "and open a division panel to compare its rent.",),
               "zh": ("自2021年起全省每年新开工8000套公共租赁住房（规划五年4万套），打开市州面板比较租金。",)},
@@ -134,7 +142,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
                    "地图按开通年份绘制各条线路（开通当年以红色显示）。"},
         try_={"en": ("Open the Shaoyang-Yongzhou HSR in 2022 instead of 2027, or never, and compare flows.",
                      "Run the Changsha-Zhuzhou-Xiangtan intercity like a metro and watch the CZT share."),
-              "zh": ("将邵永高铁改为2022年开通或不建，比较迁移流。", "长株潭城际铁路公交化运营，观察长株潭城镇人口占比。")},
+              "zh": ("将邵永高铁改为2022年开通或不建，比较迁移流。", "长株潭城际铁路公交化运营，"
+                                                 "观察长株潭城镇人口占比。")},
         levers=("open_year_shaoyong", "czt_metro_operation")),
 )
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import ipyvuetify as v
 import pytest
 import solara
-
 from ipywidgets import Widget
 
 from sim.parameters import LEVERS

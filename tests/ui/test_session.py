@@ -7,7 +7,7 @@ import pytest
 
 from sim.errors import InputError
 from sim.scenario import Scenario
-from ui.session import SimSession, active_changes, LeverChange
+from ui.session import LeverChange, SimSession, active_changes
 
 SCALE = 2000  # the coarsest scale the page offers: these tests check bookkeeping, not the model
 
