@@ -1,0 +1,142 @@
+"""Command line: ``hunan-sim sweep`` and ``hunan-sim report`` (registered by :mod:`sim.cli`).
+
+::
+
+    hunan-sim sweep experiments/hukou-housing.toml [--workers N] [--scheduler ADDR] [--out DIR] [--retry-failed]
+    hunan-sim sweep experiments/hukou-housing.toml --slurm-script      # print the SLURM job script and stop
+    hunan-sim report results/hukou-housing
+    hunan-sim report calibration                                        # the calibration report
+
+Input errors are raised as :class:`sim.errors.InputError`; ``sim.cli`` prints them as one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+
+
+def _positive(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"option {name}: value {text!r} is not a whole number") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= 1")
+        return value
+    return parse
+
+
+def _one_line_warnings() -> None:
+    # Warnings (a corrupt file redone, the posterior fallback) are meant for the user: one line each, no source.
+    def show(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+    warnings.showwarning = show  # type: ignore[assignment]
+
+
+def _slurm_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {"walltime": args.slurm_walltime, "memory": args.slurm_memory,
+                            "cores": args.slurm_cores}
+    if args.slurm_queue:
+        opts["queue"] = args.slurm_queue
+    if args.slurm_account:
+        opts["account"] = args.slurm_account
+    if args.slurm_python:
+        opts["python"] = args.slurm_python
+    if args.slurm_prologue:
+        opts["job_script_prologue"] = args.slurm_prologue
+    return opts
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.runner import run_experiment, slurm_job_script
+    from experiments.spec import load_experiment
+
+    _one_line_warnings()
+    if args.slurm_script:
+        print(slurm_job_script(**_slurm_options(args)))
+        return 0
+    if sum(bool(x) for x in (args.scheduler, args.slurm, args.workers)) > 1:
+        raise InputError(field="--workers/--scheduler/--slurm", value="more than one",
+                         allowed="at most one of them", source="command line")
+    experiment = load_experiment(args.file, overrides=args.set or ())
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    if args.dry_run:
+        plan = experiment.plan()
+        print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenarios × "
+              f"{len(experiment.lever_points())} lever points × {len(experiment.uncertainty_points())} "
+              f"uncertainty points × {experiment.replications} replications) at scale {experiment.scale:g} to "
+              f"{experiment.end_year}; digest {experiment.digest()}; results would go to {out}")
+        return 0
+    summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                             slurm_jobs=args.slurm, slurm_options=_slurm_options(args),
+                             retry_failed=args.retry_failed, progress=not args.no_progress)
+    print(summary.describe())
+    if summary.n_failed or summary.n_failed_skipped:
+        print(f"failed runs are recorded in {out / 'failed'}; rerun them with --retry-failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _one_line_warnings()
+    if args.dir == "calibration" and not Path(args.dir, "experiment.json").exists():
+        if importlib.util.find_spec("calibration.report") is None:
+            raise InputError(field="DIR", value="calibration", allowed="a sweep's results folder (the calibration "
+                             "report, calibration/report.py, is not installed yet)", source="command line")
+        kwargs = {"out_dir": args.out} if args.out else {}
+        result = importlib.import_module("calibration.report").main(**kwargs)
+        if result is not None:
+            print(f"wrote {result}")
+        return 0
+    from experiments.report import write_report
+
+    path = write_report(Path(args.dir), out_dir=Path(args.out) if args.out else None)
+    print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` and ``report`` subcommands to ``hunan-sim``."""
+    sweep = subparsers.add_parser("sweep", help="run a policy experiment (a TOML file in experiments/) on Dask",
+                                  description="Run every unfinished run of an experiment; a restart resumes.")
+    sweep.add_argument("file", help="experiment file, e.g. experiments/hukou-housing.toml (or its name)")
+    where = sweep.add_argument_group("where to run (default: a local cluster with one worker per CPU)")
+    where.add_argument("--workers", type=_positive("--workers"), default=None,
+                       help="local worker processes (one thread each)")
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--slurm", type=_positive("--slurm"), default=None, metavar="JOBS",
+                       help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
+    where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")
+    where.add_argument("--slurm-queue", default=None, help="SLURM partition")
+    where.add_argument("--slurm-account", default=None, help="SLURM account")
+    where.add_argument("--slurm-walltime", default="02:00:00", help="time limit per worker job (default 02:00:00)")
+    where.add_argument("--slurm-memory", default="4GiB", help="memory per worker job (default 4GiB)")
+    where.add_argument("--slurm-cores", type=_positive("--slurm-cores"), default=1,
+                       help="worker processes per job (default 1)")
+    where.add_argument("--slurm-python", default=None, help="the cluster's Python (default: this interpreter)")
+    where.add_argument("--slurm-prologue", action="append", default=None, metavar="LINE",
+                       help="shell line run before each worker, e.g. 'source ~/hunan/.venv/bin/activate'")
+    sweep.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
+    sweep.add_argument("--retry-failed", action="store_true", help="run earlier failed runs again")
+    sweep.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
+                       help="override a setting of the file (TOML value; dotted keys), e.g. --set scale=1000 "
+                            "--set 'scenarios=[\"baseline\"]'; recorded with the results")
+    sweep.add_argument("--dry-run", action="store_true", help="validate the file, print the number of runs, stop")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=_cmd_sweep)
+
+    report = subparsers.add_parser("report", help="analyse a sweep's results folder (or 'calibration')",
+                                   description="Write a Markdown report with target probabilities, lever "
+                                               "effects, fan charts and scenario discovery.")
+    report.add_argument("dir", help="a results folder written by 'hunan-sim sweep', or 'calibration'")
+    report.add_argument("--out", default=None, help="report folder (default DIR/report)")
+    report.set_defaults(func=_cmd_report)
