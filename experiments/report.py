@@ -1,0 +1,406 @@
+"""``hunan-sim report DIR``: a Markdown report of a sweep's results folder.
+
+The report answers the brief's question, "if Hunan pulls these levers, how likely is it to meet these targets,
+where, and for whom?": for each policy (a scenario and a setting of the varied levers) the probability of
+meeting each plan target in 2025 and 2035 and each division's 2025 urbanization target, with Wilson intervals;
+the effect of each lever with confidence intervals; fan charts against the targets; scenario discovery with
+PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also written as CSV next to the report.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import analysis, plots
+from experiments.analysis import Target
+from experiments.seeds import ANALYSIS_BLOCK, design_seed
+from experiments.spec import Discovery, _parse_report, _parse_uncertainties
+from experiments.store import DESIGN_FILE, ResultStore, connect
+from sim.data import division_names, observed_urbanization_rate
+from sim.errors import InputError
+from sim.indicators import INDICATORS
+from sim.parameters import parameter_names
+
+#: Indicators drawn as fan charts (Hunan), with their plan targets where there are some.
+FAN_INDICATORS = ("urbanization_rate", "czt_urban_share", "urban_unemployment_rate", "urban_rural_income_ratio",
+                  "hukou_gap")
+_RUN_COLUMNS = {"run_index", "run_id", "scenario", "lever_point", "uncertainty_point", "replicate", "seed", "digest"}
+
+
+@dataclass
+class SweepResults:
+    """A results folder loaded for analysis.
+
+    Attributes:
+        root: the folder.
+        meta: its ``experiment.json``.
+        design: the planned runs (one row each).
+        factors: the varied lever factors (design columns).
+        uncertainties: the varied parameters (design columns).
+        outcomes: one row per finished run: design columns and outcome columns (``indicator@region@year``).
+        hunan: Hunan's indicator rows of the finished runs (for fan charts).
+        failed: the failure records.
+    """
+
+    root: Path
+    meta: dict[str, Any]
+    design: pd.DataFrame
+    factors: list[str]
+    uncertainties: list[str]
+    outcomes: pd.DataFrame
+    hunan: pd.DataFrame
+    failed: pd.DataFrame
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def sampled_levers(self) -> bool:
+        """Whether levers were sampled (LHS/Sobol: each setting unique) rather than a factorial grid."""
+        return self.meta["definition"].get("levers", {}).get("design", "full_factorial") != "full_factorial"
+
+    @property
+    def policy_columns(self) -> list[str]:
+        """Columns that define a policy for probabilities and fan charts."""
+        return ["scenario"] if self.sampled_levers else ["scenario", *self.factors]
+
+
+def _policy_labels(df: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    def label(row: pd.Series) -> str:
+        parts = [str(row["scenario"])] + [f"{c}={analysis._fmt(row[c])}" for c in columns if c != "scenario"]
+        return " · ".join(parts)
+    return df.apply(label, axis=1) if len(df) else pd.Series([], dtype=str)
+
+
+def load_results(root: Path | str) -> SweepResults:
+    """Load a results folder's design and outcomes (DuckDB over the run files, read-only)."""
+    root = Path(root)
+    store = ResultStore(root)
+    meta = store.read_experiment()
+    design = pd.read_parquet(root / DESIGN_FILE)
+    params = set(parameter_names())
+    extra = [c for c in design.columns if c not in _RUN_COLUMNS]
+    uncertainties = [c for c in extra if c in params]
+    factors = [c for c in extra if c not in params]
+    target_inds = sorted({t.indicator for t in analysis.plan_targets()} | set(FAN_INDICATORS)
+                         | {o for o, _ in analysis.EFFECT_OUTCOMES} | {_discovery(meta).indicator})
+    con = connect(root)
+    try:
+        placeholders = ", ".join("?" for _ in target_inds)
+        hunan = con.execute(f"SELECT run_index, year, indicator, value FROM runs WHERE region = 'Hunan' AND "
+                            f"indicator IN ({placeholders})", target_inds).df()
+        disc = _discovery(meta)
+        div = con.execute("SELECT run_index, region, year, indicator, value FROM runs WHERE region <> 'Hunan' "
+                          "AND ((indicator = 'urbanization_rate' AND year = 2025) OR (indicator = ? AND region = ? "
+                          "AND year = ?))", [disc.indicator, disc.region, disc.year]).df()
+        failed = con.execute("SELECT * FROM failures ORDER BY run_index").df()
+    finally:
+        con.close()
+    prov = []
+    for path in sorted((root / "runs").glob("r*.parquet"))[:1]:
+        from sim.run import read_provenance
+
+        prov.append(read_provenance(path))
+    wide = _outcome_table(hunan, div)
+    done = design[design["run_index"].isin(wide.index)]
+    outcomes = done.set_index("run_index").join(wide, how="inner").reset_index()
+    return SweepResults(root=root, meta=meta, design=design, factors=factors, uncertainties=uncertainties,
+                        outcomes=outcomes, hunan=hunan, failed=failed, provenance=prov)
+
+
+def _outcome_table(hunan: pd.DataFrame, divisions: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, one column per ``indicator@region@year`` (plus 5-year sums the targets need)."""
+    both = pd.concat([hunan.assign(region="Hunan"), divisions], ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(index=pd.Index([], name="run_index"))
+    both["key"] = both["indicator"] + "@" + both["region"] + "@" + both["year"].astype(str)
+    wide = both.pivot_table(index="run_index", columns="key", values="value", aggfunc="first")
+    for t in analysis.plan_targets():
+        if t.transform == "sum_5y_10k":
+            cols = [analysis.outcome_key(t.indicator, t.region, y) for y in range(t.year - 4, t.year + 1)]
+            if all(c in wide for c in cols):
+                wide[t.key] = wide[cols].sum(axis=1, min_count=len(cols)) / 1e4
+    return wide
+
+
+def _discovery(meta: dict[str, Any]) -> Discovery:
+    d = meta.get("definition", {})
+    return _parse_report(d.get("report", {}), meta.get("source", "experiment.json"), d.get("end_year", 2035))
+
+
+def _uncertainty_spec(meta: dict[str, Any]):
+    d = meta.get("definition", {}).get("uncertainties", {})
+    if meta.get("uncertainty_note") and "fallback" in d:
+        d = d["fallback"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _parse_uncertainties(d, meta.get("source", "experiment.json"), base_dir=Path.cwd())
+
+
+# --------------------------------------------------------------------------------------------------------
+# Markdown helpers
+# --------------------------------------------------------------------------------------------------------
+
+def _md_table(df: pd.DataFrame, *, max_rows: int = 60) -> str:
+    if df.empty:
+        return "_(none)_\n"
+    shown = df.head(max_rows)
+    cols = [str(c) for c in shown.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    if len(df) > max_rows:
+        lines.append(f"\n_{len(df) - max_rows} more rows in the CSV file._")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        if not math.isfinite(v):
+            return ""
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v).replace("|", "\\|")
+
+
+def _p_cell(p: float, lo: float, hi: float) -> str:
+    return "" if not math.isfinite(p) else f"{p:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+# --------------------------------------------------------------------------------------------------------
+# the report
+# --------------------------------------------------------------------------------------------------------
+
+def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
+    """Analyse a results folder and write ``report.md``, its figures and CSV tables.
+
+    Args:
+        root: the results folder of a sweep.
+        out_dir: where to write (default ``root/report``).
+
+    Returns:
+        The path of ``report.md``.
+
+    Raises:
+        InputError: ``root`` is not a results folder, or holds no finished run.
+    """
+    res = load_results(root)
+    out = Path(out_dir) if out_dir else res.root / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    if res.outcomes.empty:
+        raise InputError(field="DIR", value=str(res.root), allowed="a results folder with at least one finished run",
+                         source="command line")
+    meta = res.meta
+    defn = meta.get("definition", {})
+    policy_cols = res.policy_columns
+    outcomes = res.outcomes.copy()
+    outcomes["policy"] = _policy_labels(outcomes, policy_cols)
+    md: list[str] = [f"# Sweep report: {meta['name']}\n"]
+    if defn.get("description"):
+        md.append(defn["description"].strip() + "\n")
+
+    # ---- runs and provenance ----------------------------------------------------------------------------
+    n_plan, n_done, n_failed = len(res.design), len(outcomes), len(res.failed)
+    prov = res.provenance[0]["model"] if res.provenance else {}
+    md.append("## Runs\n")
+    info = [("experiment file", meta.get("source")), ("overrides", ", ".join(meta.get("overrides", [])) or "none"),
+            ("planned runs", n_plan), ("finished", n_done), ("failed", n_failed),
+            ("missing", n_plan - n_done - n_failed),
+            ("scenarios", ", ".join(defn.get("scenarios", ["baseline"]))),
+            ("varied levers", ", ".join(res.factors) or "none"),
+            ("lever design", defn.get("levers", {}).get("design", "full_factorial") if res.factors else "-"),
+            ("uncertainty design", _uncertainty_spec(meta).design + (f" ({meta['uncertainty_note']})"
+                                                                       if meta.get("uncertainty_note") else "")),
+            ("varied parameters", ", ".join(res.uncertainties) or "none (posterior median or declared defaults)"),
+            ("replications", defn.get("replications", 1)), ("scale (households per agent)", defn.get("scale", 100)),
+            ("years", f"2010-{defn.get('end_year', 2035)}"), ("master seed", meta.get("master_seed")),
+            ("experiment digest", meta.get("digest")), ("code version", prov.get("git_commit", "?")),
+            ("input data version", prov.get("data_version", "?")),
+            ("packages", ", ".join(f"{k} {v}" for k, v in prov.get("packages", {}).items()))]
+    md.append(_md_table(pd.DataFrame(info, columns=["", "value"])))
+    if n_done < n_plan:
+        md.append(f"\n**{n_plan - n_done} of {n_plan} runs have no result**; the figures below use the "
+                  f"{n_done} finished runs. Finish them with `hunan-sim sweep {meta.get('source')}` (add "
+                  "`--retry-failed` to rerun failures).\n")
+
+    # ---- probabilities of the province targets ------------------------------------------------------------
+    targets = [t for t in analysis.plan_targets() if t.key in outcomes]
+    md.append("\n## Probability of meeting the plan's targets\n")
+    md.append("Share of each policy's runs that meet the target, with a 95 % Wilson interval (the Monte-Carlo "
+              "uncertainty of that share over the policy's uncertainty draws and replications; it does not "
+              "include model error). "
+              + ("Levers were sampled, each setting once, so probabilities are per scenario over all sampled "
+                 "settings; see lever effects and scenario discovery for the levers' influence. "
+                 if res.sampled_levers else "") + "\n")
+    md.append("Targets (`calibration/data/plan/plan_indicators.csv`):\n")
+    md.append("".join(f"- `{t.short}`: {t.label}\n" for t in targets))
+    probs = analysis.attainment(outcomes, targets, ["policy", *policy_cols])
+    probs.to_csv(out / "probabilities.csv", index=False)
+    if not probs.empty:
+        probs["cell"] = [_p_cell(p, lo, hi) for p, lo, hi in zip(probs.p, probs.p_low, probs.p_high, strict=True)]
+        wide = probs.pivot_table(index="policy", columns="target", values="cell", aggfunc="first", sort=False)
+        wide = wide[[t.short for t in targets if t.short in wide.columns]]
+        n_runs = probs.groupby("policy", sort=False)["n_runs"].max()
+        wide.insert(0, "runs", n_runs.reindex(wide.index))
+        md.append("\n" + _md_table(wide.reset_index()))
+    medians = probs.pivot_table(index="policy", columns="target", values="median", aggfunc="first", sort=False) \
+        if not probs.empty else pd.DataFrame()
+    if not medians.empty:
+        md.append("\nMedian outcome over each policy's runs:\n\n" + _md_table(medians.reset_index()))
+
+    # ---- division targets ----------------------------------------------------------------------------------
+    ctargets = [t for t in analysis.city_targets() if t.key in outcomes]
+    if ctargets:
+        md.append("\n## Division urbanization targets for 2025 (plan column 8)\n")
+        dprob = analysis.attainment(outcomes, ctargets, ["policy", *policy_cols])
+        dprob["division"] = [next(c.region for c in ctargets if c.short == t) for t in dprob.target]
+        dprob.to_csv(out / "division_probabilities.csv", index=False)
+        heat = dprob.pivot_table(index="policy", columns="division", values="p", aggfunc="first", sort=False)
+        heat = heat[[c.region for c in ctargets if c.region in heat.columns]]
+        path = plots.probability_heatmap(heat, out / "division_targets_2025.png",
+                                         title="P(division meets its 2025 urbanization target)")
+        md.append(f"![division targets]({path.name})\n")
+        tgt = pd.DataFrame([{"division": c.region, "target 2025 (%)": c.value} for c in ctargets])
+        med = dprob.pivot_table(index="division", columns="policy", values="median", aggfunc="first", sort=False)
+        cells = dprob.assign(cell=[_p_cell(p, lo, hi) for p, lo, hi in zip(dprob.p, dprob.p_low, dprob.p_high,
+                                                                           strict=True)])
+        if heat.shape[0] <= 6:
+            tab = cells.pivot_table(index="division", columns="policy", values="cell", aggfunc="first", sort=False)
+            tab = tgt.set_index("division").join(tab)
+            md.append("\nProbability [95 % interval] per division:\n\n" + _md_table(tab.reset_index()))
+        med = pd.concat([tgt.set_index("division").T.rename(index={"target 2025 (%)": "plan target"}), med.T])
+        md.append("\nMedian simulated 2025 urbanization rate (%) per division (first row: the plan's target):\n\n"
+                  + _md_table(med.rename_axis("policy").reset_index()))
+
+    # ---- fan charts -------------------------------------------------------------------------------------------
+    md.append("\n## Fan charts\n")
+    md.append("Median and the 50 % and 90 % bands of each policy's runs; red triangles are the plan's targets "
+              "(pointing to the side that meets them), black dots the observed history where the data has it.\n")
+    labels = outcomes[["run_index", "policy"]]
+    hunan = res.hunan.merge(labels, on="run_index")
+    observed = {"urbanization_rate": observed_urbanization_rate()}
+    for ind in FAN_INDICATORS:
+        s = hunan[hunan["indicator"] == ind]
+        if s.empty:
+            continue
+        tg = [t for t in targets if t.indicator == ind and t.transform == "level"]
+        unit = INDICATORS[ind].unit if ind in INDICATORS else ""
+        paths = plots.fan_charts(s[["policy", "run_index", "year", "value"]], indicator_label=f"{ind} ({unit})",
+                                 targets=tg, path_stem=out / f"fan_{ind}", observed=observed.get(ind))
+        md.append("".join(f"![{ind}]({p.name})\n" for p in paths))
+
+    # ---- lever effects --------------------------------------------------------------------------------------
+    effect_factors = list(res.factors) + (["scenario"] if outcomes["scenario"].nunique() > 1 else [])
+    effect_cols = [analysis.outcome_key(i, "Hunan", y) for i, y in analysis.EFFECT_OUTCOMES]
+    effects = analysis.lever_effects(outcomes, effect_factors, effect_cols) if effect_factors else pd.DataFrame()
+    md.append("\n## Lever effects\n")
+    if effects.empty:
+        md.append("No lever or scenario varies in this experiment (or too few runs to estimate effects).\n")
+    else:
+        effects.to_csv(out / "lever_effects.csv", index=False)
+        md.append("Main effects from a linear model of each outcome on all varied levers (and the scenario) at "
+                  "once, with 95 % confidence intervals (HC3 robust standard errors). For a lever with a few "
+                  "levels, each row is the change from its first level; for a sampled continuous lever, the "
+                  "change from its lowest to its highest value. An interval that excludes 0 is an effect the "
+                  "runs can distinguish from noise.\n\n")
+        show = effects.assign(effect=[f"{e:.3g} [{lo:.3g}, {hi:.3g}]" for e, lo, hi in
+                                      zip(effects.effect, effects.ci_low, effects.ci_high, strict=True)])
+        tab = show.pivot_table(index="term", columns="outcome", values="effect", aggfunc="first", sort=False)
+        md.append(_md_table(tab.reset_index()))
+        key = [c for c in effect_cols[:2] if c in set(effects.outcome)]
+        if key:
+            path = plots.effects_chart(effects[effects.outcome.isin(key)], out / "lever_effects.png",
+                                       title="Lever effects on the urbanization rate (percentage points)")
+            md.append(f"\n![lever effects]({path.name})\n")
+
+    # ---- scenario discovery -------------------------------------------------------------------------------------
+    disc = _discovery(meta)
+    dkey = analysis.outcome_key(disc.indicator, disc.region, disc.year)
+    md.append(f"\n## Scenario discovery: which lever combinations reach {disc.describe()}\n")
+    if dkey not in outcomes or not res.factors:
+        md.append("Not applicable: " + ("no lever varies in this experiment.\n" if not res.factors else
+                                        f"the outcome {dkey} is not in the results.\n"))
+    else:
+        v = outcomes[dkey].to_numpy(float)
+        y = np.isfinite(v)
+        if disc.min is not None:
+            y &= v >= disc.min
+        if disc.max is not None:
+            y &= v <= disc.max
+        x_cols = res.factors + (["scenario"] if outcomes["scenario"].nunique() > 1 else [])
+        found = analysis.discover(outcomes[x_cols], y)
+        md.append(f"PRIM (EMA Workbench) over {found.n_runs} runs, {found.n_of_interest} of which reach it "
+                  f"({found.n_of_interest / max(found.n_runs, 1):.0%}).\n\n")
+        if found.limits is None or found.message:
+            md.append(f"No box: {found.message}.\n")
+        else:
+            md.append(f"The box below holds {found.coverage:.0%} of the runs that reach it (coverage), "
+                      f"{found.density:.0%} of the runs inside it reach it (density), and it covers "
+                      f"{found.mass:.0%} of all runs (mass).\n\n")
+            md.append(_md_table(found.limits))
+            found.limits.to_csv(out / "prim_box.csv", index=False)
+
+    # ---- sensitivity ---------------------------------------------------------------------------------------
+    uspec = _uncertainty_spec(meta)
+    if uspec.design in ("sobol_sensitivity", "morris"):
+        md.append(_sensitivity_section(res, uspec, out))
+
+    # ---- failures ----------------------------------------------------------------------------------------------
+    if n_failed:
+        md.append("\n## Failed runs\n")
+        md.append(_md_table(res.failed[["run_index", "error_type", "message", "attempts"]]))
+    md.append("\n## Files\n")
+    md.append("Tables as CSV beside this report: " + ", ".join(sorted(p.name for p in out.glob("*.csv"))) + ". "
+              f"Query the raw results with DuckDB: `experiments.store.query('{res.root}', \"SELECT ... FROM runs\")`.\n")
+    path = out / "report.md"
+    path.write_text("\n".join(md), encoding="utf-8")
+    return path
+
+
+def _sensitivity_section(res: SweepResults, uspec: Any, out: Path) -> str:
+    md = [f"\n## Global sensitivity ({'Sobol indices' if uspec.design == 'sobol_sensitivity' else 'Morris screening'})\n"]
+    outcomes = res.outcomes
+    design = res.design
+    n_points = design["uncertainty_point"].nunique()
+    X = design.groupby("uncertainty_point")[list(uspec.parameters)].first().sort_index().to_numpy(float)
+    problem = uspec.salib_problem()
+    seed = design_seed(int(res.meta.get("master_seed", 1)), ANALYSIS_BLOCK) or 1
+    groups = outcomes.groupby(["scenario", "lever_point"], sort=False)
+    rows = []
+    for (scen, lp), g in groups:
+        for ind, year in (("urbanization_rate", 2025), ("urbanization_rate", 2035), ("hukou_gap", 2035),
+                          ("czt_urban_share", 2025)):
+            col = analysis.outcome_key(ind, "Hunan", year)
+            if col not in g:
+                continue
+            y = g.groupby("uncertainty_point")[col].mean().reindex(range(n_points))
+            if y.isna().any():
+                md.append(f"\n{scen} / lever point {lp}: {int(y.isna().sum())} of {n_points} design points have no "
+                          f"finished run; indices need them all.\n")
+                break
+            idx = analysis.sensitivity_indices(uspec.design, problem, X, y.to_numpy(), seed=seed,
+                                               second_order=uspec.second_order, num_levels=uspec.num_levels)
+            idx.insert(0, "outcome", col)
+            idx.insert(0, "scenario", scen)
+            rows.append(idx)
+    if not rows:
+        return "".join(md)
+    table = pd.concat(rows, ignore_index=True)
+    table.to_csv(out / "sensitivity.csv", index=False)
+    value, conf = ("ST", "ST_conf") if uspec.design == "sobol_sensitivity" else ("mu_star", "mu_star_conf")
+    md.append("First-order (S1) and total (ST) Sobol indices with 95 % bootstrap half-widths (SALib)\n"
+              if uspec.design == "sobol_sensitivity" else
+              "Morris μ* (mean absolute elementary effect, in the outcome's units), its 95 % bootstrap half-width "
+              "and σ (spread of the effects: interactions or non-linearity) (SALib)\n")
+    for (scen, col), t in table.groupby(["scenario", "outcome"], sort=False):
+        t = t.sort_values(value, ascending=False).drop(columns=["scenario", "outcome"])
+        md.append(f"\n### {scen}: {col}\n\n" + _md_table(t, max_rows=15))
+        path = plots.sensitivity_chart(t.head(20), out / f"sensitivity_{scen}_{col.replace('@', '_')}.png",
+                                       value=value, conf=conf, title=f"{col} ({scen})")
+        md.append(f"\n![{col}]({path.name})\n")
+    return "".join(md)
