@@ -1,0 +1,190 @@
+"""The Hunan model as an EMA Workbench model, generated from the parameter and lever declarations.
+
+EMA Workbench users can drive the model with their own samplers, evaluators, PRIM, CART, feature scoring or
+robust optimisation::
+
+    from ema_workbench import MultiprocessingEvaluator, perform_experiments
+    from experiments.ema import build_model
+
+    model = build_model(uncertainties=["taste_scale", "moving_cost_fixed"],
+                        levers=["permit_schooling_share", "public_rental_units_per_year"], scale=1000)
+    with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
+        experiments, outcomes = perform_experiments(
+            model, scenarios=20, policies=4, evaluator=evaluator,
+            uncertainty_sampling_kwargs={"rng": 1}, lever_sampling_kwargs={"rng": 2})
+
+Uncertainties are :class:`sim.parameters.ModelParameters` fields (declared ranges), levers are
+:data:`sim.parameters.LEVERS` (a city lever is set to the same value in every division, from ``policy_from``),
+outcomes are Hunan's indicators in chosen years (``urbanization_rate_2025`` ...). The run's settings
+(scenario, seed, scale, end year, policy start) are EMA constants, so the model function is a plain top-level
+function that pickles to worker processes. With ``replications > 1`` it is a ``ReplicatorModel`` whose
+replications carry seeds derived from ``master_seed`` (:func:`experiments.seeds.run_seed`) and each outcome is
+the mean over the replications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sim.errors import InputError
+from sim.parameters import LEVERS, parameter_names, parameter_specs
+
+#: Default outcomes: (indicator, year) for Hunan.
+DEFAULT_OUTCOMES: tuple[tuple[str, int], ...] = (
+    ("urbanization_rate", 2025), ("urbanization_rate", 2035), ("hukou_gap", 2035), ("czt_urban_share", 2025),
+    ("urban_unemployment_rate", 2025), ("urban_rural_income_ratio", 2025), ("settled_migrants", 2025),
+)
+#: Names of the EMA constants that control a run rather than describe Hunan or its policy.
+CONTROLS = ("scenario", "seed", "scale", "end_year", "policy_from", "outcome_spec")
+
+
+def outcome_name(indicator: str, year: int) -> str:
+    """EMA outcome name (a Python identifier, as EMA Workbench 3 requires), e.g. ``urbanization_rate_2025``."""
+    return f"{indicator}_{year}"
+
+
+def _lever_value(name: str, value: Any) -> bool | int | float:
+    # EMA hands numpy scalars; levers accept only Python bool/int/float (and Mesa refuses numpy ints as seeds)
+    kind = LEVERS[name].kind
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(round(float(value)))
+    return float(value)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(sum(values) / len(values))
+
+
+def hunan_model(**kwargs: Any) -> dict[str, float]:
+    """Run the model for one EMA experiment and return its scalar outcomes.
+
+    Keyword arguments are parameter values, lever values and the controls in :data:`CONTROLS` (EMA constants).
+    """
+    from sim.parameters_default import default_parameters
+    from sim.run import run_simulation
+    from sim.scenario import Scenario
+
+    scenario = str(kwargs.pop("scenario", "baseline"))
+    seed = int(kwargs.pop("seed", 1))
+    scale = float(kwargs.pop("scale", 1000))
+    end_year = int(kwargs.pop("end_year", 2035))
+    policy_from = int(kwargs.pop("policy_from", 2021))
+    spec = kwargs.pop("outcome_spec", None) or ";".join(f"{i}:{y}" for i, y in DEFAULT_OUTCOMES)
+    params = {k: float(v) for k, v in kwargs.items() if k in set(parameter_names())}
+    levers = {k: _lever_value(k, v) for k, v in kwargs.items() if k in LEVERS}
+    unknown = sorted(set(kwargs) - set(params) - set(levers))
+    if unknown:
+        raise InputError(field=unknown[0], value=kwargs[unknown[0]], allowed="a parameter, a lever or one of "
+                         + ", ".join(CONTROLS), source="EMA experiment")
+    scen = Scenario.load(scenario)
+    if levers:
+        scen = scen.with_levers(levers, from_year=policy_from, source="EMA experiment")
+    result = run_simulation(scenario=scen, params=default_parameters().replace(**params), seed=seed, scale=scale,
+                            end_year=end_year)
+    hunan = result.indicators[result.indicators["region"] == "Hunan"].set_index(["indicator", "year"])["value"]
+    out = {}
+    for item in spec.split(";"):
+        indicator, year = item.split(":")
+        out[outcome_name(indicator, int(year))] = float(hunan.get((indicator, int(year)), float("nan")))
+    return out
+
+
+def build_model(*, name: str = "hunan", scenario: str = "baseline",
+                uncertainties: Sequence[str] | Mapping[str, tuple[float, float]] | None = None,
+                levers: Sequence[str] | Mapping[str, Sequence[Any]] | None = None,
+                outcomes: Sequence[tuple[str, int]] = DEFAULT_OUTCOMES, scale: float = 1000, end_year: int = 2035,
+                policy_from: int = 2021, seed: int = 1, replications: int = 1, master_seed: int = 1):
+    """An EMA Workbench model of Hunan built from the declarations in :mod:`sim.parameters`.
+
+    Args:
+        name: the model's name (a Python identifier).
+        scenario: the policy scenario the levers are applied on.
+        uncertainties: parameter names (declared ranges), or ``{name: (low, high)}`` within them; default all.
+        levers: lever names (declared ranges; booleans as BooleanParameter, coded levers as categories), or
+            ``{name: [values]}`` for categorical levers; default none.
+        outcomes: (indicator, year) pairs for Hunan.
+        scale: households per agent.
+        end_year: last simulated year (at least the latest outcome year).
+        policy_from: first year the levers apply.
+        seed: the seed of every experiment when ``replications == 1``.
+        replications: stochastic replications per experiment (a ``ReplicatorModel`` if more than 1).
+        master_seed: seeds of the replications are derived from it.
+
+    Raises:
+        InputError: an unknown parameter, lever or indicator, or a range outside the declared one.
+    """
+    from ema_workbench import (
+        BooleanParameter,
+        CategoricalParameter,
+        Constant,
+        IntegerParameter,
+        Model,
+        RealParameter,
+        ReplicatorModel,
+        ScalarOutcome,
+    )
+
+    from experiments.seeds import run_seed
+    from sim.indicators import INDICATORS
+
+    specs = parameter_specs()
+    unc_items = (uncertainties.items() if isinstance(uncertainties, Mapping)
+                 else ((u, None) for u in (parameter_names() if uncertainties is None else uncertainties)))
+    unc_params = []
+    for pname, rng in unc_items:
+        if pname not in specs:
+            raise InputError(field="uncertainties", value=pname, allowed="parameters: " + ", ".join(specs),
+                             source="build_model")
+        lo, hi = specs[pname]["low"], specs[pname]["high"]
+        if rng is not None:
+            if not lo <= rng[0] < rng[1] <= hi:
+                raise InputError(field=pname, value=list(rng), allowed=f"a range within {lo} to {hi}",
+                                 source="build_model")
+            lo, hi = rng
+        unc_params.append(RealParameter(pname, float(lo), float(hi)))
+    lever_items = (levers.items() if isinstance(levers, Mapping) else ((lv, None) for lv in (levers or ())))
+    lever_params = []
+    for lname, values in lever_items:
+        if lname not in LEVERS:
+            raise InputError(field="levers", value=lname, allowed="levers: " + ", ".join(LEVERS), source="build_model")
+        lever = LEVERS[lname]
+        if values is not None:
+            checked = [_lever_value(lname, lever.validate(v, source="build_model")) for v in values]
+            lever_params.append(CategoricalParameter(lname, checked))
+        elif lever.kind == "bool":
+            lever_params.append(BooleanParameter(lname))
+        elif lever.choices:
+            lever_params.append(CategoricalParameter(lname, list(range(len(lever.choices)))))
+        elif lever.kind == "int":
+            if lname.startswith("open_year_"):
+                raise InputError(field="levers", value=lname, allowed="a rail opening year with explicit values, "
+                                 "e.g. {'open_year_shaoyong': [2027, 9999]}", source="build_model")
+            lever_params.append(IntegerParameter(lname, int(lever.low), int(lever.high)))
+        else:
+            lever_params.append(RealParameter(lname, float(lever.low), float(lever.high)))
+    for ind, year in outcomes:
+        if ind not in INDICATORS:
+            raise InputError(field="outcomes", value=ind, allowed="indicators: " + ", ".join(INDICATORS),
+                             source="build_model")
+        if not 2010 <= year <= end_year:
+            raise InputError(field="outcomes", value=f"{ind} {year}", allowed=f"a year from 2010 to {end_year}",
+                             source="build_model")
+    constants = [Constant("scenario", scenario), Constant("scale", float(scale)), Constant("end_year", int(end_year)),
+                 Constant("policy_from", int(policy_from)),
+                 Constant("outcome_spec", ";".join(f"{i}:{y}" for i, y in outcomes))]
+    if replications > 1:
+        model = ReplicatorModel(name, function=hunan_model)
+        model.replications = [{"seed": run_seed(master_seed, r)} for r in range(replications)]
+    else:
+        model = Model(name, function=hunan_model)
+        constants.append(Constant("seed", int(seed)))
+    model.uncertainties = unc_params
+    model.levers = lever_params
+    model.constants = constants
+    # a ReplicatorModel hands each outcome the list of its replications' values: report their mean
+    aggregate = {"function": _mean} if replications > 1 else {}
+    model.outcomes = [ScalarOutcome(outcome_name(i, y), **aggregate) for i, y in outcomes]
+    return model
