@@ -114,7 +114,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "hh_intro": {"en": "One sampled household, tracked by its id each simulated year.",
                  "zh": "随机抽取一户家庭，按其编号逐年追踪。"},
     "hh_another": {"en": "Follow another household", "zh": "换一户"},
-    "hh_migrant": {"en": "Follow a likely migrant", "zh": "追踪可能外出的家庭"},
+    "hh_migrant": {"en": "Follow a migrant", "zh": "追踪一户流动家庭"},
     "hh_id": {"en": "Household id", "zh": "家庭编号"},
     "hh_gone": {"en": "{year}: the household no longer exists (all adults died).",
                 "zh": "{year}年：该户已不存在（成年成员均已去世）。"},

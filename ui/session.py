@@ -295,11 +295,17 @@ class SimSession:
                 self._follow_draws += 1
                 pool = np.arange(len(cols["hid"]))
                 if prefer_migrant:
-                    # young rural-hukou households still in their home village are the likeliest to move
+                    # a household that has already moved away from its hukou place, or (in 2010, before
+                    # anyone moved in the model) a young rural-hukou household still in its village, the
+                    # likeliest to move
                     at_home = (cols["loc"] == 2 * cols["hukou_div"].astype(np.int16) + cols["hukou_urban"])
-                    likely = (cols["hukou_div"] != OUTSIDE_DIV) & ~cols["hukou_urban"] & at_home & (
-                        cols["head_age"] < 35)
-                    pool = np.flatnonzero(likely) if likely.any() else pool
+                    in_hunan_hukou = cols["hukou_div"] != OUTSIDE_DIV
+                    migrants = in_hunan_hukou & ~at_home & (cols["moved_year"] > 0)
+                    likely = in_hunan_hukou & ~cols["hukou_urban"] & at_home & (cols["head_age"] < 35)
+                    for candidates in (migrants, likely):
+                        if candidates.any():
+                            pool = np.flatnonzero(candidates)
+                            break
                 if len(pool) == 0:
                     self.followed_hid, self.timeline = None, []
                     return None

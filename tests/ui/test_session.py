@@ -119,6 +119,15 @@ def test_followed_household_is_tracked_by_id_every_year(session: SimSession) -> 
     assert all(r.get("gone") or r["hid"] == hid for r in session.timeline)
 
 
+def test_follow_a_migrant_picks_a_household_away_from_its_hukou_place(session: SimSession) -> None:
+    session.step(3)
+    hid = session.follow(None, prefer_migrant=True)
+    record = session.timeline[-1]
+    assert record["hid"] == hid and record["moved_year"] > 0
+    hukou_loc = 2 * record["hukou_div"] + int(record["hukou_urban"])
+    assert record["loc"] != hukou_loc
+
+
 def test_following_an_unknown_household_is_refused(session: SimSession) -> None:
     with pytest.raises(InputError, match="household id"):
         session.follow(10**9)

@@ -121,7 +121,12 @@ def test_division_names_switch_language() -> None:
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS, ids=lambda m: m.key)
-def test_teaching_pages_name_real_levers_and_speak_both_languages(mechanism) -> None:
+def test_teaching_pages_name_real_levers_and_code_and_speak_both_languages(mechanism) -> None:
+    from agents.governments import ProvincialGovernment
+    from sim.model import HunanModel
+
     assert set(mechanism.levers) <= set(LEVERS)
+    owner, method = mechanism.stage.split(".")
+    assert callable(getattr({"HunanModel": HunanModel, "ProvincialGovernment": ProvincialGovernment}[owner], method))
     for lang in LANGS:
         assert mechanism.title[lang] and mechanism.how[lang] and mechanism.try_[lang]
