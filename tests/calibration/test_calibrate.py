@@ -1,0 +1,147 @@
+"""A reduced calibration end to end on a real Dask LocalCluster: posterior format, resume, determinism, options.
+
+The model runs at 5,000 households per agent (about 3,700 agent records), with 8 particles and 3 generations:
+enough for pyabc to go through its prior calibration sample, a first generation and two perturbed ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from calibration.simulator import HunanSimulator, calibrated_parameters, model_seed, prior_bounds
+from calibration.smc import DB_NAME, RUN_FILE
+from sim.cli import main as cli_main
+from sim.parameters_default import default_parameters
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ["--particles", "8", "--scale", "5000", "--seed", "11", "--no-report", "--quiet"]
+
+
+def _calibrate(out: Path, posterior: Path, *extra: str) -> int:
+    return cli_main(["calibrate", *TINY, "--out", str(out), "--posterior", str(posterior), *extra])
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    """An uninterrupted 3-generation calibration on two local workers."""
+    base = tmp_path_factory.mktemp("calibration")
+    out, posterior = base / "run", base / "posterior.json"
+    assert _calibrate(out, posterior, "--generations", "3", "--workers", "2") == 0
+    return out, posterior
+
+
+def test_calibration_writes_a_posterior_in_the_right_format(reference_run):
+    out, path = reference_run
+    data = json.loads(path.read_text())
+    names = calibrated_parameters()
+    bounds = prior_bounds(names)
+    assert set(data["median"]) == set(names)
+    assert 200 <= len(data["samples"]) <= 1000
+    for sample in data["samples"]:
+        assert set(sample) == set(names)
+        assert all(bounds[n][0] <= v <= bounds[n][1] for n, v in sample.items())
+    prov = data["provenance"]
+    assert prov["settings"]["particles"] == 8 and prov["settings"]["generations_run"] == 3
+    assert prov["settings"]["scale"] == 5000 and prov["settings"]["seed"] == 11
+    assert prov["targets"]["count"] > 60 and prov["last_observation_year"] == 2020
+    assert prov["runtime"]["simulations_used"] >= 8 * 4  # prior sample + three generations of 8 accepted
+    assert len(prov["generations"]) == 3
+    eps = [g["epsilon"] for g in prov["generations"]]
+    assert eps[1] < eps[0] and eps[2] <= eps[1]  # the quantile schedule tightens
+    assert set(data["fit"]) >= {"urbanization_rate|Hunan|2020", "urban_rural_income_ratio|Hunan|2020"}
+    # the model's default parameters read the medians from such a file
+    params = default_parameters(path)
+    for name, value in data["median"].items():
+        assert getattr(params, name) == pytest.approx(value)
+    assert (out / DB_NAME).exists()
+    run = json.loads((out / RUN_FILE).read_text())
+    assert [g["t"] for g in run["generations"]] == [0, 1, 2]
+
+
+def test_resumed_calibration_equals_uninterrupted_one(reference_run, tmp_path):
+    """Interrupt a calibration (Ctrl-C) after its first generation, resume it on one worker: same posterior."""
+    ref_out, ref_posterior = reference_run
+    out, posterior = tmp_path / "run", tmp_path / "posterior.json"
+    cmd = [sys.executable, "-m", "sim.cli", "calibrate", *TINY, "--out", str(out), "--posterior", str(posterior),
+           "--generations", "6", "--workers", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        done = 0
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / RUN_FILE).exists():
+                done = len(json.loads((out / RUN_FILE).read_text()).get("generations", []))
+                if done >= 1:
+                    break
+            time.sleep(0.1)
+        assert proc.poll() is None, "the calibration ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    run = json.loads((out / RUN_FILE).read_text())
+    assert 1 <= len(run["generations"]) < 3, "interrupted too late to test a resume"
+    assert proc.returncode != 0
+    assert not posterior.exists()
+
+    assert _calibrate(out, posterior, "--generations", "3", "--workers", "1", "--resume") == 0
+    resumed = json.loads(posterior.read_text())
+    reference = json.loads(ref_posterior.read_text())
+    assert resumed["samples"] == reference["samples"]
+    assert resumed["median"] == reference["median"]
+    assert [g["epsilon"] for g in resumed["provenance"]["generations"]] == pytest.approx(
+        [g["epsilon"] for g in reference["provenance"]["generations"]])
+    assert len(resumed["provenance"]["runtime"]["sessions"]) == 2
+
+
+def test_resume_refuses_different_settings_and_new_run_refuses_existing_folder(reference_run, tmp_path, capsys):
+    out, _ = reference_run
+    posterior = tmp_path / "p.json"
+    assert cli_main(["calibrate", "--particles", "8", "--scale", "2000", "--seed", "11", "--out", str(out),
+                     "--posterior", str(posterior), "--resume", "--no-report"]) == 2
+    assert "scale" in capsys.readouterr().err
+    assert _calibrate(out, posterior, "--generations", "3") == 2
+    assert "--resume" in capsys.readouterr().err
+    assert _calibrate(tmp_path / "empty", posterior, "--resume") == 2
+    assert not posterior.exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--particles", "1"), ("--generations", "0"), ("--scale", "0.5"),
+                                               ("--seed", "-3"), ("--workers", "zero"), ("--min-epsilon", "nan")])
+def test_bad_options_name_the_option(option, value, tmp_path, capsys):
+    code = cli_main(["calibrate", "--out", str(tmp_path / "x"), "--posterior", str(tmp_path / "p.json"),
+                     "--no-report", option, value])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert option in err and value in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_model_seed_depends_on_parameters_and_seed_only():
+    a = model_seed({"taste_scale": 0.5, "review_rate": 0.2}, 1)
+    assert a == model_seed({"review_rate": 0.2, "taste_scale": 0.5}, 1)
+    assert a != model_seed({"review_rate": 0.2, "taste_scale": 0.5000001}, 1)
+    assert a != model_seed({"review_rate": 0.2, "taste_scale": 0.5}, 2)
+    assert type(a) is int
+
+
+def test_simulator_is_reproducible_and_returns_every_target():
+    sim = HunanSimulator(scale=5000, seed=3)
+    draw = {"review_rate": 0.2, "taste_scale": 0.6}
+    first, second = sim(draw), sim(draw)
+    assert first == second
+    assert set(first) == {t.key for t in sim.targets}
+    assert 30 < first["urbanization_rate|Hunan|2020"] < 100
