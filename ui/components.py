@@ -50,7 +50,7 @@ from ui.inputs import (
     parse_year,
     resolve_results_dir,
 )
-from ui.results import catalogue, runs_of, scan_folder
+from ui.results import catalogue, provenance_summary, runs_of, scan_folder
 from ui.session import EMPLOYMENT_NAMES, SECTOR_NAMES, TENURE_NAMES, SimSession, hukou_place_of, place_of
 from ui.teaching import ABOUT, MECHANISMS, mechanism_text
 
@@ -165,12 +165,12 @@ def RunControls(state: AppState) -> None:
     from_text = solara.use_reactive(str(session.levers_from))
 
     def play() -> None:
-        delay = SPEEDS.get(speed.value, 0.0)
         start, end = session.year, END_YEAR
         last_refresh = 0.0
         while session.year < end:
             if not task.is_current():
                 return
+            delay = SPEEDS.get(speed.value, 0.0)  # read every year: the speed may change while playing
             t0 = time.perf_counter()
             session.step()
             task.progress = 100.0 * (session.year - start) / max(end - start, 1)
@@ -561,6 +561,10 @@ def ResultsTab(state: AppState) -> None:
                          bands=[Band("10-90 %", years, lo, hi)], x_range=(min(years), max(max(years), min(years) + 1)))
         ChartView(spec=chart_spec(data, width=640, height=300), name="results")
         solara.Text(tr("results_runs", lang), style={"font-size": "12px", "color": "#666"})
+        made = provenance_summary(found.files[0])
+        if made:
+            solara.Text(f"{found.files[0].name}: {made}", style={"font-size": "11px", "color": "#777"},
+                        classes=["results-provenance"])
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,6 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 # importable however pytest is started (core request: ``pythonpath = ["."]`` in pyproject's pytest options).
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from ui_testdata import write_results  # noqa: E402  (needs the path above)
+
 ARTIFACTS = REPO / "artifacts" / "ui"
 CHROMIUM = Path(os.environ.get("HUNAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,20 +41,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def write_results(folder: Path, n_runs: int = 2) -> list[Path]:
-    """Write ``n_runs`` small tidy indicator files (and one foreign file) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for run in range(n_runs):
-        rows = [(year, region, "urbanization_rate", 45.0 + (year - 2010) * (1.0 + 0.1 * run))
-                for year in range(2010, 2021) for region in ("Hunan", "Changsha")]
-        path = folder / f"run_{run:03d}.parquet"
-        pd.DataFrame(rows, columns=["year", "region", "indicator", "value"]).to_parquet(path)
-        paths.append(path)
-    pd.DataFrame({"a": [1, 2]}).to_parquet(folder / "not_indicators.parquet")
-    return paths
 
 
 @pytest.fixture(scope="session")

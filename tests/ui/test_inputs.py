@@ -121,3 +121,4 @@ def test_results_folder_is_inside_root_or_refused(tmp_path_factory: pytest.TempP
     except InputError:
         return
     assert folder.is_relative_to(root.resolve())
+
