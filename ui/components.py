@@ -340,15 +340,17 @@ def MapPanel(state: AppState) -> None:
     indicator = solara.use_reactive("urbanization_rate")
     show_flows = solara.use_reactive(True)
     shapes = solara.use_memo(lambda: list(geo.division_shapes()), [])
-    values = session.division_values(indicator.value)
-    open_years = {k.removeprefix("open_year_"): float(v) for k, v in session.model.policy.values.items()
-                  if k.startswith("open_year_")}
-    flows = None
-    if show_flows.value and session.year > 2010:
-        df = session.flows_between_divisions()
-        flows = list(df.itertuples(index=False, name=None))
+    # the lock keeps a Play thread from stepping the model while this session's page reads it
+    with session.lock:
+        year = session.year
+        values = session.division_values(indicator.value)
+        open_years = {k.removeprefix("open_year_"): float(v) for k, v in session.model.policy.values.items()
+                      if k.startswith("open_year_")}
+        flows = None
+        if show_flows.value and year > 2010:
+            flows = list(session.flows_between_divisions().itertuples(index=False, name=None))
     fmt = "{:,.1f}" if INDICATORS[indicator.value].unit in ("percent", "ratio") else "{:,.0f}"
-    state_json = geo.map_state(values, lang=lang, open_years=open_years, year=session.year, flows=flows,
+    state_json = geo.map_state(values, lang=lang, open_years=open_years, year=year, flows=flows,
                                value_format=fmt)
     labels = [indicator_label(k, lang) for k in MAP_INDICATORS]
 
@@ -390,28 +392,30 @@ def DivisionPanel(state: AppState) -> None:
     target = float(targets.loc[name, "urbanization_target_2025_pct"]) if name in targets.index else float("nan")
     central = (float(targets.loc[name, "central_urban_population_2025_10k"]) * 1e4 if name in targets.index
                else float("nan"))
-    urb = session.latest("urbanization_rate", name)
-    rows = [
-        (tr("panel_population", lang), _fmt(session.latest("population", name)) + " " + tr("persons", lang)),
-        (tr("panel_urbanization", lang),
-         f"{_fmt(urb, '{:.1f}')} % · {tr('panel_target', lang)} {_fmt(target, '{:.0f}')} %"
-         + (f" ({urb - target:+.1f})" if math.isfinite(urb) and math.isfinite(target) else "")),
-        (tr("panel_central_target", lang), _fmt(session.latest("central_urban_population", name)) + " / "
-         + _fmt(central)),
-        (tr("panel_wage", lang), _fmt(session.latest("urban_wage", name)) + " " + tr("yuan_year", lang)),
-        (tr("panel_rent", lang), _fmt(session.latest("rent", name)) + " " + tr("yuan_year", lang)),
-        (tr("panel_unemployment", lang), _fmt(session.latest("urban_unemployment_rate", name), "{:.1f}") + " %"),
-        (tr("panel_settled", lang), _fmt(session.latest("settled_migrants", name)) + " / "
-         + _fmt(session.settled_since_start(name))),
-        (tr("panel_permits", lang), _fmt(session.latest("permit_holders", name))),
-        (tr("panel_left_behind", lang), _fmt(session.latest("left_behind_children", name))),
-    ]
-    xs, ys = session.series("urbanization_rate", name)
+    with session.lock:
+        year = session.year
+        urb = session.latest("urbanization_rate", name)
+        rows = [
+            (tr("panel_population", lang), _fmt(session.latest("population", name)) + " " + tr("persons", lang)),
+            (tr("panel_urbanization", lang),
+             f"{_fmt(urb, '{:.1f}')} % · {tr('panel_target', lang)} {_fmt(target, '{:.0f}')} %"
+             + (f" ({urb - target:+.1f})" if math.isfinite(urb) and math.isfinite(target) else "")),
+            (tr("panel_central_target", lang), _fmt(session.latest("central_urban_population", name)) + " / "
+             + _fmt(central)),
+            (tr("panel_wage", lang), _fmt(session.latest("urban_wage", name)) + " " + tr("yuan_year", lang)),
+            (tr("panel_rent", lang), _fmt(session.latest("rent", name)) + " " + tr("yuan_year", lang)),
+            (tr("panel_unemployment", lang), _fmt(session.latest("urban_unemployment_rate", name), "{:.1f}") + " %"),
+            (tr("panel_settled", lang), _fmt(session.latest("settled_migrants", name)) + " / "
+             + _fmt(session.settled_since_start(name))),
+            (tr("panel_permits", lang), _fmt(session.latest("permit_holders", name))),
+            (tr("panel_left_behind", lang), _fmt(session.latest("left_behind_children", name))),
+        ]
+        xs, ys = session.series("urbanization_rate", name)
     chart = ChartData(title=tr("panel_trend", lang), series=[Series(tr("series_simulated", lang), xs, ys)],
                       targets=[], y_format="{:,.0f}", target_legend=tr("series_target", lang))
     if math.isfinite(target):
         chart.targets.append(Target(2025, target, f"{target:g} (2025)"))
-    with solara.Card(title=f"{division_label(name, lang)} · {session.year}", classes=["division-panel"]):
+    with solara.Card(title=f"{division_label(name, lang)} · {year}", classes=["division-panel"]):
         TableView(header=[], rows=[list(r) for r in rows], name="division-figures")
         ChartView(spec=chart_spec(chart, width=380, height=190), name=f"division-{name}")
         solara.Button(tr("panel_close", lang), on_click=lambda: state.selected.set(None), text=True)
@@ -423,9 +427,11 @@ def ChartsPanel(state: AppState) -> None:
     lang: Lang = state.lang.value
     state.version.value  # subscribe  # noqa: B018
     session = state.session
+    with session.lock:
+        specs = [(chart.key, chart_spec(main_chart(chart, session.series, lang))) for chart in MAIN_CHARTS]
     with solara.ColumnsResponsive(default=12, medium=6, large=4, classes=["charts"]):
-        for chart in MAIN_CHARTS:
-            ChartView(spec=chart_spec(main_chart(chart, session.series, lang)), name=chart.key)
+        for key, spec in specs:
+            ChartView(spec=spec, name=key)
 
 
 @solara.component
@@ -677,7 +683,9 @@ def HouseholdTab(state: AppState) -> None:
                     classes=["followed-household"])
         header = [tr(k, lang) for k in ("hh_col_year", "hh_col_where", "hh_col_hukou", "hh_col_work",
                                         "hh_col_housing", "hh_col_children", "hh_col_income", "hh_col_events")]
-        TableView(header=header, rows=household_rows(session.timeline, lang), name="household-timeline")
+        with session.lock:
+            rows = household_rows(session.timeline, lang)
+        TableView(header=header, rows=rows, name="household-timeline")
 
 
 # ------------------------------------------------------------------------------------------------------
