@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
@@ -317,9 +318,21 @@ def LeverPanel(state: AppState) -> None:
         if n:
             solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo")
         for group, lever_names in lever_names_by_group().items():
-            with solara.Details(summary=group_label(group, lang), expand=group == "hukou"):
-                for name in lever_names:
-                    LeverControl(state, name, city, lang)
+            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou")
+
+
+@solara.component
+def LeverGroup(state: AppState, group: str, names: list[str], city: str | None, lang: Lang, expand: bool) -> None:
+    """A collapsible group of levers whose controls exist only while it is open (a faster first page)."""
+    is_open, set_open = solara.use_state(expand)
+    with rv.ExpansionPanels(v_model=0 if is_open else None, on_v_model=lambda v: set_open(v == 0),
+                            class_=f"lever-group lever-group-{group}"):
+        with rv.ExpansionPanel():
+            rv.ExpansionPanelHeader(children=[group_label(group, lang)])
+            with rv.ExpansionPanelContent():
+                if is_open:
+                    for name in names:
+                        LeverControl(state, name, city, lang)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -108,6 +108,12 @@ def test_step_button_advances_the_year(page) -> None:
 
 def test_every_lever_gets_a_control_generated_from_its_declaration(page) -> None:
     _, rc = page
+    groups = _with_class(rc, "lever-group")
+    assert len(groups) == len({lever.group for lever in LEVERS.values()})
+    closed = [g for g in groups if g.v_model is None]
+    assert closed  # only the first group is open on a new page: its controls are built when opened
+    for group in groups:
+        group.v_model = 0  # open it, as a click on its header does
     containers = _with_class(rc, "lever")
     names = {c for w in containers for c in w.class_.split() if c.startswith("lever-")}
     assert names == {f"lever-{n}" for n in LEVERS}
