@@ -122,7 +122,8 @@ def plan_targets() -> list[Target]:
             op, value, note = parsed
             label = f"{row['indicator_en']} {op} {value:g} {row['unit']} in {year} (plan indicator {pid})"
             if transform == "sum_5y_10k":
-                label = f"new urban jobs {year - 4}-{year} {op} {value:g} 10k persons (plan indicator {pid}, 5-year sum)"
+                label = (f"new urban jobs {year - 4}-{year} {op} {value:g} 10k persons "
+                         f"(plan indicator {pid}, 5-year sum)")
             if note:
                 label += f"; {note}"
             out.append(Target(key=outcome_key(indicator, "Hunan", year, transform), label=label, indicator=indicator,

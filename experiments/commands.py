@@ -71,9 +71,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / experiment.name
     if args.dry_run:
         plan = experiment.plan()
-        print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenarios × "
-              f"{len(experiment.lever_points())} lever points × {len(experiment.uncertainty_points())} "
-              f"uncertainty points × {experiment.replications} replications) at scale {experiment.scale:g} to "
+        print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenario(s) × "
+              f"{len(experiment.lever_points())} lever point(s) × {len(experiment.uncertainty_points())} "
+              f"uncertainty point(s) × {experiment.replications} replication(s)) at scale {experiment.scale:g} to "
               f"{experiment.end_year}; digest {experiment.digest()}; results would go to {out}")
         return 0
     summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,

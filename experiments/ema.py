@@ -25,10 +25,13 @@ the mean over the replications.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
 from sim.parameters import LEVERS, parameter_names, parameter_specs
+
+if TYPE_CHECKING:
+    from ema_workbench import Model, ReplicatorModel
 
 #: Default outcomes: (indicator, year) for Hunan.
 DEFAULT_OUTCOMES: tuple[tuple[str, int], ...] = (
@@ -96,7 +99,8 @@ def build_model(*, name: str = "hunan", scenario: str = "baseline",
                 uncertainties: Sequence[str] | Mapping[str, tuple[float, float]] | None = None,
                 levers: Sequence[str] | Mapping[str, Sequence[Any]] | None = None,
                 outcomes: Sequence[tuple[str, int]] = DEFAULT_OUTCOMES, scale: float = 1000, end_year: int = 2035,
-                policy_from: int = 2021, seed: int = 1, replications: int = 1, master_seed: int = 1):
+                policy_from: int = 2021, seed: int = 1, replications: int = 1,
+                master_seed: int = 1) -> Model | ReplicatorModel:
     """An EMA Workbench model of Hunan built from the declarations in :mod:`sim.parameters`.
 
     Args:

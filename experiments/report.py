@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 
 from experiments import analysis, plots
-from experiments.analysis import Target
 from experiments.seeds import ANALYSIS_BLOCK, design_seed
 from experiments.spec import Discovery, _parse_report, _parse_uncertainties
 from experiments.store import DESIGN_FILE, ResultStore, connect
-from sim.data import division_names, observed_urbanization_rate
+from sim.data import observed_urbanization_rate
 from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.parameters import parameter_names
@@ -32,6 +31,9 @@ from sim.parameters import parameter_names
 #: Indicators drawn as fan charts (Hunan), with their plan targets where there are some.
 FAN_INDICATORS = ("urbanization_rate", "czt_urban_share", "urban_unemployment_rate", "urban_rural_income_ratio",
                   "hukou_gap")
+#: "For whom": Hunan indicators summarised per policy in the last year (settlements summed from policy_from).
+WHO_INDICATORS = ("settled_migrants", "permit_holders", "migrant_children_public_school_share", "left_behind_children",
+                  "hukou_gap", "outside_hunan_population")
 _RUN_COLUMNS = {"run_index", "run_id", "scenario", "lever_point", "uncertainty_point", "replicate", "seed", "digest"}
 
 
@@ -88,7 +90,7 @@ def load_results(root: Path | str) -> SweepResults:
     extra = [c for c in design.columns if c not in _RUN_COLUMNS]
     uncertainties = [c for c in extra if c in params]
     factors = [c for c in extra if c not in params]
-    target_inds = sorted({t.indicator for t in analysis.plan_targets()} | set(FAN_INDICATORS)
+    target_inds = sorted({t.indicator for t in analysis.plan_targets()} | set(FAN_INDICATORS) | set(WHO_INDICATORS)
                          | {o for o, _ in analysis.EFFECT_OUTCOMES} | {_discovery(meta).indicator})
     con = connect(root)
     try:
@@ -294,6 +296,17 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
                                  targets=tg, path_stem=out / f"fan_{ind}", observed=observed.get(ind))
         md.append("".join(f"![{ind}]({p.name})\n" for p in paths))
 
+    # ---- for whom ----------------------------------------------------------------------------------------
+    who = _who_table(res, outcomes)
+    if not who.empty:
+        end = int(defn.get("end_year", 2035))
+        start = int(defn.get("policy_from", min(2021, end)))
+        md.append("\n## For whom\n")
+        md.append(f"Median [5 %, 95 %] over each policy's runs, Hunan, {end} (settled migrants: persons who "
+                  f"transferred hukou to a Hunan city, summed over {start}-{end}).\n\n")
+        who.to_csv(out / "for_whom.csv", index=False)
+        md.append(_md_table(who))
+
     # ---- lever effects --------------------------------------------------------------------------------------
     effect_factors = list(res.factors) + (["scenario"] if outcomes["scenario"].nunique() > 1 else [])
     effect_cols = [analysis.outcome_key(i, "Hunan", y) for i, y in analysis.EFFECT_OUTCOMES]
@@ -356,14 +369,40 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
         md.append(_md_table(res.failed[["run_index", "error_type", "message", "attempts"]]))
     md.append("\n## Files\n")
     md.append("Tables as CSV beside this report: " + ", ".join(sorted(p.name for p in out.glob("*.csv"))) + ". "
-              f"Query the raw results with DuckDB: `experiments.store.query('{res.root}', \"SELECT ... FROM runs\")`.\n")
+              "Query the raw results with DuckDB: "
+              f"`experiments.store.query('{res.root}', \"SELECT ... FROM runs\")`.\n")
     path = out / "report.md"
     path.write_text("\n".join(md), encoding="utf-8")
     return path
 
 
+def _who_table(res: SweepResults, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Distribution of the "for whom" indicators per policy (median and 90 % range)."""
+    defn = res.meta.get("definition", {})
+    end = int(defn.get("end_year", 2035))
+    start = int(defn.get("policy_from", min(2021, end)))
+    h = res.hunan[res.hunan["indicator"].isin(WHO_INDICATORS)]
+    if h.empty:
+        return pd.DataFrame()
+    settled = h[(h["indicator"] == "settled_migrants") & h["year"].between(start, end)]
+    settled = settled.groupby("run_index")["value"].sum().rename(f"settled_migrants {start}-{end}")
+    last = h[(h["year"] == end) & (h["indicator"] != "settled_migrants")]
+    last = last.pivot_table(index="run_index", columns="indicator", values="value", aggfunc="first")
+    last.columns = [f"{c} {end}" for c in last.columns]
+    wide = pd.concat([settled, last], axis=1).join(outcomes.set_index("run_index")["policy"], how="inner")
+    rows = []
+    for policy, g in wide.groupby("policy", sort=False):
+        row = {"policy": policy}
+        for c in wide.columns.drop("policy"):
+            q = g[c].quantile([0.5, 0.05, 0.95])
+            row[c] = f"{_cell(q[0.5])} [{_cell(q[0.05])}, {_cell(q[0.95])}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _sensitivity_section(res: SweepResults, uspec: Any, out: Path) -> str:
-    md = [f"\n## Global sensitivity ({'Sobol indices' if uspec.design == 'sobol_sensitivity' else 'Morris screening'})\n"]
+    kind = "Sobol indices" if uspec.design == "sobol_sensitivity" else "Morris screening"
+    md = [f"\n## Global sensitivity ({kind})\n"]
     outcomes = res.outcomes
     design = res.design
     n_points = design["uncertainty_point"].nunique()

@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,6 +33,10 @@ from experiments.spec import Experiment, OutputSpec, PlannedRun
 from experiments.store import ResultStore
 from sim.errors import InputError
 from sim.run import RunResult, run_simulation
+
+if TYPE_CHECKING:  # imported lazily at run time: Dask and dask-jobqueue take a second to import
+    from dask_jobqueue import SLURMCluster
+    from distributed import LocalCluster
 
 ModelFn = Callable[..., RunResult]
 
@@ -142,7 +146,7 @@ def execute_run(task: PlannedRun, model_fn: ModelFn | None = None) -> RunOutcome
 # clusters
 # --------------------------------------------------------------------------------------------------------
 
-def local_cluster(workers: int):  # -> distributed.LocalCluster
+def local_cluster(workers: int) -> LocalCluster:
     """A local cluster of ``workers`` single-threaded worker processes (the model is not thread-parallel, and
     processes sidestep the GIL)."""
     from distributed import LocalCluster
@@ -155,7 +159,7 @@ def local_cluster(workers: int):  # -> distributed.LocalCluster
 
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
                   memory: str = "4GiB", cores: int = 1, python: str | None = None,
-                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = ()):
+                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = ()) -> SLURMCluster:
     """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
 
     Args:
@@ -174,7 +178,6 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
                         processes=cores, python=python or sys.executable,
                         job_extra_directives=list(job_extra_directives),
                         job_script_prologue=list(job_script_prologue),
-                        worker_extra_args=["--nthreads", "1"],
                         scheduler_options={"dashboard_address": None})
 
 
@@ -222,7 +225,7 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
 
     start = time.perf_counter()
     plan = experiment.plan()
-    digest = experiment.digest()
+    digest = experiment.digest(plan)
     store = ResultStore(out_dir)
     summary = SweepSummary(out_dir=store.root, n_runs=len(plan))
     with store.locked():

@@ -776,9 +776,13 @@ class Experiment:
                                  source=self.source) from None
         return scenario
 
-    def digest(self) -> str:
-        """A hash of the whole plan (every run's digest, in order): equal digests mean equal experiments."""
-        return _sha([r.spec.digest for r in self.plan()])[:16]
+    def digest(self, plan: Sequence[PlannedRun] | None = None) -> str:
+        """A hash of the whole plan (every run's digest, in order): equal digests mean equal experiments.
+
+        Args:
+            plan: this experiment's plan, if already built (building it again costs time, not correctness).
+        """
+        return _sha([r.spec.digest for r in (plan if plan is not None else self.plan())])[:16]
 
 
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

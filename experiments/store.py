@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +39,9 @@ import pyarrow.parquet as pq
 from experiments.spec import Experiment, PlannedRun, RunSpec
 from sim.errors import InputError
 from sim.run import PROVENANCE_KEY, data_version, package_versions, write_table_atomic
+
+if TYPE_CHECKING:
+    import duckdb
 
 try:  # POSIX only; elsewhere the folder is not locked
     import fcntl
@@ -221,9 +224,10 @@ class ResultStore:
                                  f"posterior or an override changed)", source="command line")
             changed = [k for k in ("git_commit", "data_version") if old.get(k) != current[k]]
             if changed:
-                warnings.warn(f"{self.root}: earlier runs were made with {', '.join(f'{k} {old.get(k)}' for k in changed)}"
-                              f"; this sweep uses {', '.join(f'{k} {current[k]}' for k in changed)} (each run file "
-                              f"records its own)", CodeVersionWarning, stacklevel=2)
+                then = ", ".join(f"{k} {old.get(k)}" for k in changed)
+                now = ", ".join(f"{k} {current[k]}" for k in changed)
+                warnings.warn(f"{self.root}: earlier runs were made with {then}; this sweep uses {now} (each run "
+                              "file records its own)", CodeVersionWarning, stacklevel=2)
             return old
         _atomic_text(path, json.dumps(current, indent=2, default=str))
         write_table_atomic(design_table(plan), self.root / DESIGN_FILE, {"experiment": experiment.name,
@@ -337,7 +341,7 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def connect(root: Path | str):  # -> duckdb.DuckDBPyConnection
+def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with read-only views over a results folder.
 
     Views: ``runs`` (every finished run's rows), ``design`` (the planned runs), ``flows`` (if kept) and
@@ -380,7 +384,8 @@ def query(root: Path | str, sql: str, params: Sequence[Any] | None = None) -> pd
 
     >>> query("results/hukou-housing",
     ...       "SELECT scenario, public_rental_units_per_year, avg(value) AS urbanization_2025 FROM runs "
-    ...       "WHERE indicator = 'urbanization_rate' AND region = 'Hunan' AND year = 2025 GROUP BY ALL")  # doctest: +SKIP
+    ...       "WHERE indicator = 'urbanization_rate' AND region = 'Hunan' AND year = 2025 "
+    ...       "GROUP BY ALL")  # doctest: +SKIP
     """
     con = connect(root)
     try:
