@@ -564,20 +564,33 @@ def ResultsTab(state: AppState) -> None:
         ind = indicator.value if indicator.value in indicators else indicators[0]
         reg = region.value if region.value in regions else regions[0]
         with solara.Row(gap="8px"):
-            solara.Select(tr("results_indicator", lang), values=indicators, value=ind, on_value=indicator.set)
-            solara.Select(tr("results_region", lang), values=regions, value=reg, on_value=region.set)
+            ind_labels = {indicator_label(k, lang): k for k in indicators}
+            reg_labels = {division_label(k, lang): k for k in regions}
+            solara.Select(tr("results_indicator", lang), values=list(ind_labels), value=indicator_label(ind, lang),
+                          on_value=lambda label: indicator.set(ind_labels[label]))
+            solara.Select(tr("results_region", lang), values=list(reg_labels), value=division_label(reg, lang),
+                          on_value=lambda label: region.set(reg_labels[label]))
         runs = runs_of(found.files, folder, ind, reg)
-        years = sorted({y for xs, _ in runs.values() for y in xs})
+        years = sorted({y for run in runs.values() for y in run.years})
         if not years:
             solara.Warning(tr("results_none", lang))
             return
-        aligned = [[dict(zip(xs, ys, strict=False)).get(y, float("nan")) for y in years] for xs, ys in runs.values()]
-        med, lo, hi = fan(aligned)
-        series = [Series(name, xs, ys, colour=COLOURS["runs"], width=1.0, legend=False)
-                  for name, (xs, ys) in runs.items()]
-        series.append(Series(tr("series_simulated", lang) + " (median)", years, med, colour=COLOURS["sim"]))
+        series = [Series(name, run.years, run.values, colour=COLOURS["runs"], width=1.0, legend=False)
+                  for name, run in runs.items()]
+        bands = []
+        scenarios = sorted({run.scenario for run in runs.values()})
+        palette = (COLOURS["sim"], COLOURS["second"], COLOURS["target"], COLOURS["baseline"])
+        for i, scenario in enumerate(scenarios):  # one fan per scenario of a sweep ("" = not recorded)
+            members = [r for r in runs.values() if r.scenario == scenario]
+            aligned = [[dict(zip(r.years, r.values, strict=False)).get(y, float("nan")) for y in years]
+                       for r in members]
+            med, lo, hi = fan(aligned)
+            colour = palette[i % len(palette)]
+            label = f"{scenario or tr('series_simulated', lang)} (median, n={len(members)})"
+            series.append(Series(label, years, med, colour=colour))
+            bands.append(Band("", years, lo, hi, colour=colour))
         data = ChartData(title=f"{indicator_label(ind, lang)} · {division_label(reg, lang)}", series=series,
-                         bands=[Band("10-90 %", years, lo, hi)], x_range=(min(years), max(max(years), min(years) + 1)))
+                         bands=bands, x_range=(min(years), max(max(years), min(years) + 1)))
         ChartView(spec=chart_spec(data, width=640, height=300), name="results")
         solara.Text(tr("results_runs", lang), style={"font-size": "12px", "color": "#666"})
         made = provenance_summary(found.files[0])

@@ -109,8 +109,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "results_region": {"en": "Region", "zh": "地区"},
     "results_none": {"en": "No Parquet files with the columns year, region, indicator, value here.",
                      "zh": "此处没有包含 year, region, indicator, value 列的 Parquet 文件。"},
-    "results_runs": {"en": "Each grey line is one run; the band is the 10-90 % range, the line the median.",
-                     "zh": "灰线为单次运行；阴影为10%-90%范围，实线为中位数。"},
+    "results_runs": {"en": "Each grey line is one run; per scenario, the coloured line is the median and the band "
+                             "the 10-90 % range.",
+                     "zh": "灰线为单次运行；按情景，彩色线为中位数，阴影为10%-90%范围。"},
     "hh_intro": {"en": "One sampled household, tracked by its id each simulated year.",
                  "zh": "随机抽取一户家庭，按其编号逐年追踪。"},
     "hh_another": {"en": "Follow another household", "zh": "换一户"},

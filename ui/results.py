@@ -102,18 +102,32 @@ def catalogue(files: list[Path]) -> tuple[list[str], list[str]]:
     return sorted(indicators), ordered_regions
 
 
-def runs_of(files: list[Path], folder: Path, indicator: str, region: str) -> dict[str, tuple[list[int], list[float]]]:
+@dataclass
+class Run:
+    """One run's series of one indicator and region, and the scenario it belongs to ("" if not recorded)."""
+
+    years: list[int]
+    values: list[float]
+    scenario: str = ""
+
+
+def runs_of(files: list[Path], folder: Path, indicator: str, region: str) -> dict[str, Run]:
     """One indicator and region from each file, by the file's name relative to ``folder``.
 
     DuckDB reads the files in one query with the filter pushed into the Parquet scan, which keeps a folder of
-    hundreds of runs interactive (reading them one by one with pandas takes seconds).
+    hundreds of runs interactive (reading them one by one with pandas takes seconds). Runs of an
+    ``experiments/`` sweep carry a ``scenario`` column, which is returned so that the page can draw one fan
+    per scenario.
     """
     if not files:
         return {}
+    has_scenario = all("scenario" in pq.read_schema(p).names for p in files[:CATALOGUE_FILES])
+    scenario = "CAST(scenario AS VARCHAR)" if has_scenario else "''"
     con = duckdb.connect()
     try:
         rows = con.execute(
-            "SELECT filename, CAST(year AS BIGINT), CAST(value AS DOUBLE) FROM read_parquet(?, filename = true) "
+            f"SELECT filename, CAST(year AS BIGINT), CAST(value AS DOUBLE), {scenario} "
+            "FROM read_parquet(?, filename = true, union_by_name = true) "
             "WHERE indicator = ? AND region = ? ORDER BY filename, year",
             [[str(p) for p in files], indicator, region]).fetchall()
     except duckdb.Error as exc:
@@ -122,13 +136,13 @@ def runs_of(files: list[Path], folder: Path, indicator: str, region: str) -> dic
     finally:
         con.close()
     base = folder.resolve()
-    out: dict[str, tuple[list[int], list[float]]] = {}
-    for filename, year, value in rows:
+    out: dict[str, Run] = {}
+    for filename, year, value, scen in rows:
         path = Path(filename)
         name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
-        xs, ys = out.setdefault(name, ([], []))
-        xs.append(int(year))
-        ys.append(float(value) if value is not None else float("nan"))
+        run = out.setdefault(name, Run([], [], scen or ""))
+        run.years.append(int(year))
+        run.values.append(float(value) if value is not None else float("nan"))
     return out
 
 
@@ -138,9 +152,21 @@ def provenance_summary(path: Path) -> str:
         meta = read_provenance(path)
     except InputError:
         return ""
-    scenario = meta.get("scenario", {})
-    parts = [f"scenario {scenario.get('name', '?') if isinstance(scenario, dict) else scenario}",
-             f"seed {meta.get('seed', '?')}", f"scale {meta.get('scale', '?')}",
-             f"code {str(meta.get('git_commit', '?'))[:12]}", f"data {meta.get('data_version', '?')}",
-             f"created {meta.get('created', '?')}"]
+    parts = []
+    experiment = meta.get("experiment")
+    if isinstance(experiment, dict):  # a run of an ``experiments/`` sweep: the model's provenance is nested
+        parts.append(f"experiment {experiment.get('name', '?')}")
+        run = meta.get("run", {}) if isinstance(meta.get("run"), dict) else {}
+        if "run_index" in run:
+            parts.append(f"run {run['run_index']}")
+        if "scenario" in run:
+            parts.append(f"scenario {run['scenario']}")
+        meta = meta.get("model", {}) if isinstance(meta.get("model"), dict) else {}
+    else:
+        scenario = meta.get("scenario", "?")
+        parts.append(f"scenario {scenario.get('name', '?') if isinstance(scenario, dict) else scenario}")
+    for key, label in (("seed", "seed"), ("scale", "scale"), ("git_commit", "code"), ("data_version", "data"),
+                       ("created", "created")):
+        if key in meta:
+            parts.append(f"{label} {str(meta[key])[:25]}")
     return ", ".join(parts)

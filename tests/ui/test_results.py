@@ -28,8 +28,9 @@ def test_runs_are_read_per_file_for_one_indicator_and_region(tmp_path: Path) -> 
     found = scan_folder(folder, tmp_path)
     runs = runs_of(found.files, folder, "urbanization_rate", "Changsha")
     assert sorted(runs) == ["run_000.parquet", "run_001.parquet", "run_002.parquet"]
-    years, values = runs["run_002.parquet"]
-    assert years == list(range(2010, 2021)) and values[1] == pytest.approx(46.2)
+    run = runs["run_002.parquet"]
+    assert run.years == list(range(2010, 2021)) and run.values[1] == pytest.approx(46.2)
+    assert run.scenario == ""  # these files record no scenario
     assert runs_of(found.files, folder, "no_such_indicator", "Hunan") == {}
 
 
@@ -63,3 +64,28 @@ def test_provenance_of_a_model_run_is_summarised(tmp_path: Path) -> None:
     assert "scenario baseline" in summary and "seed 7" in summary
     write_results(tmp_path / "plain", n_runs=1)
     assert provenance_summary(tmp_path / "plain" / "run_000.parquet") == ""
+
+
+def test_provenance_of_an_experiment_run_names_the_experiment(tmp_path: Path) -> None:
+    from sim.run import write_table_atomic
+
+    df = pd.DataFrame({"year": [2010], "region": ["Hunan"], "indicator": ["population"], "value": [1.0]})
+    meta = {"experiment": {"name": "plan-vs-baseline", "digest": "x"},
+            "run": {"run_index": 4, "scenario": "plan-2021"}, "model": {"seed": 9, "scale": 100}}
+    write_table_atomic(df, tmp_path / "r000004.parquet", meta)
+    summary = provenance_summary(tmp_path / "r000004.parquet")
+    assert summary.startswith("experiment plan-vs-baseline, run 4, scenario plan-2021")
+    assert "seed 9" in summary
+
+
+def test_runs_of_a_sweep_carry_their_scenario(tmp_path: Path) -> None:
+    folder = tmp_path / "sweep" / "runs"
+    folder.mkdir(parents=True)
+    for i, scenario in enumerate(["baseline", "plan-2021", "baseline"]):
+        pd.DataFrame({"run_index": i, "scenario": scenario, "year": [2010, 2011], "region": "Hunan",
+                      "indicator": "urbanization_rate", "value": [43.0, 44.0 + i]}).to_parquet(
+            folder / f"r{i:06d}.parquet")
+    found = scan_folder(tmp_path / "sweep", tmp_path)
+    runs = runs_of(found.files, tmp_path / "sweep", "urbanization_rate", "Hunan")
+    assert {name: r.scenario for name, r in runs.items()} == {
+        "runs/r000000.parquet": "baseline", "runs/r000001.parquet": "plan-2021", "runs/r000002.parquet": "baseline"}
