@@ -88,6 +88,9 @@ SCHEMA: dict[str, Any] = {
     "n_children": np.int16,        # children aged 0-14
     "children_with_parents": np.bool_,  # False = children left behind at the hukou place
     "insurance_years": np.int16,   # years of urban social insurance contributions
+    "settle_taste": np.float32,    # persistent taste for transferring hukou (standard logistic draw)
+    "land_attachment": np.float32, # persistent uniform draw: below the homestead penalty, a homestead holder
+                                   # will not give up the homestead to settle
     "settled_year": np.int16,      # year of the last hukou transfer (0 = never)
     "moved_year": np.int16,        # year of the last move (0 = never)
 }
@@ -230,7 +233,7 @@ def utility_table(ctx: ChoiceContext, p: Any) -> np.ndarray:
     Returns an array of shape ``GROUP_DIMS + (29,)``. Terms (docs/ODD.md, submodel "migration choice"):
     expected income, minus rent not covered by public housing, plus the value of public services given the
     household's status at the destination, plus amenity, home attachment and migrant networks, minus the
-    moving cost c₀ + c₁ · hours for any move. Rural places other than the hukou village are not available
+    moving cost c₀ + c₁ · hours for any move, minus an entry cost for villages other than the hukou village
     (farming needs land rights there).
     """
     L, D = N_LOCATIONS, N_DIVISIONS + 1
@@ -277,8 +280,8 @@ def utility_table(ctx: ChoiceContext, p: Any) -> np.ndarray:
     move_cost = np.where(stay, 0.0, p.moving_cost_fixed + p.moving_cost_per_hour * ctx.hours[o, j])
     v = (income - rent + services + ctx.amenity[j] + p.home_attachment * j_is_home
          + ctx.network[hd, j] - move_cost)
-    # Rural places other than the hukou village are unavailable (farming needs land rights there).
-    v = np.where(j_rural & ~j_is_home & ~stay, -np.inf, v)
+    # Rural places other than the hukou village cost an entry cost (farming needs land rights there).
+    v = np.where(j_rural & ~j_is_home & ~stay, v - p.rural_entry_cost, v)
     return np.broadcast_to(v, GROUP_DIMS + (L,))
 
 
@@ -368,28 +371,48 @@ def settlement_eligible(h: Households, policy: Any) -> BoolArray:
             & housing_ok & job_ok)
 
 
-def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
-                      rng: np.random.Generator) -> BoolArray:
-    """Eligible migrants decide whether to transfer their hukou to the city where they live.
+def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarray,
+                    access_school: np.ndarray) -> FloatArray:
+    """Net value (10k 2010 yuan per person-year) of transferring hukou to the place where a household lives.
 
-    A separate decision from staying: the probability rises with the service gain over what they already
-    get (permit or not) and falls when settling means giving up a homestead (Gu et al. 2020: about 12 %
-    lower propensity) and with the migrant's share of the citizenisation cost. Returns the mask of settlers.
+    The service gain over what it already gets (permit or not; schooling counts for households with
+    children) less the migrant's share of the public cost of citizenisation.
     """
     c = h.cols
-    eligible = settlement_eligible(h, policy)
     loc = c["loc"].astype(np.int64)
     status = c["permit"].astype(np.int64)
     kids = c["n_children"] > 0
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])
             + p.schooling_value * kids * (access_school[loc, 2] - access_school[loc, status]))
-    # The migrant's share of the public cost of citizenisation (assumption: 0.5 × (1 - government share)
-    # in 10k yuan per person-year) lowers the net gain.
-    gain = gain - 0.5 * (1.0 - policy["government_cost_share"])
-    logit = p.settle_intercept + p.settle_service_weight * gain
-    prob = 1.0 / (1.0 + np.exp(-logit))
-    keeps_land = policy["keep_land_rights"] >= 0.5
-    if not keeps_land:
-        prob = prob * (1.0 - p.homestead_settle_penalty * c["homestead"])
-    settle = eligible & (rng.random(len(h)) < prob)
-    return settle
+    return gain - p.citizenisation_cost * (1.0 - policy["government_cost_share"])
+
+
+def settlement_willing(h: Households, policy: Any, p: Any, access_general: np.ndarray,
+                       access_school: np.ndarray) -> BoolArray:
+    """Households that would transfer hukou where they live if they were eligible.
+
+    Willingness is a persistent trait: a latent index (intercept + weight × net gain + the household's own
+    logistic taste) above zero; CMDS 2016 found about 30 % of migrants willing. Settling in a Hunan city
+    while the province makes settlers give up land rights loses a homestead; Gu et al. 2020 find that holding
+    one lowers the propensity to transfer hukou by about 12 %: that share of homestead holders (by their
+    persistent ``land_attachment`` draw) is unwilling.
+    """
+    c = h.cols
+    index = p.settle_intercept + p.settle_service_weight * settlement_gain(h, policy, p, access_general, access_school)
+    willing = index + c["settle_taste"] > 0
+    if policy["keep_land_rights"] < 0.5:
+        willing &= ~(c["homestead"] & (c["land_attachment"] < p.homestead_settle_penalty))
+    return willing
+
+
+def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
+                      rng: np.random.Generator) -> BoolArray:
+    """Eligible, willing migrants transfer their hukou to the city where they live.
+
+    A separate decision from staying: eligibility comes from the city's rules (:func:`settlement_eligible`),
+    willingness from :func:`settlement_willing`; the paperwork and timing make an eligible, willing household
+    act in a given year with probability ``settle_speed``. Returns the mask of settlers.
+    """
+    eligible = settlement_eligible(h, policy)
+    willing = settlement_willing(h, policy, p, access_general, access_school)
+    return eligible & willing & (rng.random(len(h)) < p.settle_speed)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from agents.households import Tenure
+from agents.households import settlement_willing
 from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
 
 if TYPE_CHECKING:
@@ -55,6 +55,8 @@ INDICATORS: dict[str, Indicator] = {
                                   "当年落户人数", "both"),
     "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
                                        "their hukou to another province this year", "省外落户人数", "province"),
+    "settle_willing_share": Indicator("percent", "Migrants in Hunan's cities willing to transfer hukou there "
+                                      "(CMDS 2016: about 30 %)", "愿意落户的流动人口比例", "province"),
     "permit_holders": Indicator("persons", "Persons in households holding a residence permit", "居住证持有人口",
                                 "both"),
     "migrant_children_public_school_share": Indicator("percent", "Migrant children living with their parents "
@@ -113,10 +115,11 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     lb_div = np.where(registered, c["hukou_div"], N_DIVISIONS).astype(np.int64)
     left_behind_by_hukou = np.bincount(lb_div[left_behind], weights=kids[left_behind], minlength=nd)[:N_DIVISIONS] * s
 
+    workers = np.maximum(c["n_members"] - c["n_children"], 1).astype(float)
     labour = urban & (c["employment"] != 2)
     unemployed = labour & (c["employment"] == 1)
-    lab_d = np.bincount(div[labour], minlength=nd)[:N_DIVISIONS]
-    unemp_d = np.bincount(div[unemployed], minlength=nd)[:N_DIVISIONS]
+    lab_d = np.bincount(div[labour], weights=workers[labour], minlength=nd)[:N_DIVISIONS]
+    unemp_d = np.bincount(div[unemployed], weights=workers[unemployed], minlength=nd)[:N_DIVISIONS]
 
     income_total = c["income"].astype(float) * members
     rural = in_hunan & ~urban
@@ -131,11 +134,15 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     access = model.access_school[loc, status]
     school_share = 100 * (access[mig_kids] * kids[mig_kids]).sum() / max(kids[mig_kids].sum(), 1e-9)
 
+    city_migrants = urban & away
+    willing = settlement_willing(h, model.policy, model.params, model.access_general, model.access_school)
+    willing_share = 100 * members[city_migrants & willing].sum() / max(members[city_migrants].sum(), 1)
+
     govs = model.city_governments
     pr_units = np.array([g.public_rental_stock for g in govs])
     land = np.array([g.land_quota_m2 for g in govs])
     settled = model.settled_this_year * s
-    hires = model.hires_this_year * s * model.workers_per_household
+    hires = model.hires_this_year * s
 
     rows: list[tuple[int, str, str, float]] = []
     total_pop, total_upop = pop.sum(), upop.sum()
@@ -155,6 +162,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "central_urban_population": cpop.sum(),
         "settled_migrants": settled.sum(),
         "settled_outside_hunan": model.settled_outside_this_year * s,
+        "settle_willing_share": willing_share,
         "permit_holders": members[permit].sum() * s,
         "migrant_children_public_school_share": school_share,
         "left_behind_children": left_behind_by_hukou.sum(),

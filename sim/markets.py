@@ -24,6 +24,24 @@ def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def weight_before_within_groups(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """For each element, the total weight of the elements ahead of it (higher key) in its group."""
+    order = np.lexsort((-keys, groups))
+    w = weights[order].astype(float)
+    cum = np.cumsum(w) - w
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    group_start_cum = np.repeat(cum[starts], np.diff(np.r_[starts, len(order)]))
+    before = np.empty(len(order))
+    before[order] = cum - group_start_cum
+    return before
+
+
+def labour_units(h: Households) -> np.ndarray:
+    """Workers per household: its members aged 15 and over (the household moves and works as a unit)."""
+    return np.maximum(h.n_adults(), 1).astype(float)
+
+
 def urban_division(h: Households) -> np.ndarray:
     """Division of households living in a Hunan city, -1 for everyone else."""
     loc = h.cols["loc"].astype(np.int64)
@@ -31,34 +49,37 @@ def urban_division(h: Households) -> np.ndarray:
 
 
 def sector_employment(h: Households) -> np.ndarray:
-    """Employed households (agent units) by division and urban sector, shape (14, 2)."""
+    """Employed workers (agent units) by division and urban sector, shape (14, 2)."""
     div = urban_division(h)
     c = h.cols
+    w = labour_units(h)
     out = np.zeros((N_DIVISIONS, 2))
     for k, s in enumerate(URBAN_SECTORS):
         m = (div >= 0) & (c["employment"] == Employment.EMPLOYED) & (c["sector"] == s)
-        out[:, k] = np.bincount(div[m], minlength=N_DIVISIONS)
+        out[:, k] = np.bincount(div[m], weights=w[m], minlength=N_DIVISIONS)
     return out
 
 
 def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: float, outside_unemployment: float,
                hire_priority: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One year of the urban labour markets.
+    """One year of the urban labour markets, in workers (a household's adults work or seek work together).
 
     Employed workers separate at ``separation_rate``; where employment exceeds the firms' labour demand the
     excess is laid off; vacancies are filled by the division's job seekers in random order weighted by
     ``hire_priority`` (job training for permit holders). Outside Hunan, employment is redrawn each year.
 
     Args:
-        labour_demand: (14, 2) firms' labour demand by division and sector (manufacturing, services).
+        labour_demand: (14, 2) firms' labour demand in workers by division and sector (manufacturing,
+            services).
         hire_priority: per-household weight (>= 1) in the hiring queue.
 
     Returns:
-        (14,) hires by division (agent households).
+        (14,) workers hired by division (agent units).
     """
     c = h.cols
     div = urban_division(h)
     n = len(h)
+    w = labour_units(h)
     employed = c["employment"] == Employment.EMPLOYED
     in_city = div >= 0
     # separations
@@ -66,28 +87,27 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     c["employment"][sep] = Employment.UNEMPLOYED
     # layoffs where employment exceeds demand
     emp = sector_employment(h)
-    excess = np.maximum(emp - np.floor(labour_demand), 0)
+    excess = np.maximum(emp - labour_demand, 0)
     if excess.sum() > 0:
         for k, s in enumerate(URBAN_SECTORS):
             m = np.flatnonzero(in_city & (c["employment"] == Employment.EMPLOYED) & (c["sector"] == s))
-            ranks = rank_within_groups(div[m], rng.random(len(m)))
-            fire = ranks < excess[div[m], k]
+            before = weight_before_within_groups(div[m], rng.random(len(m)), w[m])
+            fire = before < excess[div[m], k]
             c["employment"][m[fire]] = Employment.UNEMPLOYED
         emp = sector_employment(h)
-    vacancies = np.maximum(np.floor(labour_demand) - emp, 0)
-    # hiring
+    vacancies = np.maximum(labour_demand - emp, 0)
+    # hiring: a household is hired while vacancies remain when its turn comes
     seekers = np.flatnonzero(in_city & (c["employment"] == Employment.UNEMPLOYED))
     sdiv = div[seekers]
     key = rng.random(len(seekers)) ** (1.0 / hire_priority[seekers])
-    ranks = rank_within_groups(sdiv, key)
+    before = weight_before_within_groups(sdiv, key, w[seekers])
     total_vac = vacancies.sum(axis=1)
-    hired = ranks < total_vac[sdiv]
-    manuf_slots = vacancies[sdiv, 0]
-    sector = np.where(ranks < manuf_slots, Sector.MANUFACTURING, Sector.SERVICES)
+    hired = before < total_vac[sdiv]
+    sector = np.where(before < vacancies[sdiv, 0], Sector.MANUFACTURING, Sector.SERVICES)
     idx = seekers[hired]
     c["employment"][idx] = Employment.EMPLOYED
     c["sector"][idx] = sector[hired]
-    hires = np.bincount(sdiv[hired], minlength=N_DIVISIONS).astype(float)
+    hires = np.bincount(sdiv[hired], weights=w[idx], minlength=N_DIVISIONS)
     # outside Hunan
     out = c["loc"] == OUTSIDE_LOC
     c["employment"][out] = np.where(rng.random(int(out.sum())) < outside_unemployment, Employment.UNEMPLOYED,

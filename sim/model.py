@@ -41,9 +41,6 @@ START_YEAR = 2010
 #: Regional per-capita disposable income in 2015 (yuan), calibration/data/divisions_economy.csv
 #: (长沙晚报 2016-01-26 quoting the statistics bureau); used to spread incomes across divisions.
 REGION_INCOME_2015 = {"长株潭": 30655.0, "洞庭湖": 17603.0, "湘南": 18070.0, "大湘西": 12877.0}
-#: Employed persons per household in 2010: 3,389,354 employed / 1,815,728 family households in the
-#: census long form (hunan_county_census_2010.csv, province row). Converts household hires into jobs.
-WORKERS_PER_HOUSEHOLD = 3389354.0 / 1815728.0
 #: Floor space per person in 2010, 34.69 m² (census, province row): converts land quota into housing supply.
 FLOOR_SPACE_PER_PERSON = 34.69
 #: Access to public services, as a share of urban hukou holders' (assumption, docs/ODD.md): villagers at home
@@ -116,11 +113,12 @@ class HunanModel(mesa.Model):
         self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         self.year = START_YEAR
         self.world = World.build()
-        self.workers_per_household = WORKERS_PER_HOUSEHOLD
         counties = load_counties_2010()
         self.county_is_district = counties.is_district.to_numpy()
         self.county_division = counties.division.to_numpy()
-        self._county_weights = self._urban_county_weights(counties)
+        self._county_weights = self._county_cdf(counties, counties.urban_population.to_numpy())
+        self._rural_county_weights = self._county_cdf(
+            counties, (counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0)
 
         self.province = ProvincialGovernment(self)
         self.province.apply_policies(self.year)
@@ -194,12 +192,12 @@ class HunanModel(mesa.Model):
         self.rent = p.rent_to_income_2010 * self.urban_wage
         self.rent_outside = p.rent_to_income_2010 * self.outside_wage
 
-    def _urban_county_weights(self, counties: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per division: counties and the cumulative share of the division's 2010 urban population."""
+    def _county_cdf(self, counties: pd.DataFrame, weights: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per division: its counties and the cumulative share of ``weights`` (2010 census counts)."""
         out = []
         for d in range(N_DIVISIONS):
             rows = np.flatnonzero(counties.division.to_numpy() == d)
-            w = counties.urban_population.to_numpy()[rows].astype(float)
+            w = weights[rows].astype(float)
             out.append((rows, np.cumsum(w) / w.sum()))
         return out
 
@@ -254,6 +252,8 @@ class HunanModel(mesa.Model):
         new["savings"][:] = 0
         new["insurance_years"][:] = 0
         new["children_with_parents"][:] = True
+        new["settle_taste"][:] = rng.logistic(size=k)
+        new["land_attachment"][:] = rng.random(k)
         c["n_members"][parents] -= 1
         h.append(new)
 
@@ -274,7 +274,8 @@ class HunanModel(mesa.Model):
         trend = np.array([[f.labour_demand for f in row] for row in self.firms])
 
         div = markets.urban_division(h)
-        labour_force = np.bincount(div[div >= 0], minlength=N_DIVISIONS).astype(float)
+        workers = markets.labour_units(h)
+        labour_force = np.bincount(div[div >= 0], weights=workers[div >= 0], minlength=N_DIVISIONS)
         tightness = (trend.sum(axis=1) - labour_force) / np.maximum(labour_force, 1)
         self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
@@ -297,7 +298,9 @@ class HunanModel(mesa.Model):
         for d in range(N_DIVISIONS):
             for k, firm in enumerate(self.firms[d]):
                 firm.vacancies = max(firm.labour_demand - emp[d, k], 0.0)
-        unemployed = np.bincount(div[(div >= 0) & (c["employment"] == Employment.UNEMPLOYED)], minlength=N_DIVISIONS)
+        seeking = (div >= 0) & (c["employment"] == Employment.UNEMPLOYED)
+        unemployed = np.bincount(div[seeking], weights=workers[seeking], minlength=N_DIVISIONS)
+        labour_force = np.bincount(div[div >= 0], weights=workers[div >= 0], minlength=N_DIVISIONS)
         self.unemployment = unemployed / np.maximum(labour_force, 1)
         self._set_incomes()
 
@@ -442,7 +445,13 @@ class HunanModel(mesa.Model):
             m = urban_dest & (dest // 2 == d)
             rows, cdf = self._county_weights[d]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
-        county[rural_dest] = c["hukou_county"][movers][rural_dest]
+        hukou_county = c["hukou_county"][movers].astype(np.int64)
+        home_village = rural_dest & (hukou_county >= 0) & (self.county_division[np.maximum(hukou_county, 0)] == dest // 2)
+        county[home_village] = hukou_county[home_village]
+        for d in np.unique(dest[rural_dest & ~home_village] // 2):
+            m = rural_dest & ~home_village & (dest // 2 == d)
+            rows, cdf = self._rural_county_weights[d]
+            county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         # sell an owned home: the equity goes to savings
         owners = c["tenure"][movers] == Tenure.OWN
         odiv = np.minimum(origin // 2, N_DIVISIONS - 1)

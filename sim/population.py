@@ -174,6 +174,8 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     c["insurance_years"][:] = np.where(in_town & ~away & (c["employment"] == Employment.EMPLOYED),
                                        np.minimum(c["years_here"], 15), np.where(away, c["years_here"] // 2, 0))
     c["children_with_parents"][:] = ~away | (rng.random(n) < 0.3)
+    c["settle_taste"][:] = rng.logistic(size=n)
+    c["land_attachment"][:] = rng.random(n)
 
     div_here = np.minimum(c["loc"] // 2, N_DIVISIONS - 1)
     income = np.where(c["loc"] % 2 == 1, urban_income[div_here], rural_income[div_here])

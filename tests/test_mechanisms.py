@@ -79,33 +79,48 @@ def test_tighter_settlement_rules_raise_the_urban_rural_income_ratio():
     assert np.mean(r_strict) > np.mean(r_base)
 
 
-def test_harris_todaro_expected_urban_income_converges_to_rural_income_plus_moving_cost():
-    # All frictions off except a fixed moving cost: no distance cost, no attachment, networks, services,
-    # amenities or absent-owner land income; rigid urban wages and fixed labour demand; the outside node
-    # made unattractive so that the rural-urban margin inside Hunan is the one that clears.
-    c0 = 0.3
+def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Expected urban income minus farm income (10k 2010 yuan) in the first year and averaged at the end.
+
+    All frictions off except a fixed moving cost c0: no distance cost, attachment, networks, services,
+    amenities or absent-owner land income; anyone may farm anywhere; hukou transfers rare; rigid urban wages
+    and fixed labour demand; the outside node made unattractive so the rural-urban margin clears in Hunan.
+    Few households review each year and tastes are tight, so the cobweb of expectations is damped.
+    """
     params = ModelParameters().replace(
         moving_cost_fixed=c0, moving_cost_per_hour=0.0, home_attachment=0.0, network_weight=0.0, service_value=0.0,
-        schooling_value=0.0, urban_amenity=0.0, outside_amenity=-2.0, outside_wage_premium=0.9,
-        land_rent_share=0.0, unemployed_income_share=0.0, taste_scale=0.1, review_rate=0.05, wage_flexibility=0.0,
-        labour_demand_growth=0.0, agglomeration_elasticity=0.0, urban_wage_growth=0.03,
-        rural_productivity_growth=0.03, settle_prospect_weight=0.0, job_separation_rate=0.02)
+        schooling_value=0.0, urban_amenity=0.0, capital_amenity=0.0, outside_amenity=-2.0,
+        outside_wage_premium=0.9, land_rent_share=0.0, unemployed_income_share=0.0, taste_scale=0.1,
+        review_rate=0.03, wage_flexibility=0.0, labour_demand_growth=0.0, agglomeration_elasticity=0.0,
+        urban_wage_growth=0.03, rural_productivity_growth=0.03, settle_prospect_weight=0.0,
+        job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0)
     m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3)
-    gaps = []
-    # Few households review each year, so the cobweb of expectations (last year's unemployment) is damped.
+    first, late = None, []
     for year in range(80):
         m.step()
+        # Harris-Todaro expected urban income: wage x job probability, net of rent; the best city counts
+        expected_urban = (m.urban_wage * (1 - m.unemployment) - m.rent).max()
+        gap = (expected_urban - m.farm_income) / m.price_index()  # utilities are in 2010 yuan
+        if first is None:
+            first = gap
         if year >= 70:
-            expected_urban = m.urban_wage * (1 - m.unemployment) - m.rent  # non-college, net of rent
-            best_urban = expected_urban.max()
-            moving_cost = c0 * m.price_index()  # utilities are in 2010 yuan: the cost grows with incomes
-            gaps.append((best_urban - moving_cost - m.farm_income) / m.farm_income)
-    gap = np.mean(gaps, axis=0)
-    populated = m.households.persons_by_loc()[0:OUTSIDE_LOC:2] > 0
-    # Within 10 % on average and no division's rural income further than 30 % from the urban margin
-    # (the remaining gap is the logit's taste dispersion and sampling noise in small rural populations).
-    assert np.abs(gap[populated]).mean() < 0.1, gap.round(3)
-    assert np.abs(gap[populated]).max() < 0.3, gap.round(3)
+            late.append(gap)
+    return first, np.mean(late, axis=0)
+
+
+def test_harris_todaro_expected_urban_income_converges_to_rural_income_plus_moving_cost():
+    tol = 0.05  # the logit's taste dispersion (σ = 0.1) keeps a little migration inside the band
+    means = {}
+    for c0 in (0.1, 0.6):
+        first, final = _harris_todaro_gaps(c0)
+        assert np.median(first) > 2 * c0  # far from equilibrium at the start: cities pay much more
+        # converged into the band where no one gains from moving either way, |E[w_u] - y_r| <= c0, in most
+        # divisions (the smallest rural populations have only a few hundred records here and move slowly)
+        inside = (final <= c0 + tol) & (final >= -c0 - tol)
+        assert inside.mean() >= 0.75 and abs(np.median(final)) <= c0 + tol, final.round(3)
+        means[c0] = np.median(final)
+    # the urban premium that survives is the moving cost: it grows with c0
+    assert means[0.6] > means[0.1]
 
 
 def test_many_migrants_stay_without_settling():
