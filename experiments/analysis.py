@@ -195,7 +195,8 @@ def attainment(outcomes: pd.DataFrame, targets: Sequence[Target], by: Sequence[s
 # lever effects
 # --------------------------------------------------------------------------------------------------------
 
-def _design_matrix(df: pd.DataFrame, factors: Sequence[str], max_levels: int) -> tuple[np.ndarray, list[dict]]:
+def _design_matrix(df: pd.DataFrame, factors: Sequence[str], max_levels: int,
+                   continuous: Sequence[str] = ()) -> tuple[np.ndarray, list[dict]]:
     """Main-effects design matrix: an intercept, dummies for categorical or few-level factors (against the
     first level), and a linear term scaled to the factor's range for continuous factors."""
     cols = [np.ones(len(df))]
@@ -205,10 +206,10 @@ def _design_matrix(df: pd.DataFrame, factors: Sequence[str], max_levels: int) ->
         if s.nunique(dropna=True) < 2:
             continue
         numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-        if numeric and s.nunique() > max_levels:
+        if numeric and (f in continuous or s.nunique() > max_levels):
             lo, hi = float(s.min()), float(s.max())
             cols.append((s.to_numpy(float) - lo) / (hi - lo))
-            terms.append({"factor": f, "term": f"{f}: {lo:g} → {hi:g}", "kind": "range"})
+            terms.append({"factor": f, "term": f"{f}: {lo:.3g} → {hi:.3g}", "kind": "range"})
             continue
         levels = list(dict.fromkeys(s.tolist())) if not numeric else sorted(s.unique().tolist())
         if pd.api.types.is_bool_dtype(s):
@@ -229,13 +230,14 @@ def _fmt(v: object) -> str:
 
 
 def lever_effects(outcomes: pd.DataFrame, factors: Sequence[str], outcome_columns: Sequence[str], *,
-                  max_levels: int = 8) -> pd.DataFrame:
+                  max_levels: int = 8, continuous: Sequence[str] = ()) -> pd.DataFrame:
     """Main effects of each factor on each outcome, with 95 % confidence intervals.
 
     A linear model of the outcome on all factors at once (ordinary least squares with heteroskedasticity-robust
     HC3 standard errors, MacKinnon & White 1985). Factors with few levels get one effect per level (the change
     from the first level, which in a balanced factorial equals the difference of marginal means); continuous
-    factors get the change from their lowest to their highest sampled value.
+    factors (those in ``continuous``, or numeric with more than ``max_levels`` values) get the change from their
+    lowest to their highest sampled value.
 
     Returns:
         Columns ``outcome``, ``factor``, ``term``, ``effect``, ``ci_low``, ``ci_high``, ``n_runs``.
@@ -247,7 +249,7 @@ def lever_effects(outcomes: pd.DataFrame, factors: Sequence[str], outcome_column
         if col not in outcomes:
             continue
         df = outcomes[outcomes[col].notna()]
-        X, terms = _design_matrix(df, factors, max_levels)
+        X, terms = _design_matrix(df, factors, max_levels, continuous)
         y = df[col].to_numpy(float)
         n, p = X.shape
         if not terms or n <= p:

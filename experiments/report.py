@@ -163,6 +163,8 @@ def _md_table(df: pd.DataFrame, *, max_rows: int = 60) -> str:
 
 
 def _cell(v: Any) -> str:
+    if v is None:
+        return ""
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return ""
@@ -310,7 +312,10 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
     # ---- lever effects --------------------------------------------------------------------------------------
     effect_factors = list(res.factors) + (["scenario"] if outcomes["scenario"].nunique() > 1 else [])
     effect_cols = [analysis.outcome_key(i, "Hunan", y) for i, y in analysis.EFFECT_OUTCOMES]
-    effects = analysis.lever_effects(outcomes, effect_factors, effect_cols) if effect_factors else pd.DataFrame()
+    levers_def = defn.get("levers", {})
+    continuous = [f for f in res.factors if isinstance(levers_def.get(f), dict) and "range" in levers_def[f]]
+    effects = analysis.lever_effects(outcomes, effect_factors, effect_cols, continuous=continuous) \
+        if effect_factors else pd.DataFrame()
     md.append("\n## Lever effects\n")
     if effects.empty:
         md.append("No lever or scenario varies in this experiment (or too few runs to estimate effects).\n")

@@ -153,7 +153,9 @@ def local_cluster(workers: int) -> LocalCluster:
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    # The scheduler serves HTTP (health checks, dashboard) even with the dashboard off, on port 8787 unless told
+    # otherwise; a random port avoids "port already in use" warnings when several sweeps share a machine.
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                         silence_logs=logging.CRITICAL)
 
 
@@ -178,7 +180,7 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
                         processes=cores, python=python or sys.executable,
                         job_extra_directives=list(job_extra_directives),
                         job_script_prologue=list(job_script_prologue),
-                        scheduler_options={"dashboard_address": None})
+                        scheduler_options={"dashboard_address": ":0"})
 
 
 def slurm_job_script(**options: Any) -> str:
