@@ -119,7 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--slurm-queue", default=None, help="SLURM partition")
     where.add_argument("--slurm-account", default=None, help="SLURM account")
     where.add_argument("--slurm-walltime", default="02:00:00", help="time limit per worker job (default 02:00:00)")
-    where.add_argument("--slurm-memory", default="4GiB", help="memory per worker job (default 4GiB)")
+    where.add_argument("--slurm-memory", default="2GiB", help="memory per worker job (default 2GiB)")
     where.add_argument("--slurm-cores", type=_positive("--slurm-cores"), default=1,
                        help="worker processes per job (default 1)")
     where.add_argument("--slurm-python", default=None, help="the cluster's Python (default: this interpreter)")

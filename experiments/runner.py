@@ -160,7 +160,7 @@ def local_cluster(workers: int) -> LocalCluster:
 
 
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
-                  memory: str = "4GiB", cores: int = 1, python: str | None = None,
+                  memory: str = "2GiB", cores: int = 1, python: str | None = None,
                   job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = ()) -> SLURMCluster:
     """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
 
@@ -168,7 +168,7 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
         queue: SLURM partition (``#SBATCH -p``).
         account: SLURM account (``#SBATCH -A``).
         walltime: time limit of each worker job.
-        memory: memory of each job (a run at scale 100 needs about 1 GiB).
+        memory: memory of each job (a run at scale 100 peaks at about 230 MiB; a worker adds about 150 MiB).
         cores: worker processes per job.
         python: the cluster's Python (default: this interpreter; set it when the cluster's path differs).
         job_extra_directives: more ``#SBATCH`` lines, e.g. ``["--qos=normal"]``.

@@ -157,3 +157,34 @@ def test_report_of_a_non_results_folder_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(tmp_path)], cwd=REPO, capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "experiment.json" in proc.stderr
+
+
+def _sweep_in_process(defn: dict, root: Path) -> Path:
+    """Execute and store every run of an experiment in this process (the Dask runner is tested elsewhere)."""
+    from experiments.runner import execute_run
+    from experiments.spec import experiment_from_dict
+    from experiments.store import ResultStore
+
+    exp = experiment_from_dict(defn, source="inline.toml")
+    plan = exp.plan()
+    store = ResultStore(root)
+    with store.locked():
+        store.prepare(exp, plan, exp.digest(plan))
+        for p in plan:
+            o = execute_run(p)
+            store.write_run(p, experiment=exp.name, digest=exp.digest(plan), indicators=o.indicators, flows=None,
+                            provenance=o.provenance, elapsed=o.elapsed, worker=o.worker)
+    return root
+
+
+def test_report_of_a_morris_design_gives_indices_per_outcome(tmp_path):
+    defn = {"name": "morris-test", "master_seed": 5, "end_year": 2025, "scale": 50000,
+            "uncertainties": {"design": "morris", "n": 2, "parameters": ["home_attachment", "taste_scale"]},
+            "outputs": {"regions": ["Hunan"]}}
+    root = _sweep_in_process(defn, tmp_path / "morris")
+    report = write_report(root)
+    idx = pd.read_csv(report.parent / "sensitivity.csv")
+    assert set(idx["parameter"]) == {"home_attachment", "taste_scale"}
+    assert set(idx["outcome"]) == {"urbanization_rate@Hunan@2025", "czt_urban_share@Hunan@2025"}
+    assert (idx["mu_star"] >= 0).all() and idx["mu_star"].notna().all()
+    assert "## Global sensitivity (Morris screening)" in report.read_text()
