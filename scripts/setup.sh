@@ -37,10 +37,9 @@ if [ -d "$cdn" ]; then
     set -- $pair; [ -e "$cdn/$2" ] || [ ! -e "$cdn/$1" ] || ln -s "$1" "$cdn/$2"
   done
 fi
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
-  else
-    sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
-  fi
+# Debian's Chromium for the browser tests, and a CJK font so that Chinese labels render in screenshots.
+if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; }; then
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q chromium fonts-wqy-microhei >/dev/null
 fi

@@ -156,6 +156,10 @@ class HunanModel(mesa.Model):
             "year": "year", **{name: _reporter(name) for name in HEADLINE}})
         self.record_indicators()
 
+    def set_scenario(self, scenario: Scenario | str) -> None:
+        """Switch to another scenario from the next simulated year on (past years are not rewritten)."""
+        self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+
     # ------------------------------------------------------------------------------------------------
     # The step
     # ------------------------------------------------------------------------------------------------

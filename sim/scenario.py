@@ -135,8 +135,8 @@ class Scenario:
         return cls(name=name, blocks=tuple(blocks), description=str(description),
                    title_zh=str(data.get("title_zh", "")), origin=source)
 
-    def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, cities: list[str] | None = None,
-                    name: str | None = None, source: str = "overrides") -> Scenario:
+    def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, until_year: int = 9999,
+                    cities: list[str] | None = None, name: str | None = None, source: str = "overrides") -> Scenario:
         """A copy with one more block on top (used by the UI, sweeps and the Python API).
 
         ``levers`` maps a lever to a value, or for city levers to a ``{city: value}`` table.
@@ -146,13 +146,13 @@ class Scenario:
         for lever, value in levers.items():
             if isinstance(value, dict):
                 for city, v in value.items():
-                    extra.extend(_parse_blocks({"from": from_year, "cities": [city], "levers": {lever: v},
-                                                "source": source}, where=source))
+                    extra.extend(_parse_blocks({"from": from_year, "until": until_year, "cities": [city],
+                                                "levers": {lever: v}, "source": source}, where=source))
             else:
                 plain[lever] = value
         blocks = list(self.blocks)
         if plain:
-            raw: dict[str, Any] = {"from": from_year, "levers": plain, "source": source}
+            raw: dict[str, Any] = {"from": from_year, "until": until_year, "levers": plain, "source": source}
             if cities is not None:
                 raw["cities"] = cities
             blocks.extend(_parse_blocks(raw, where=source))

@@ -208,7 +208,7 @@ class SimSession:
         # The model reads its scenario at the start of every step (ProvincialGovernment.apply_policies), so a
         # new scenario object takes effect from the next simulated year. Core request: a public
         # HunanModel.set_scenario() would make this hand-over explicit.
-        self.model.policy_scenario = self._scenario(self.preset, self.changes)
+        self.model.set_scenario(self._scenario(self.preset, self.changes))
 
     def n_changed(self) -> int:
         """Number of lever values (per lever and city) the page has changed and that are still in force."""
