@@ -96,15 +96,22 @@ def profile_model(*, scale: float, years: int, seed: int, out_dir: Path, lines: 
         except ImportError:
             print("line_profiler is not installed: line timings skipped", file=sys.stderr)
             return written
+        from sim import population
+
+        construction = LineProfiler(HunanModel.__init__, population.synthesise_population)
+        construction.enable_by_count()
         model = HunanModel(scale=scale, rng=seed)
+        construction.disable_by_count()
         profiler = LineProfiler(*line_profiled_functions())
         profiler.enable_by_count()
         for _ in range(years):
             model.step()
         profiler.disable_by_count()
         buffer = io.StringIO()
-        buffer.write(f"# line timings (wall time) of {years} steps; {header}\n\n")
+        buffer.write(f"# line timings (wall time, ms) of {years} steps; {header}\n\n")
         profiler.print_stats(stream=buffer, output_unit=1e-3, stripzeros=True)
+        buffer.write("\n\n# line timings (wall time, ms) of construction\n\n")
+        construction.print_stats(stream=buffer, output_unit=1e-3, stripzeros=True)
         path = out_dir / f"{stem}_lines.txt"
         path.write_text(buffer.getvalue())
         written.append(path)

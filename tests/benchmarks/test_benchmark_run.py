@@ -6,6 +6,7 @@ No speed is asserted here (speeds are measured by ``python -m benchmarks.run`` o
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from benchmarks.run import (
     DECISION_STAGES,
     STAGES,
     StageTimer,
+    main,
     measure_reference,
     measure_scale,
     parse_scales,
@@ -116,3 +118,13 @@ def test_scales_are_parsed_and_checked() -> None:
     assert parse_scales("2.5") == [2.5]
     with pytest.raises(argparse.ArgumentTypeError):
         parse_scales("1000,0.5")
+
+
+def test_report_can_be_rerendered_from_saved_results(tmp_path) -> None:
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps({"command": "python -m benchmarks.run --scales 100", "machine": MACHINE,
+                                 "reference": FAKE_REFERENCE, "model_runs": [fake_run(100)]}))
+    out = tmp_path / "results.md"
+    assert main(["--from-json", str(saved), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "`python -m benchmarks.run --scales 100`" in text and "| 1:100 |" in text
