@@ -11,8 +11,9 @@ agent-based implementation. This module is that implementation: one :class:`Hous
    turning them into logit probabilities and drawing one destination (:meth:`HouseholdAgent.choose_destination`),
    then moving there (:meth:`HouseholdAgent.move_to`, the per-agent version of ``HunanModel._apply_moves``);
 3. applying for a residence permit (:meth:`HouseholdAgent.apply_for_permit`);
-4. deciding whether to transfer its hukou (:meth:`HouseholdAgent.decide_settlement`), and booking its
-   insurance contributions and years of residence.
+4. deciding whether to transfer its hukou (:meth:`HouseholdAgent.decide_settlement`: eligible by the city's
+   rules, willing by its persistent taste and the net gain, acting this year at the settling speed), and
+   booking its insurance contributions and years of residence.
 
 So one reference step does the work of the vectorised stages ``migration`` and ``permits_and_settlement`` of
 :meth:`sim.model.HunanModel.step`. The vectorised model runs each decision for all households before the
@@ -97,19 +98,18 @@ class PlainContext:
         return cls(**{name: np.asarray(getattr(ctx, name)).tolist() for name in cls.__dataclass_fields__})
 
 
-def urban_county_weights() -> list[tuple[list[int], list[float]]]:
-    """Per division: its counties and the cumulative share of the division's 2010 urban population.
+def county_weights(weights: np.ndarray) -> list[tuple[list[int], list[float]]]:
+    """Per division: its counties and the cumulative share of ``weights`` (a 2010 census count by county).
 
-    The same table ``HunanModel`` uses to place a household moving to a division's city in a county.
+    The tables ``HunanModel`` uses to place a household moving to a division in a county: by urban population
+    for its city, by rural population (plus one) for a village other than the home village.
     """
-    counties = load_counties_2010()
-    division = counties.division.to_numpy()
-    urban = counties.urban_population.to_numpy().astype(float)
+    division = load_counties_2010().division.to_numpy()
     out = []
     for d in range(N_DIVISIONS):
         rows = np.flatnonzero(division == d)
-        cum = np.cumsum(urban[rows]) / urban[rows].sum()
-        out.append((rows.tolist(), cum.tolist()))
+        w = weights[rows].astype(float)
+        out.append((rows.tolist(), (np.cumsum(w) / w.sum()).tolist()))
     return out
 
 
@@ -167,7 +167,8 @@ class HouseholdAgent(mesa.Agent):
 
         The terms of docs/ODD.md's migration choice, one destination at a time: expected income, minus rent not
         covered by public housing, plus the value of public services given the household's status there, plus
-        amenity, home attachment and migrant networks, minus the moving cost. Unavailable places get ``-inf``.
+        amenity, home attachment and migrant networks, minus the moving cost, minus an entry cost for a village
+        other than the hukou village (farming needs land rights there).
         """
         m = self.model
         ctx, p = m.context, m.params
@@ -182,9 +183,6 @@ class HouseholdAgent(mesa.Agent):
             is_home = j == home
             rural = j % 2 == 0 and j != OUTSIDE_LOC
             stay = j == origin
-            if rural and not is_home and not stay:
-                values.append(-math.inf)  # farming needs land rights: only the hukou village is open
-                continue
             home_farm = rural and is_home
             if home_farm:
                 income = ctx.farm_income[hd]
@@ -207,7 +205,10 @@ class HouseholdAgent(mesa.Agent):
             services = p.service_value * general + (p.schooling_value * school if has_kids else 0.0)
             move_cost = 0.0 if stay else p.moving_cost_fixed + p.moving_cost_per_hour * ctx.hours[origin][j]
             attachment = p.home_attachment if is_home else 0.0
-            values.append(income - rent + services + ctx.amenity[j] + attachment + ctx.network[hd][j] - move_cost)
+            value = income - rent + services + ctx.amenity[j] + attachment + ctx.network[hd][j] - move_cost
+            if rural and not is_home and not stay:
+                value -= p.rural_entry_cost
+            values.append(value)
         return values
 
     def choice_probabilities(self) -> list[float]:
@@ -243,8 +244,11 @@ class HouseholdAgent(mesa.Agent):
             # a county of the destination division, in proportion to its 2010 urban population
             counties, cumulative = m.county_weights[destination // 2]
             self.county = counties[min(bisect.bisect_left(cumulative, u), len(counties) - 1)]
+        elif rural_dest and self.hukou_county >= 0 and m.county_division[self.hukou_county] == destination // 2:
+            self.county = self.hukou_county  # back to the home village
         elif rural_dest:
-            self.county = self.hukou_county
+            counties, cumulative = m.rural_county_weights[destination // 2]
+            self.county = counties[min(bisect.bisect_left(cumulative, u), len(counties) - 1)]
         else:
             self.county = -1
         urban_origin = origin % 2 == 1 and origin != OUTSIDE_LOC
@@ -330,25 +334,37 @@ class HouseholdAgent(mesa.Agent):
                 and self.insurance_years >= lv["settlement_min_insurance_years"][d]
                 and housing_ok and job_ok)
 
-    def settlement_probability(self) -> float:
-        """Probability of transferring the hukou here this year (0 when not eligible).
+    def settlement_gain(self) -> float:
+        """Net value (10k 2010 yuan per person-year) of transferring the hukou to where the household lives.
 
-        Rises with the service gain over the current status, falls with the migrant's share of the cost of
-        citizenisation and, when settling means giving up land, for homestead holders.
+        The service gain over its current status (schooling counts with children), less the migrant's share of
+        the public cost of citizenisation.
         """
-        if not self.settlement_eligible():
-            return 0.0
         m = self.model
         p, loc = m.params, self.loc
         status = 1 if self.permit else 0
         gain = p.service_value * (m.access_general[loc][2] - m.access_general[loc][status])
         if self.n_children > 0:
             gain += p.schooling_value * (m.access_school[loc][2] - m.access_school[loc][status])
-        gain -= 0.5 * (1.0 - m.levers["government_cost_share"])
-        prob = 1.0 / (1.0 + math.exp(-(p.settle_intercept + p.settle_service_weight * gain)))
-        if m.levers["keep_land_rights"] < 0.5 and self.homestead:
-            prob *= 1.0 - p.homestead_settle_penalty
-        return prob
+        return gain - p.citizenisation_cost * (1.0 - m.levers["government_cost_share"])
+
+    def settlement_willing(self) -> bool:
+        """Whether the household would transfer its hukou here if eligible.
+
+        A latent index (intercept + weight × net gain + its own persistent taste) above zero; when settling
+        means giving up land, a homestead holder whose persistent attachment draw is below the penalty is not.
+        """
+        p = self.model.params
+        willing = p.settle_intercept + p.settle_service_weight * self.settlement_gain() + self.settle_taste > 0
+        if self.model.levers["keep_land_rights"] < 0.5 and self.homestead:
+            willing = willing and not self.land_attachment < p.homestead_settle_penalty
+        return willing
+
+    def settlement_probability(self) -> float:
+        """Probability of transferring the hukou this year: the settling speed if eligible and willing, else 0."""
+        if not (self.settlement_eligible() and self.settlement_willing()):
+            return 0.0
+        return self.model.params.settle_speed
 
     def decide_settlement(self) -> None:
         """Transfer the hukou to this city with :meth:`settlement_probability`."""
@@ -375,6 +391,7 @@ class HouseholdAgent(mesa.Agent):
         m = self.model
         rng = m.rng
         if self.loc == OUTSIDE_LOC and self.hukou_div != OUTSIDE_DIV and rng.random() < m.params.outside_settle_rate:
+            m.settled_outside += self.n_members
             self.hukou_div = OUTSIDE_DIV
             self.hukou_county = -1
             self.land_contract = False
@@ -404,6 +421,7 @@ class ReferenceModel(mesa.Model):
     Attributes:
         flows: moves of the last step by (origin, destination), in records.
         settled: persons (agent units) who settled in each division in the last step.
+        settled_outside: persons (agent units) who transferred their hukou out of Hunan in the last step.
     """
 
     def __init__(self, *, households: Households, context: ChoiceContext, params: ModelParameters, policy: Policy,
@@ -419,9 +437,14 @@ class ReferenceModel(mesa.Model):
         self.access_school = np.asarray(access_school).tolist()
         self.rent = np.asarray(rent).tolist()
         self.is_czt = np.asarray(is_czt).tolist()
-        self.county_weights = urban_county_weights()
+        counties = load_counties_2010()
+        self.county_division = counties.division.to_numpy().tolist()
+        self.county_weights = county_weights(counties.urban_population.to_numpy())
+        self.rural_county_weights = county_weights(
+            (counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0)
         self.flows: Counter[tuple[int, int]] = Counter()
         self.settled = [0.0] * N_DIVISIONS
+        self.settled_outside = 0.0
         columns = {name: households.cols[name].tolist() for name in SCHEMA}
         for i in range(len(households)):
             HouseholdAgent(self, row={name: values[i] for name, values in columns.items()})
@@ -438,6 +461,7 @@ class ReferenceModel(mesa.Model):
         self.year += 1
         self.flows.clear()
         self.settled = [0.0] * N_DIVISIONS
+        self.settled_outside = 0.0
         self.agents.shuffle_do("step")
 
     def household_agents(self) -> list[HouseholdAgent]:

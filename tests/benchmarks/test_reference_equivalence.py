@@ -23,6 +23,8 @@ from agents.households import (
     group_index,
     review_probability,
     settlement_eligible,
+    settlement_gain,
+    settlement_willing,
     utility_table,
 )
 from benchmarks.reference_mesa import HouseholdAgent, ReferenceModel
@@ -36,7 +38,8 @@ SEED, YEAR = 7, 2017
 CHOICE_PARAMS = {
     "review_rate": 0.15, "taste_scale": 0.5, "moving_cost_fixed": 0.6, "moving_cost_per_hour": 0.15,
     "home_attachment": 0.8, "network_weight": 0.15, "service_value": 0.4, "schooling_value": 0.6,
-    "permit_apply_rate": 0.4, "settle_intercept": -2.5, "settle_service_weight": 2.0,
+    "permit_apply_rate": 0.4, "settle_intercept": -1.5, "settle_service_weight": 2.0, "settle_speed": 0.3,
+    "citizenisation_cost": 0.5, "rural_entry_cost": 1.0,
 }
 #: Significance below which a frequency comparison fails (the draws are seeded, so a pass is reproducible).
 ALPHA = 1e-3
@@ -215,8 +218,14 @@ def test_settlement_probabilities_are_equal(model: HunanModel, keep_land_rights:
     agents = ref_model.household_agents()
     eligible = np.array([a.settlement_eligible() for a in agents])
     np.testing.assert_array_equal(eligible, settlement_eligible(model.households, policy))
+    gain = np.array([a.settlement_gain() for a in agents])
+    args = (model.households, policy, model.params, model.access_general, model.access_school)
+    np.testing.assert_allclose(gain, settlement_gain(*args), rtol=0, atol=1e-12)
+    assert len(np.unique(gain[eligible].round(12))) > 3  # status and children vary the gain
+    willing = np.array([a.settlement_willing() for a in agents])
+    np.testing.assert_array_equal(willing, settlement_willing(*args))
+    assert 0 < (willing & eligible).sum() < eligible.sum()
     ref = np.array([a.settlement_probability() for a in agents])
-    assert len(np.unique(ref[eligible].round(12))) > 3  # status, children and homestead all vary the probability
 
     def settle(uniforms: np.ndarray) -> np.ndarray:
         return decide_settlement(model.households, policy, model.params, model.access_general, model.access_school,
@@ -272,11 +281,14 @@ def test_one_year_of_decisions_agrees_with_the_vectorised_stages() -> None:
     permits_v, permits_r = after["permit"].sum(), ref_after["permit"].sum()
     assert abs(permits_v - permits_r) < 4 * np.sqrt(permits_v + permits_r)
     np.testing.assert_array_equal(ref_after["n_members"], before.cols["n_members"])  # decisions move, not create
-    # the only rural place a household can move to is its hukou village
+    # movers within Hunan are placed in a county of their destination division; some go to other villages
     home = before.hukou_loc()
-    for moved, loc in ((vector_moved, after["loc"]), (ref_moved, ref_after["loc"])):
-        rural = moved & (loc % 2 == 0) & (loc != OUTSIDE_LOC)
-        assert rural.sum() > 10 and (loc[rural] == home[rural]).all()
+    for moved, table in ((vector_moved, after), (ref_moved, ref_after)):
+        loc = table["loc"]
+        in_hunan = moved & (loc != OUTSIDE_LOC)
+        np.testing.assert_array_equal(model.county_division[table["county"][in_hunan]], loc[in_hunan] // 2)
+        other_village = moved & (loc % 2 == 0) & (loc != OUTSIDE_LOC) & (loc != home)
+        assert other_village.sum() > 0
 
 
 def test_reference_is_reproducible(model: HunanModel) -> None:
