@@ -116,29 +116,29 @@ def settlement_candidates(h: Households, policy: Any, idx: IntArray | None = Non
     return idx[ok]
 
 
-def settlement_probability(h: Households, idx: IntArray, policy: Any, p: Any, access_general: np.ndarray,
-                           access_school: np.ndarray) -> FloatArray:
-    """The probability ``decide_settlement`` gives each of the rows ``idx`` (the same formula, on fewer rows)."""
+def settlement_willing(h: Households, idx: IntArray, policy: Any, p: Any, access_general: np.ndarray,
+                       access_school: np.ndarray) -> BoolArray:
+    """``settlement_willing`` for the rows ``idx`` only (the same latent index and land rule, on fewer rows)."""
     c = h.cols
     loc = c["loc"][idx].astype(np.int64)
     status = c["permit"][idx].astype(np.int64)
     kids = c["n_children"][idx] > 0
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])
             + p.schooling_value * kids * (access_school[loc, 2] - access_school[loc, status]))
-    gain = gain - 0.5 * (1.0 - policy["government_cost_share"])
-    prob = 1.0 / (1.0 + np.exp(-(p.settle_intercept + p.settle_service_weight * gain)))
+    gain = gain - p.citizenisation_cost * (1.0 - policy["government_cost_share"])
+    willing = p.settle_intercept + p.settle_service_weight * gain + c["settle_taste"][idx] > 0
     if policy["keep_land_rights"] < 0.5:
-        prob = prob * (1.0 - p.homestead_settle_penalty * c["homestead"][idx])
-    return prob
+        willing &= ~(c["homestead"][idx] & (c["land_attachment"][idx] < p.homestead_settle_penalty))
+    return willing
 
 
 def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
                       rng: np.random.Generator) -> BoolArray:
-    """``decide_settlement`` computing and drawing only for the eligible (same probabilities, other stream)."""
+    """``decide_settlement`` evaluating and drawing only for the eligible (same rule, other random stream)."""
     idx = settlement_candidates(h, policy)
-    prob = settlement_probability(h, idx, policy, p, access_general, access_school)
+    idx = idx[settlement_willing(h, idx, policy, p, access_general, access_school)]
     settle = np.zeros(len(h), dtype=bool)
-    settle[idx[rng.random(len(idx)) < prob]] = True
+    settle[idx[rng.random(len(idx)) < p.settle_speed]] = True
     return settle
 
 

@@ -70,13 +70,17 @@ def test_small_binomial_detects_a_wrong_probability() -> None:
     assert abs(draws.sum() - expected_mean) > 5 * math.sqrt(expected_mean)
 
 
-def test_settlement_probabilities_are_the_same(model: HunanModel) -> None:
+def test_settlement_decisions_are_the_same(model: HunanModel) -> None:
     h, pol, p = model.households, model.policy, model.params
     idx = alt.settlement_candidates(h, pol)
     np.testing.assert_array_equal(idx, np.flatnonzero(core.settlement_eligible(h, pol)))
     assert len(idx) > 100
+    args = (pol, p, model.access_general, model.access_school)
+    willing = alt.settlement_willing(h, idx, *args)
+    np.testing.assert_array_equal(willing, core.settlement_willing(h, *args)[idx])
+    assert 0 < willing.sum() < len(idx)
     prob = np.zeros(len(h))
-    prob[idx] = alt.settlement_probability(h, idx, pol, p, model.access_general, model.access_school)
+    prob[idx[willing]] = p.settle_speed
 
     def settle(u: np.ndarray) -> np.ndarray:
         return core.decide_settlement(h, pol, p, model.access_general, model.access_school, ProbeGenerator(u))
