@@ -76,7 +76,7 @@ class ModelParameters:
         source="6th census 2010, Hunan province row, 死亡率 5.77 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
         kind="sourced")
     birth_rate_trend: float = param(
-        -0.0702, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
+        -0.0579, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
         source="calibrated: natural growth fell fast over 2010-2020 (MODEL.md); no annual series in the data",
         kind="calibrated")
     household_split_rate: float = param(
@@ -91,32 +91,32 @@ class ModelParameters:
                "(41,698 / 28,838)^(1/5) (calibration/data/province_timeseries.csv)",
         kind="assumption")
     income_ratio_2010: float = param(
-        2.4391, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
+        2.4385, 2.4, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
         source="calibrated: only the 2020 ratio (2.51) is in the data", kind="calibrated")
     urban_income_dispersion: float = param(
-        0.7079, 0.0, 1.0, unit="exponent", label="Spread of urban incomes across regions",
+        0.8134, 0.0, 1.0, unit="exponent", label="Spread of urban incomes across regions",
         source="calibrated: urban incomes follow the 2015 regional income index (divisions_economy.csv) to this "
                "power; all-resident incomes (exponent 1) also reflect urbanization", kind="calibrated")
     urban_wage_growth: float = param(
-        0.0825, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
+        0.0846, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
         source="calibrated; prior centred on the 2015-2020 growth of urban income, 7.6 %/yr "
                "(province_timeseries.csv)", kind="calibrated")
     rural_productivity_growth: float = param(
-        0.0832, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
+        0.0977, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
         source="calibrated", kind="calibrated")
     farm_labour_elasticity: float = param(
         0.5, 0.2, 0.8, unit="elasticity", label="Labour elasticity of farm output (β)",
         source="assumption: diminishing returns to farm labour on fixed land; range covers Chinese farm "
                "production-function estimates", kind="assumption")
     agglomeration_elasticity: float = param(
-        0.0409, 0.0, 0.08, unit="elasticity", label="Agglomeration elasticity of urban productivity (γ)",
+        0.0362, 0.0, 0.08, unit="elasticity", label="Agglomeration elasticity of urban productivity (γ)",
         source="Combes & Gobillon 2015, Handbook of Regional and Urban Economics 5, ch. 5: elasticities of "
                "productivity to city size mostly 0.02-0.05", kind="sourced")
     labour_demand_growth: float = param(
-        0.0482, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
+        0.0466, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
         source="calibrated", kind="calibrated")
     wage_flexibility: float = param(
-        0.5043, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
+        0.547, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
         source="calibrated; 0 is the rigid urban wage of Harris & Todaro 1970", kind="calibrated")
     labour_demand_elasticity: float = param(
         1.5, 0.5, 3.0, unit="elasticity", label="Wage elasticity of urban labour demand",
@@ -131,7 +131,7 @@ class ModelParameters:
         0.5, 0.2, 0.9, unit="proportional premium", label="College wage premium",
         source="assumption", kind="assumption")
     outside_wage_premium: float = param(
-        1.6456, 0.9, 1.7, unit="ratio to Hunan's mean urban wage", label="Wage outside Hunan (Pearl River Delta)",
+        1.6755, 0.9, 1.7, unit="ratio to Hunan's mean urban wage", label="Wage outside Hunan (Pearl River Delta)",
         source="calibrated: registered minus resident population 5.08 M (2010) and 6.56 M (2020)",
         kind="calibrated")
     outside_unemployment_rate: float = param(
@@ -144,23 +144,23 @@ class ModelParameters:
 
     # --- migration choice (random utility, money-metric in 10k yuan per person per year) -----------------
     review_rate: float = param(
-        0.043, 0.03, 0.5, unit="share per year", label="Households reconsidering where to live",
+        0.044, 0.03, 0.5, unit="share per year", label="Households reconsidering where to live",
         source="calibrated", kind="calibrated")
     taste_scale: float = param(
-        0.6501, 0.05, 2.0, unit="10k yuan", label="Scale of idiosyncratic tastes (σ)", source="calibrated",
+        0.7425, 0.05, 2.0, unit="10k yuan", label="Scale of idiosyncratic tastes (σ)", source="calibrated",
         kind="calibrated")
     moving_cost_fixed: float = param(
-        0.0, 0.0, 5.0, unit="10k yuan per year (annualised)", label="Fixed moving cost (c₀)",
+        0.649, 0.0, 5.0, unit="10k yuan per year (annualised)", label="Fixed moving cost (c₀)",
         source="calibrated", kind="calibrated")
     moving_cost_per_hour: float = param(
-        0.1428, 0.0, 0.6, unit="10k yuan per hour of travel", label="Moving cost per hour of travel (c₁)",
+        0.1004, 0.0, 0.6, unit="10k yuan per hour of travel", label="Moving cost per hour of travel (c₁)",
         source="calibrated; inter-provincial flows fall with distance (Gu et al. 2022, Acta Geographica "
                "Sinica 77(12):3041)", kind="calibrated")
     home_attachment: float = param(
-        2.756, 0.0, 3.0, unit="10k yuan", label="Attachment to the hukou place", source="calibrated",
+        2.9097, 0.0, 3.0, unit="10k yuan", label="Attachment to the hukou place", source="calibrated",
         kind="calibrated")
     network_weight: float = param(
-        0.0643, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
+        0.0554, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
         source="calibrated", kind="calibrated")
     service_value: float = param(
         0.4, 0.0, 1.5, unit="10k yuan per person per year", label="Value of full urban public services",
@@ -172,14 +172,14 @@ class ModelParameters:
         0.5, 0.0, 1.0, unit="share", label="Weight newcomers give to the chance of settling later",
         source="calibrated", kind="calibrated")
     urban_amenity: float = param(
-        1.5063, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
+        1.7797, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
         source="calibrated", kind="calibrated")
     capital_amenity: float = param(
-        0.5832, 0.0, 3.0, unit="10k yuan", label="Extra amenity of Changsha, the provincial capital",
+        0.7228, 0.0, 3.0, unit="10k yuan", label="Extra amenity of Changsha, the provincial capital",
         source="calibrated: Changsha's share of Hunan's population rose from 10.72 % to 15.12 % (census 2010, 2020)",
         kind="calibrated")
     outside_amenity: float = param(
-        1.8397, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
+        2.0, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
         kind="calibrated")
     rural_entry_cost: float = param(
         5.0, 0.0, 10.0, unit="10k yuan", label="Cost of settling in a village other than one's hukou village",
@@ -194,10 +194,10 @@ class ModelParameters:
         0.4, 0.05, 0.9, unit="share per year of eligible non-holders", label="Residence-permit uptake",
         source="calibrated", kind="calibrated")
     settle_intercept: float = param(
-        -1.5, -6.0, 2.0, unit="log-odds", label="Willingness to transfer hukou (intercept of the latent index)",
+        -0.0798, -6.0, 2.0, unit="log-odds", label="Willingness to transfer hukou (intercept of the latent index)",
         source="calibrated; CMDS 2016: about 30 % of migrants willing to transfer hukou", kind="calibrated")
     settle_speed: float = param(
-        0.3, 0.05, 1.0, unit="share per year", label="Eligible, willing migrants who settle each year",
+        0.3559, 0.05, 1.0, unit="share per year", label="Eligible, willing migrants who settle each year",
         source="calibrated", kind="calibrated")
     citizenisation_cost: float = param(
         0.5, 0.0, 2.0, unit="10k yuan per person-year", label="Public cost of citizenisation borne by the migrant "
@@ -211,7 +211,7 @@ class ModelParameters:
         source="Gu et al. 2020, Habitat International, doi 10.1016/j.habitatint.2020.102267 (about 12 %)",
         kind="sourced")
     outside_settle_rate: float = param(
-        0.001, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
+        0.0007, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
         source="calibrated", kind="calibrated")
 
     # --- housing -------------------------------------------------------------------------------------------
@@ -426,12 +426,13 @@ _LEVER_LIST: list[Lever] = [
           low=0.0, high=1.0, unit="share", label_en="Government share of citizenisation cost",
           label_zh="市民化成本政府分担比例",
           help_en="Share of the public cost of a settled migrant borne by governments (the rest by firms and "
-                  "migrants); a higher share makes cities readier to accept settlers."),
+                  "migrants); a higher share lowers the migrant's cost of settling and so raises willingness."),
     # --- transport (交通) ------------------------------------------------------------------------------------
     Lever(name="czt_metro_operation", group="transport", scope="province", kind="bool", default=False, low=0,
           high=1, unit="", label_en="Changsha-Zhuzhou-Xiangtan intercity rail run like a metro",
           label_zh="长株潭城际铁路公交化运营",
-          help_en="Cuts rail travel times among the three cities by 30 % (assumption)."),
+          help_en="Cuts rail door-to-door times (ride and station access) among the three cities by 30 % "
+                  "(assumption); it changes moving costs only where rail then beats the road."),
     # rail line opening years are added below from calibration/data/rail_lines.csv
     # --- industry (产业转移) ---------------------------------------------------------------------------------
     Lever(name="industry_transfer_incentive", group="industry", scope="city", kind="float", default=0.0,

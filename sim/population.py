@@ -168,7 +168,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     c["land_contract"][:] = agricultural
     c["homestead"][:] = agricultural
 
-    # Years in place: locals since adulthood (capped), migrants a few years (assumption: geometric, mean 4).
+    # Years in place: locals since adulthood (capped), migrants a few years (assumption: geometric, mean 3).
     local_years = np.minimum(c["head_age"] - 18, 30)
     c["years_here"][:] = np.where(away, rng.geometric(0.25, n) - 1, local_years)
     c["insurance_years"][:] = np.where(in_town & ~away & (c["employment"] == Employment.EMPLOYED),

@@ -101,6 +101,7 @@ class World:
             if on_open_line:
                 rail = float(r.rail_minutes) / 60.0 + station_access_hours
                 if czt_metro and r.from_en in CZT and r.to_en in CZT:
+                    # frequent trains and more stations cut both the ride and the wait/access time
                     rail *= CZT_METRO_FACTOR
                 hours = min(hours, rail)
             g.add_edge(r.from_en, r.to_en, hours=hours)
