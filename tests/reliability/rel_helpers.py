@@ -39,8 +39,7 @@ values = [0, 3000]
 
 def cli_env(tmp: Path) -> dict[str, str]:
     """Environment for a ``hunan-sim`` subprocess: quiet, with its own config folders."""
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "MPLCONFIGDIR": str(tmp / "mpl"),
-            "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
+    return {**os.environ, "MPLCONFIGDIR": str(tmp / "mpl"), "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
 
 
 def run_cli(args: list[str], tmp: Path, *, timeout: float = 240) -> subprocess.CompletedProcess:
