@@ -50,9 +50,6 @@ STAGES = ("demography", "labour_market", "migration", "permits_and_settlement", 
           "government_budgets", "record_indicators")
 #: The stages whose work the per-agent reference does (one reference step = these two stages).
 DECISION_STAGES = ("migration", "permits_and_settlement")
-#: Stages that work on the household table (the rest work on 14 cities).
-HOUSEHOLD_STAGES = ("demography", "labour_market", "migration", "permits_and_settlement", "housing_market",
-                    "record_indicators")
 #: The issue's targets.
 TARGET_RATIO = 50.0
 TARGET_FULL_RUN_S, TARGET_FULL_RUN_GIB = 600.0, 12.0
@@ -67,12 +64,6 @@ UI_SCALES = (500, 1000)
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process so far (Linux reports ``ru_maxrss`` in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def current_rss_bytes() -> int:
-    """Resident memory of this process now."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -157,6 +148,31 @@ def measure_scale(*, scale: float, years: int, seed: int = 1) -> dict[str, Any]:
     }
 
 
+def reference_bytes_per_agent(model: Any, sample: int = 5000) -> float:
+    """Python memory per reference agent, traced (``tracemalloc``) while building agents for a sample of rows.
+
+    Tracing counts the objects themselves, where a difference of resident memory would depend on what the
+    allocator already held; the model-wide tables built with the agents are shared by the sample, a few KiB.
+    """
+    import tracemalloc
+
+    from agents.households import Households
+    from benchmarks.reference_mesa import ReferenceModel
+
+    rows = {k: v[:sample] for k, v in model.households.cols.items()}
+    gc.collect()
+    tracemalloc.start()
+    try:
+        built = ReferenceModel(households=Households(cols=rows), context=model.choice_context(), params=model.params,
+                               policy=model.policy, access_general=model.access_general,
+                               access_school=model.access_school, rent=model.rent, is_czt=model.world.is_czt,
+                               year=model.year, rng=0)
+        traced, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return traced / len(built.agents)
+
+
 def measure_reference(*, scale: float, steps: int, seed: int = 1, warmup_year: int = 2017) -> dict[str, Any]:
     """Time the per-agent reference and the vectorised decision stages from one and the same model state.
 
@@ -169,13 +185,10 @@ def measure_reference(*, scale: float, steps: int, seed: int = 1, warmup_year: i
     while model.year < warmup_year:
         model.step()
     n = len(model.households)
-    gc.collect()
-    rss_before = current_rss_bytes()
     start = time.perf_counter()
     reference = ReferenceModel.from_model(model, rng=seed + 1)
     build_s = time.perf_counter() - start
-    gc.collect()
-    bytes_per_agent = (current_rss_bytes() - rss_before) / n
+    bytes_per_agent = reference_bytes_per_agent(model)
     step_s, step_cpu_s = [], []
     for _ in range(steps):
         start, cpu_start = time.perf_counter(), time.process_time()
