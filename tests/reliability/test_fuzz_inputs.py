@@ -35,7 +35,7 @@ blocks = st.fixed_dictionaries({}, optional={
     "source": values, "note": values, "bogus": values})
 scenario_docs = st.fixed_dictionaries({}, optional={
     "name": st.text(max_size=8) | values, "description": values, "title_zh": values,
-    "extends": st.sampled_from(["baseline", "plan-2021", "nope", "../experiments/hukou-housing"]) | values,
+    "extends": st.sampled_from(["baseline", "plan-2021", "nope"]) | values,
     "policy": st.lists(blocks, max_size=3) | values, "surprise": values})
 
 
@@ -66,6 +66,15 @@ def test_fuzz_scenario_from_dict(doc):
 def test_extends_with_a_nul_byte_is_an_input_error():
     with pytest.raises(InputError):
         Scenario.from_dict({"extends": "a\x00b"}, source="fuzz.toml")
+
+
+@pytest.mark.xfail(strict=True, reason="sim/scenario.py Scenario.from_dict: extends = '../experiments/hukou-housing' "
+                   "opens a .toml file outside scenarios/ (the error then quotes that file's keys and values); accept "
+                   "only names from available_scenarios()")
+def test_extends_cannot_leave_the_scenarios_folder():
+    with pytest.raises(InputError) as info:
+        Scenario.from_dict({"extends": "../experiments/hukou-housing"}, source="fuzz.toml")
+    assert info.value.field == "extends" and "fuzz.toml" in str(info.value)
 
 
 @FUZZ
