@@ -49,8 +49,11 @@ def _scale(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"option --scale: value {text!r} is not a number") from None
-    if not value >= 1:
-        raise argparse.ArgumentTypeError(f"option --scale: value {value:g} must be >= 1 (households per agent)")
+    from sim.model import MAX_SCALE
+
+    if not 1 <= value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"option --scale: value {value:g} must be from 1 to {MAX_SCALE:,} "
+                                         "(households per agent)")
     return value
 
 
@@ -76,6 +79,15 @@ def summary_table(indicators: pd.DataFrame, years: Sequence[int] = SUMMARY_YEARS
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.run import run_simulation, write_results
 
+    if args.out:  # check the output folder before spending time on the simulation
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise InputError(field="--out", value=str(out), allowed="a folder (this is a file)", source="command line")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(field="--out", value=str(out), allowed=f"a folder that can be created ({exc.strerror})",
+                             source="command line") from None
     result = run_simulation(scenario=args.scenario, seed=args.seed, scale=args.scale, end_year=args.end)
     table = summary_table(result.indicators)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):

@@ -29,12 +29,15 @@ def _read_csv(path: Path, required: list[str], data_dir: Path | None = None) -> 
         raise DataError(field="file", value=str(path), allowed="an existing CSV file", source=str(path))
     try:
         df = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(field="file", value=str(path), allowed=f"a readable CSV ({exc})", source=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, OSError) as exc:
+        raise DataError(field="file", value=str(path), allowed=f"a readable UTF-8 CSV ({type(exc).__name__}: {exc})",
+                        source=str(path)) from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError(field=missing[0], value="missing column", allowed="columns " + ", ".join(required),
                         source=str(path))
+    if df.empty:
+        raise DataError(field="rows", value=0, allowed="at least one data row", source=str(path))
     return df
 
 
@@ -56,6 +59,7 @@ def load_divisions(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """
     path = data_dir / "divisions_coordinates_hsr_stations.csv"
     coords = _read_csv(path, ["division_zh", "division_en", "adcode", "region", "lat", "lon"])
+    _check_range(coords, "adcode", 430000, 439999, path)
     _check_range(coords, "lat", 24.0, 31.0, path)
     _check_range(coords, "lon", 108.0, 115.0, path)
     coords = coords.sort_values("adcode").reset_index(drop=True)
@@ -63,6 +67,8 @@ def load_divisions(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         raise DataError(field="rows", value=len(coords), allowed="14 divisions", source=str(path))
     census_path = data_dir / "divisions_census_2010_2020.csv"
     census = _read_csv(census_path, ["division_en", "indicator", "date_or_year", "value"])
+    _check_range(census, "value", -1e9, 1e9, census_path)
+    census["value"] = pd.to_numeric(census.value)
     out = coords[["division_en", "division_zh", "adcode", "region", "lat", "lon"]].copy()
     for indicator, col in (("resident_population", "population"), ("urban_resident_population", "urban_population")):
         for year in (2010, 2020):
@@ -121,6 +127,9 @@ def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     raw = _read_csv(path, list(COUNTY_2010_COLUMNS))
     df = raw[list(COUNTY_2010_COLUMNS)].rename(columns=COUNTY_2010_COLUMNS)
     df["name_zh"] = df.name_zh.astype(str).str.strip()
+    _check_range(df, "code", 430000, 439999, path)
+    df["code"] = pd.to_numeric(df.code).astype(int)
+    province = df[df.code == 430000]
     df = df[df.code % 100 != 0].copy()  # drop province and division total rows
     divs = load_divisions(data_dir)
     div_of_code = {int(c) // 100: i for i, c in enumerate(divs.adcode)}
@@ -136,6 +145,13 @@ def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         _check_range(df, col, 0, 5e6, path)
     for col in ("nonagricultural_hukou_pct", "age_0_14_pct", "primary_pct", "secondary_pct", "tertiary_pct"):
         _check_range(df, col, 0, 100, path)
+    # a truncated table would silently lose counties: they must add up to the province row
+    if len(province) != 1:
+        raise DataError(field="区划代码", value="430000 missing", allowed="one province row", source=str(path))
+    total = float(pd.to_numeric(province["population"].iloc[0], errors="coerce"))
+    if not abs(df.population.sum() - total) <= 0.01 * total:
+        raise DataError(field="合计", value=f"counties sum to {df.population.sum():,.0f}",
+                        allowed=f"the province total {total:,.0f} within 1 % (a truncated table?)", source=str(path))
     if (df.urban_population > df.population + 0.5).any():
         bad = df[df.urban_population > df.population].iloc[0]
         raise DataError(field="城镇人口", value=bad.urban_population, allowed=f"at most the population "
@@ -151,6 +167,8 @@ def load_province_totals_2010(data_dir: Path = DATA_DIR) -> dict[str, float]:
     row = raw[raw["区划代码"] == 430000]
     if len(row) != 1:
         raise DataError(field="区划代码", value="430000 missing", allowed="one province row", source=str(path))
+    for col in ("合计", "户籍人口", "城镇人口", "户数", "迁入人口（人）-外省"):
+        _check_range(row, col, 1, 2e8, path)
     r = row.iloc[0]
     return {"population": float(r["合计"]), "registered_population": float(r["户籍人口"]),
             "urban_population": float(r["城镇人口"]), "households": float(r["户数"]),
@@ -178,10 +196,12 @@ def load_travel_times(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     df = _read_csv(path, ["from_en", "to_en", "road_hours_est", "rail_minutes_est_heuristic",
                           "hsr_fastest_minutes", "hsr_time_year", "hsr_time_confidence"])
     _check_range(df, "road_hours_est", 0.1, 24, path)
+    _check_range(df, "rail_minutes_est_heuristic", 1, 1440, path)
     year = pd.to_numeric(df.hsr_time_year, errors="coerce")
     usable = (df.hsr_time_confidence == "sourced") & (year <= 2020) & df.hsr_fastest_minutes.notna()
     df["rail_minutes"] = np.where(usable, pd.to_numeric(df.hsr_fastest_minutes, errors="coerce"),
-                                  df.rail_minutes_est_heuristic)
+                                  pd.to_numeric(df.rail_minutes_est_heuristic, errors="coerce"))
+    _check_range(df, "rail_minutes", 1, 1440, path)
     return df
 
 
@@ -190,6 +210,8 @@ def load_province_series(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Hunan's provincial series (year, indicator, value, unit, source, confidence)."""
     path = data_dir / "province_timeseries.csv"
     df = _read_csv(path, ["year", "indicator", "value", "unit", "source", "confidence"])
+    _check_range(df, "value", -1e12, 1e12, path)
+    df["value"] = pd.to_numeric(df.value)
     df["year"] = pd.to_numeric(df.year, errors="coerce")
     if df.year.isna().any() or (df.year > 2020).any():
         raise DataError(field="year", value=df.year[df.year.isna() | (df.year > 2020)].iloc[0],
@@ -209,7 +231,13 @@ def observed_urbanization_rate() -> pd.Series:
 def load_plan_indicators(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The plan's main indicators with 2020 values and 2025/2035 targets (``plan/plan_indicators.csv``)."""
     path = data_dir / "plan" / "plan_indicators.csv"
-    return _read_csv(path, ["id", "indicator_en", "unit", "value_2020", "target_2025", "target_2035"])
+    df = _read_csv(path, ["id", "indicator_en", "unit", "value_2020", "target_2025", "target_2035"])
+    _check_range(df, "id", 1, 1000, path)
+    for col in ("value_2020", "target_2035"):  # numbers where given (target_2025 holds text such as ">325")
+        given = df[df[col].notna()]
+        if len(given):
+            _check_range(given, col, -1e12, 1e12, path)
+    return df
 
 
 @functools.cache
@@ -225,5 +253,13 @@ def load_plan_city_targets(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 def load_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     """Simplified boundaries of the 14 divisions (lon/lat), for maps only."""
     path = data_dir / "geo" / "hunan_divisions.geojson"
-    with path.open(encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(field="file", value=str(path), allowed=f"a readable UTF-8 GeoJSON file ({type(exc).__name__})",
+                        source=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list) or not data["features"]:
+        raise DataError(field="features", value="missing or empty", allowed="a FeatureCollection of divisions",
+                        source=str(path))
+    return data

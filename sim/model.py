@@ -51,6 +51,8 @@ OUTSIDE_GENERAL_ACCESS, OUTSIDE_SCHOOL_ACCESS = 0.2, 0.3
 MIGRANT_INSURANCE_SHARE = 0.5
 #: Amenity (10k yuan) of renovating every urban household's home (assumption).
 RENOVATION_AMENITY = 0.5
+#: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
+MAX_SCALE = 100_000
 #: Memory the scale guard allows by default (bytes): 20 GiB of this 24 GiB machine.
 DEFAULT_MEMORY_LIMIT = 20 * 2**30
 
@@ -97,8 +99,10 @@ class HunanModel(mesa.Model):
         if rng is not None and not isinstance(rng, np.random.Generator):
             rng = int(rng)  # Mesa refuses numpy integers (STACK.md)
         super().__init__(rng=rng)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale >= 1:
-            raise InputError(field="scale", value=scale, allowed="households per agent, a number >= 1", source="model")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_SCALE:
+            raise InputError(field="scale", value=scale, source="model",
+                             allowed=f"households per agent, a number from 1 to {MAX_SCALE:,} (coarser scales leave "
+                                     "too few household records)")
         need = estimate_memory_bytes(scale)
         if need > memory_limit:
             raise InputError(field="scale", value=scale, source="model",

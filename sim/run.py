@@ -134,6 +134,8 @@ def write_table_atomic(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> No
     os.close(fd)
     try:
         pq.write_table(table, tmp)
+        with open(tmp, "rb") as fh:  # on disk before the rename, so a power cut cannot leave an empty file
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

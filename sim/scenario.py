@@ -84,8 +84,11 @@ class Scenario:
         """Load ``scenarios/<name>.toml`` or a TOML file path."""
         path = Path(name_or_path)
         if path.suffix != ".toml":
+            if str(name_or_path) not in available_scenarios():
+                raise InputError(field="scenario", value=str(name_or_path), source="scenario",
+                                 allowed=f"one of {', '.join(available_scenarios())} or a path to a .toml file")
             path = SCENARIO_DIR / f"{name_or_path}.toml"
-        if not path.exists():
+        if not path.is_file():
             known = ", ".join(available_scenarios())
             raise InputError(field="scenario", value=str(name_or_path),
                              allowed=f"one of {known} or a path to a .toml file", source="scenario")
@@ -115,8 +118,10 @@ class Scenario:
         blocks: list[PolicyBlock] = []
         parent = data.get("extends")
         if parent is not None:
-            if not isinstance(parent, str):
-                raise InputError(field="extends", value=parent, allowed="a scenario name", source=source)
+            if not isinstance(parent, str) or parent not in available_scenarios():
+                raise InputError(field="extends", value=parent,
+                                 allowed="the name of a scenario in scenarios/: " + ", ".join(available_scenarios()),
+                                 source=source)
             ppath = (SCENARIO_DIR / f"{parent}.toml").resolve()
             if ppath in _seen:
                 raise InputError(field="extends", value=parent, allowed="a scenario that does not extend itself",

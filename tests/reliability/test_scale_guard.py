@@ -59,10 +59,6 @@ def test_invalid_scales_are_input_errors(scale, no_building):
     assert info.value.field == "scale"
 
 
-@pytest.mark.xfail(strict=True, reason="sim/model.py HunanModel: scale=inf (or any scale so coarse that no "
-                   "household record is drawn, e.g. 1e7) passes the 'scale >= 1' check and the guard, and the first "
-                   "step fails with IndexError in sim/markets.py weight_before_within_groups; refuse non-finite "
-                   "scales and scales leaving fewer than ~100 records")
 @pytest.mark.parametrize("scale", [float("inf"), 1e7])
 def test_an_infinite_or_absurdly_coarse_scale_is_an_input_error(scale):
     with pytest.raises(InputError) as info:
