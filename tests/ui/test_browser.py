@@ -16,52 +16,13 @@ import pytest
 
 from sim.parameters import LEVERS
 
+pytest.importorskip("playwright.sync_api")
+from ui_pages import chart_points, map_colours, open_page, step, wait_year, year_text  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "screenshot.png"
-
-
-def open_page(context, url: str):
-    """Open the app and wait until it is usable (the map is drawn and Step can be clicked)."""
-    page = context.new_page()
-    page.goto(url)
-    page.locator('path[data-division="Changsha"]').wait_for()
-    page.get_by_role("button", name="Step", exact=True).wait_for()
-    return page
-
-
-def year_text(page) -> str:
-    return page.locator(".sim-year").first.inner_text()
-
-
-def wait_year(page, year: int) -> None:
-    page.locator(".sim-year", has_text=f"Year {year}").first.wait_for()
-
-
-def chart_points(page, name: str) -> int:
-    """Points drawn on a chart's simulated lines."""
-    lines = page.locator(f'[data-chart="{name}"] polyline.series-line')
-    return sum(len(lines.nth(i).get_attribute("points").split()) for i in range(lines.count()))
-
-
-def map_colours(page) -> dict[str, str]:
-    paths = page.locator("path.division")
-    return {paths.nth(i).get_attribute("data-division"): paths.nth(i).get_attribute("fill")
-            for i in range(paths.count())}
-
-
-def step(page, to_year: int) -> float:
-    """Click Step and wait until the year, charts and map show ``to_year``; return the seconds taken."""
-    before = chart_points(page, "urbanization")
-    t0 = time.perf_counter()
-    page.get_by_role("button", name="Step", exact=True).click()
-    wait_year(page, to_year)
-    page.wait_for_function(
-        "n => Array.from(document.querySelectorAll('[data-chart=\"urbanization\"] polyline.series-line'))"
-        ".reduce((s, l) => s + l.getAttribute('points').trim().split(/\\s+/).length, 0) > n", arg=before)
-    page.locator(".legend", has_text=f"({to_year})").wait_for()
-    return time.perf_counter() - t0
 
 
 def test_load_change_lever_run_five_years_and_see_charts_and_map_change(ui_server, new_browser, artifacts) -> None:
