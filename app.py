@@ -10,13 +10,29 @@ The components live in :mod:`ui.components`; this file only assembles the page.
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import solara
 
-from ui.components import HunanApp, make_state
+from ui.components import HunanApp, logger, make_state, release_state
+
+# One line per closed session in the server's output (Solara's own logging leaves other loggers at WARNING),
+# so whoever runs the server can see that closed sessions give their model back.
+if not logger.handlers:
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    logger.addHandler(_handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 @solara.component
 def Page() -> None:
     """The page: one :class:`ui.components.AppState` (and model) per browser session."""
     state = solara.use_memo(make_state, [])
+    # Solara unmounts the page when the session's kernel closes (the tab closed, or the kernel was culled);
+    # the effect's cleanup then drops the model, so a closed session's memory goes back without waiting
+    # for every other reference to the state to disappear.
+    solara.use_effect(lambda: release_state(state), [])
     HunanApp(state)

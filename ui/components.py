@@ -9,6 +9,7 @@ other tabs render only while they are shown. The map and charts are SVG template
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -52,10 +53,20 @@ from ui.inputs import (
     resolve_results_dir,
 )
 from ui.results import catalogue, provenance_summary, runs_of, scan_folder
-from ui.session import EMPLOYMENT_NAMES, SECTOR_NAMES, TENURE_NAMES, SimSession, hukou_place_of, place_of
+from ui.session import (
+    EMPLOYMENT_NAMES,
+    SECTOR_NAMES,
+    TENURE_NAMES,
+    SimSession,
+    hukou_place_of,
+    live_sessions,
+    place_of,
+)
 from ui.teaching import ABOUT, MECHANISMS, mechanism_text
 
 HERE = Path(__file__).resolve().parent
+#: The page's log (session closes); ``app.py`` sends it to the server's standard error.
+logger = logging.getLogger("hunan.ui")
 #: Seconds between simulated years while playing, by speed key (0: as fast as the model and page allow).
 SPEEDS: dict[str, float] = {"speed_slow": 1.0, "speed_medium": 1 / 3, "speed_max": 0.0}
 #: While playing at full speed the page is refreshed at most this often (seconds), so the browser keeps up.
@@ -124,6 +135,22 @@ def make_state() -> AppState:
                     error=solara.reactive(""), selected=solara.reactive(None),
                     lever_city=solara.reactive(None), tab=solara.reactive(0), comparison=solara.reactive(None),
                     last_update_ms=solara.reactive(0.0))
+
+
+def release_state(state: AppState) -> Callable[[], None]:
+    """The cleanup for the page's mount effect: when the session closes, drop its model.
+
+    Returns:
+        a function that releases the session's model (see :meth:`ui.session.SimSession.release`) and logs
+        how many sessions still hold one.
+    """
+
+    def release() -> None:
+        state.session.release()
+        state.comparison.set(None)
+        logger.info("session closed: model released; %d session(s) hold a model", live_sessions())
+
+    return release
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +30,9 @@ from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
 from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value
 
 FOREVER = 9999
+#: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
+#: server report how many models it holds (``live_sessions``) and the load test see that closed ones go.
+_LIVE: weakref.WeakSet[SimSession] = weakref.WeakSet()
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.
 DEFAULT_LEVERS_FROM = 2021
 #: Columns of the household table recorded each year for the "follow a household" timeline.
@@ -108,7 +112,9 @@ class SimSession:
         self.timeline: list[dict[str, Any]] = []
         self.follow_started = START_YEAR
         self._follow_draws = 0
+        self.released = False
         self.reset()
+        _LIVE.add(self)
 
     # ---- run control -----------------------------------------------------------------------------------
     def reset(self, *, scenario: str | None = None, seed: int | None = None, scale: int | None = None,
@@ -139,10 +145,27 @@ class SimSession:
             self._follow_draws = 0
             self.follow(hid=None)
 
+    def release(self) -> None:
+        """Drop the model and everything read from it: called when the browser session closes.
+
+        Solara closes a session's kernel when its tab closes, but anything that still refers to this object
+        (a Play or comparison thread that has not yet noticed the close, a reference cycle awaiting the
+        garbage collector) would keep the whole model alive with it; dropping the model here frees it at once.
+        Idempotent. After it, the session must not be stepped.
+        """
+        with self.lock:
+            self.released = True
+            self.model = None  # type: ignore[assignment]
+            self._series = {}
+            self.timeline = []
+            self.changes = []
+
     def step(self, n: int = 1) -> None:
         """Advance ``n`` years."""
         for _ in range(n):
             with self.lock:
+                if self.released:
+                    return  # a Play thread still running after its session closed
                 t0 = time.perf_counter()
                 self.model.step()
                 self.last_step_seconds = time.perf_counter() - t0
@@ -334,6 +357,11 @@ class SimSession:
         record["year"] = self.year
         record["gone"] = False
         self.timeline.append(record)
+
+
+def live_sessions() -> int:
+    """Number of :class:`SimSession` objects that still hold a model (not released, not collected)."""
+    return sum(1 for s in list(_LIVE) if not s.released)
 
 
 def place_of(loc: int) -> tuple[str, str]:
