@@ -304,13 +304,19 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
                           on_value=lambda text: on_value(int(text)))
         else:
             # the label and value go above the slider: Vuetify squeezes long labels beside it
-            shown = f"{int(value)}" if lever.kind == "int" else f"{value:,.4g}"
+            shown = f"{int(value)}" if lever.kind == "int" else f"{value:,.6g}"
             solara.Text(f"{label}: {shown} {unit}", style={"font-size": "14px"}, classes=["lever-value"])
             if lever.kind == "int":
                 solara.SliderInt("", value=int(value), min=int(lever.low), max=int(lever.high), on_value=on_value)
             else:
                 solara.SliderFloat("", value=float(value), min=float(lever.low), max=float(lever.high),
                                    step=(lever.high - lever.low) / 100.0, on_value=on_value)
+            # The slider moves in hundredths of the range (1,000 units, 2 m²), so values such as 570 units or
+            # 34.69 m² can only be typed. The text goes through ui.inputs.lever_value (the lever's own
+            # validate); a refused value shows its InputError in the page's banner. Applied on Enter or blur,
+            # not per keystroke, so that "5" on the way to "570" is not set as a lever change.
+            solara.InputText(tr("exact_value", lang), value=shown.replace(",", ""), on_value=on_value,
+                             continuous_update=False, classes=["lever-exact", f"lever-exact-{name}"])
         note = lever_help(lever, lang)
         if differs:
             note += " · " + tr("cities_differ", lang)

@@ -152,6 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "measured": {"en": "Last update took {ms} ms", "zh": "上次更新耗时{ms}毫秒"},
     "english_only": {"en": "", "zh": "（暂无中文说明）"},
     "cities_differ": {"en": "cities differ; the most common value is shown", "zh": "各市取值不同，显示多数值"},
+    "exact_value": {"en": "Exact value (Enter to apply)", "zh": "精确数值（回车应用）"},
 }
 
 #: Labels of the plan's lever groups (:data:`sim.parameters.LEVER_GROUPS`).

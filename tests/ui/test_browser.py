@@ -159,3 +159,16 @@ def test_compare_follow_household_and_stored_results(ui_server, new_browser, art
     page.get_by_text("not_indicators.parquet").wait_for()
     assert page.locator('[data-chart="results"] polyline.series-line').count() == 3  # two runs and the median
     page.screenshot(path=str(artifacts / "06_results.png"))
+
+
+def test_a_lever_value_between_slider_steps_can_be_typed(ui_server, new_browser) -> None:
+    page = open_page(new_browser(), ui_server)
+    page.get_by_text("Years of residence required to settle").first.wait_for()
+    field = page.locator(".lever-exact-settlement_min_years input")
+    field.fill("2.5")
+    field.press("Enter")
+    assert "whole number" in page.locator(".input-refused").first.inner_text()
+    field.fill("7")
+    field.press("Enter")
+    page.locator(".lever-status", has_text="1 lever value(s) changed").wait_for()
+    page.locator(".input-refused").first.wait_for(state="detached")

@@ -165,3 +165,43 @@ def test_each_tab_renders(page) -> None:
     _button(rc, "Step").click()
     tables = _named(rc, "household-timeline")
     assert tables and [row[0] for row in tables[0].rows] == ["2010", "2011"]
+
+
+def _exact_field(rc, name: str) -> v.TextField:
+    """The number field next to a lever's slider."""
+    hits = _with_class(rc, f"lever-exact-{name}")
+    assert hits, f"no number field for {name}"
+    return hits[0]
+
+
+def _type(field: v.TextField, text: str) -> None:
+    """Type into a field and press Enter (the field applies on Enter or blur, not per keystroke)."""
+    field.v_model = text
+    field.fire_event("keyup.enter", {})
+
+
+def test_float_levers_take_values_between_slider_steps_and_refuse_invalid_ones(page) -> None:
+    state, rc = page
+    for group in _with_class(rc, "lever-group"):
+        group.v_model = 0  # open every group, as clicks on their headers do
+    # 570 units and 34.69 m² lie between the slider's steps of 1,000 units and 2 m²
+    _type(_exact_field(rc, "public_rental_units_per_year"), "570")
+    assert set(state.session.lever_values("public_rental_units_per_year")) == {570.0}
+    _type(_exact_field(rc, "land_quota_per_settler"), " 34.69 ")
+    assert set(state.session.lever_values("land_quota_per_settler")) == {34.69}
+    assert "34.69" in _texts(_with_class(rc, "lever-land_quota_per_settler")[0])  # shown, not rounded
+    assert state.error.value == ""
+    changed = state.session.n_changed()
+
+    for text, allowed in (("-1", "0 to 200"), ("abc", "0 to 200"), ("1e400", "0 to 200"), ("nan", "0 to 200")):
+        _type(_exact_field(rc, "land_quota_per_settler"), text)
+        assert "land_quota_per_settler" in state.error.value and allowed in state.error.value, text
+        assert _with_class(rc, "input-refused")  # the message is on the page
+    assert state.session.n_changed() == changed  # refused values change nothing
+    assert set(state.session.lever_values("land_quota_per_settler")) == {34.69}
+
+    # an int lever takes a whole number and refuses a fraction
+    _type(_exact_field(rc, "settlement_min_years"), "7")
+    assert set(state.session.lever_values("settlement_min_years")) == {7.0}
+    _type(_exact_field(rc, "settlement_min_years"), "2.5")
+    assert "whole number" in state.error.value
