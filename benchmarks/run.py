@@ -330,7 +330,8 @@ def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]]
            f"machine is shared: the 1-minute load average was {machine['load_avg'][0]:.1f} at the start and "
            f"{load_end[0]:.1f} at the end on {machine['cores']} cores, and where wall time exceeds CPU time the "
            f"difference is time spent waiting for a core. Memory is the process's peak resident set "
-           f"(`ru_maxrss`, interpreter and libraries included).", ""]
+           f"(`ru_maxrss`, interpreter and libraries included). Hot spots and suggested changes: "
+           f"`benchmarks/PROFILE.md`.", ""]
 
     out += ["## Against the targets", "", "| target | measured: wall (CPU) | met (wall / CPU) |", "|---|---|---|"]
     if s["reference_rate"] and rows:
@@ -431,7 +432,7 @@ def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]]
         out += ["", f"Decision stages = `migration` + `permits_and_settlement`, the work one reference step does; "
                 f"whole step = all stages (the reference does not have the others). At 1:1 (about "
                 f"{full_records:,.0f} records in 2010) the reference would need about "
-                f"{full_records / ref_rate_cpu / 60:.0f} CPU-minutes per simulated year for the decisions alone "
+                f"{full_records / ref_rate_cpu / 60:.1f} CPU-minutes per simulated year for the decisions alone "
                 f"and about {full_records * reference['bytes_per_agent'] / 2**30:.0f} GiB for its agents.", ""]
     return "\n".join(out) + "\n"
 
