@@ -136,7 +136,7 @@ def test_compare_follow_household_and_stored_results(ui_server, new_browser, art
     page.get_by_role("button", name="Run comparison").click()
     page.locator('[data-chart="fan-urbanization"]').wait_for(timeout=180_000)
     assert page.locator('[data-chart="fan-urbanization"] polygon').count() == 2  # baseline and current fans
-    assert re.search(r"seeds \[\d+\] ", page.get_by_text("seeds [").inner_text())  # one replication
+    assert re.search(r"seeds \[\d+\] ", page.get_by_text("seeds [").first.inner_text())  # one replication
     page.screenshot(path=str(artifacts / "05_compare.png"))
 
     page.get_by_role("tab", name="Follow a household").click()

@@ -104,14 +104,28 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory, results_root: Path) -> I
         yield url
 
 
+_ACTIVE_PLAYWRIGHT: list[object] = []
+
+
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[object]:
-    """The Playwright driver (sync API)."""
+    """The Playwright driver (sync API), one per test process.
+
+    Test folders that import this fixture each register their own copy; only one sync Playwright may run
+    at a time, so a copy requested while another is active reuses it.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (bash scripts/setup.sh --browser installs it)")
+    if _ACTIVE_PLAYWRIGHT:
+        yield _ACTIVE_PLAYWRIGHT[0]
+        return
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        yield p
+        _ACTIVE_PLAYWRIGHT.append(p)
+        try:
+            yield p
+        finally:
+            _ACTIVE_PLAYWRIGHT.clear()
 
 
 @pytest.fixture
