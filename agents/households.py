@@ -372,23 +372,24 @@ def settlement_eligible(h: Households, policy: Any) -> BoolArray:
 
 
 def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarray,
-                    access_school: np.ndarray) -> FloatArray:
+                    access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> FloatArray:
     """Net value (10k 2010 yuan per person-year) of transferring hukou to the place where a household lives.
 
     The service gain over what it already gets (permit or not; schooling counts for households with
-    children) less the migrant's share of the public cost of citizenisation.
+    children) less the migrant's share of the public cost of citizenisation. ``idx`` restricts the
+    computation to some households (the result then has their length).
     """
     c = h.cols
-    loc = c["loc"].astype(np.int64)
-    status = c["permit"].astype(np.int64)
-    kids = c["n_children"] > 0
+    loc = c["loc"][idx].astype(np.int64)
+    status = c["permit"][idx].astype(np.int64)
+    kids = c["n_children"][idx] > 0
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])
             + p.schooling_value * kids * (access_school[loc, 2] - access_school[loc, status]))
     return gain - p.citizenisation_cost * (1.0 - policy["government_cost_share"])
 
 
 def settlement_willing(h: Households, policy: Any, p: Any, access_general: np.ndarray,
-                       access_school: np.ndarray) -> BoolArray:
+                       access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> BoolArray:
     """Households that would transfer hukou where they live if they were eligible.
 
     Willingness is a persistent trait: a latent index (intercept + weight × net gain + the household's own
@@ -398,10 +399,10 @@ def settlement_willing(h: Households, policy: Any, p: Any, access_general: np.nd
     persistent ``land_attachment`` draw) is unwilling.
     """
     c = h.cols
-    index = p.settle_intercept + p.settle_service_weight * settlement_gain(h, policy, p, access_general, access_school)
-    willing = index + c["settle_taste"] > 0
+    gain = settlement_gain(h, policy, p, access_general, access_school, idx)
+    willing = p.settle_intercept + p.settle_service_weight * gain + c["settle_taste"][idx] > 0
     if policy["keep_land_rights"] < 0.5:
-        willing &= ~(c["homestead"] & (c["land_attachment"] < p.homestead_settle_penalty))
+        willing &= ~(c["homestead"][idx] & (c["land_attachment"][idx] < p.homestead_settle_penalty))
     return willing
 
 
@@ -413,6 +414,8 @@ def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.nda
     willingness from :func:`settlement_willing`; the paperwork and timing make an eligible, willing household
     act in a given year with probability ``settle_speed``. Returns the mask of settlers.
     """
-    eligible = settlement_eligible(h, policy)
-    willing = settlement_willing(h, policy, p, access_general, access_school)
-    return eligible & willing & (rng.random(len(h)) < p.settle_speed)
+    acting = settlement_eligible(h, policy) & (rng.random(len(h)) < p.settle_speed)
+    idx = np.flatnonzero(acting)  # willingness is evaluated only where it can matter
+    settle = np.zeros(len(h), dtype=bool)
+    settle[idx] = settlement_willing(h, policy, p, access_general, access_school, idx)
+    return settle

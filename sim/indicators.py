@@ -134,9 +134,10 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     access = model.access_school[loc, status]
     school_share = 100 * (access[mig_kids] * kids[mig_kids]).sum() / max(kids[mig_kids].sum(), 1e-9)
 
-    city_migrants = urban & away
-    willing = settlement_willing(h, model.policy, model.params, model.access_general, model.access_school)
-    willing_share = 100 * members[city_migrants & willing].sum() / max(members[city_migrants].sum(), 1)
+    city_migrants = np.flatnonzero(urban & away)
+    willing = settlement_willing(h, model.policy, model.params, model.access_general, model.access_school,
+                                 city_migrants)
+    willing_share = 100 * members[city_migrants[willing]].sum() / max(members[city_migrants].sum(), 1)
 
     govs = model.city_governments
     pr_units = np.array([g.public_rental_stock for g in govs])
