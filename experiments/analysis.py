@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -308,7 +309,10 @@ def discover(x: pd.DataFrame, y: np.ndarray, *, min_density: float = 0.8, mass_m
         min_density: density the chosen box must reach.
         mass_min: smallest share of runs PRIM keeps in a box.
     """
-    from ema_workbench.analysis import prim
+    with warnings.catch_warnings():
+        # EMA Workbench warns on import that ipyparallel is missing; PRIM does not use it
+        warnings.filterwarnings("ignore", message=".*ipyparallel.*")
+        from ema_workbench.analysis import prim
 
     y = np.asarray(y, dtype=bool)
     result = DiscoveryResult(n_runs=len(y), n_of_interest=int(y.sum()))
@@ -326,8 +330,11 @@ def discover(x: pd.DataFrame, y: np.ndarray, *, min_density: float = 0.8, mass_m
         else:
             x[c] = x[c].astype(float)
     x = x.reset_index(drop=True)
-    p = prim.Prim(x, y.astype(int), mass_min=mass_min)
-    box = p.find_box()
+    with warnings.catch_warnings():
+        # EMA Workbench 3.0 calls DataFrame.drop(inplace=True), deprecated in pandas 3.1; harmless here
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        p = prim.Prim(x, y.astype(int), mass_min=mass_min)
+        box = p.find_box()
     if box is None:
         result.message = "PRIM found no box"
         return result

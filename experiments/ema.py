@@ -24,6 +24,7 @@ the mean over the replications.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -120,16 +121,18 @@ def build_model(*, name: str = "hunan", scenario: str = "baseline",
     Raises:
         InputError: an unknown parameter, lever or indicator, or a range outside the declared one.
     """
-    from ema_workbench import (
-        BooleanParameter,
-        CategoricalParameter,
-        Constant,
-        IntegerParameter,
-        Model,
-        RealParameter,
-        ReplicatorModel,
-        ScalarOutcome,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*ipyparallel.*")  # only its IpyparallelEvaluator needs it
+        from ema_workbench import (
+            BooleanParameter,
+            CategoricalParameter,
+            Constant,
+            IntegerParameter,
+            Model,
+            RealParameter,
+            ReplicatorModel,
+            ScalarOutcome,
+        )
 
     from experiments.seeds import run_seed
     from sim.indicators import INDICATORS
