@@ -76,7 +76,9 @@ class _Progress:
         self.done = record["t"] + 1
         print(f"generation {record['t'] + 1}/{self.generations}: epsilon {record['epsilon']:.3f}, median distance "
               f"{record['median_distance']:.3f}, accepted {record['accepted']}/{record['evaluations']} "
-              f"({100 * record['acceptance_rate']:.0f} %), {record['seconds']:.0f} s", flush=True)
+              f"({100 * record['acceptance_rate']:.0f} %), "
+              f"effective sample size {record.get('ess', float('nan')):.0f}, "
+              f"{record['seconds']:.0f} s", flush=True)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:

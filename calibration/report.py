@@ -506,6 +506,7 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
             "median distance": [f"{g['median_distance']:.3f}" for g in gens],
             "simulations": [g["evaluations"] for g in gens],
             "acceptance": [f"{100 * g['acceptance_rate']:.0f} %" for g in gens],
+            "effective sample size": [f"{g.get('ess', float('nan')):.0f}" for g in gens],
             "seconds": [f"{g['seconds']:.0f}" for g in gens]})) + "\n")
 
     L.append("## 4. Sensitivity of the 2025 and 2035 outputs\n")

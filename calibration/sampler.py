@@ -96,6 +96,7 @@ class SeededDaskSampler(DaskDistributedSampler):
         next_job_id = 0
         running: list[tuple[int, object]] = []
         results = SortedList(key=lambda r: r[2])
+        reported = -1
         while True:
             still_running = []
             for first_id, job in running:
@@ -106,8 +107,9 @@ class SeededDaskSampler(DaskDistributedSampler):
                 else:
                     still_running.append((first_id, job))
             running = still_running
-            if self.progress is not None:
-                self.progress(min(n_accepted, n), n, len(results))
+            if self.progress is not None and len(results) != reported:
+                reported = len(results)
+                self.progress(min(n_accepted, n), n, reported)
             if n_accepted >= n:
                 nth_id = [r[2] for r in results if r[1]][n - 1]
                 keep = []

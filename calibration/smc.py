@@ -51,6 +51,7 @@ from calibration.simulator import (
     prior_bounds,
 )
 from calibration.targets import LAST_OBSERVED_YEAR, load_targets, observed_statistics, targets_hash
+from calibration.transition import BoxTransition
 from sim.errors import InputError
 from sim.parameters import ModelParameters
 
@@ -77,6 +78,8 @@ class CalibrationSettings:
         min_epsilon: stop early once a generation's threshold is at or below this distance.
         n_samples: equal-weight posterior draws written to the posterior file (between 200 and 1000).
         batch_size: simulations per Dask task.
+        kernel_scaling: multiplies the perturbation boxes' half-widths (:class:`calibration.transition.BoxTransition`,
+            whose default gives the kernel the population's variance).
     """
 
     particles: int = 200
@@ -88,6 +91,7 @@ class CalibrationSettings:
     min_epsilon: float = 0.0
     n_samples: int = 400
     batch_size: int = 1
+    kernel_scaling: float = 1.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -104,6 +108,7 @@ class CalibrationSettings:
              "a whole number from 200 to 1000"),
             ("batch_size", self.batch_size, isinstance(self.batch_size, int) and self.batch_size >= 1,
              "a whole number >= 1"),
+            ("kernel_scaling", self.kernel_scaling, self.kernel_scaling > 0, "a number > 0"),
         ]
         for name, value, ok, allowed in checks:
             if isinstance(value, bool) or not ok:
@@ -113,6 +118,7 @@ class CalibrationSettings:
         """The settings a resumed run must share with the original (everything that shapes the posterior)."""
         return {"particles": self.particles, "scale": float(self.scale), "seed": self.seed,
                 "include_assumptions": self.include_assumptions, "epsilon_quantile": self.epsilon_quantile,
+                "kernel_scaling": self.kernel_scaling,
                 "parameters": calibrated_parameters(include_assumptions=self.include_assumptions),
                 "targets_hash": targets_hash()}
 
@@ -184,6 +190,7 @@ def _build_abc(settings: CalibrationSettings, sampler: SeededDaskSampler) -> pya
         distance_function=PatternDistance(targets),
         population_size=settings.particles,
         eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
+        transitions=BoxTransition(bounds=prior_bounds(names), scaling=settings.kernel_scaling),
         sampler=sampler,
     )
 
@@ -237,11 +244,12 @@ def run_calibration(settings: CalibrationSettings, *, out_dir: Path | str = DEFA
             seconds = time.perf_counter() - started
             t = int(history.max_t)
             pops = history.get_all_populations().set_index("t")
-            _, distances = _population_distances(history, t)
+            weights, distances = _population_distances(history, t)
             record = {"t": t, "epsilon": float(pops.loc[t, "epsilon"]), "accepted": settings.particles,
                       "evaluations": int(pops.loc[t, "samples"]), "submitted": int(sampler.submitted_),
                       "acceptance_rate": settings.particles / max(int(pops.loc[t, "samples"]), 1),
-                      "median_distance": float(np.median(distances)), "seconds": round(seconds, 2),
+                      "median_distance": float(np.median(distances)),
+                      "ess": float(1.0 / np.sum((weights / weights.sum()) ** 2)), "seconds": round(seconds, 2),
                       "finished": datetime.now(UTC).isoformat(timespec="seconds")}
             if t == 0:  # the prior sample pyabc draws to set the first threshold is part of the cost
                 record["calibration_sample"] = settings.particles
@@ -270,11 +278,12 @@ def _sync_log_with_history(run: dict[str, Any], out_dir: Path) -> None:
     logged = {g["t"] for g in run["generations"]}
     for t in range(int(history.max_t) + 1):
         if t not in logged:
-            _, distances = _population_distances(history, t)
+            weights, distances = _population_distances(history, t)
             n = int(pops.loc[t, "samples"])
             run["generations"].append({"t": t, "epsilon": float(pops.loc[t, "epsilon"]), "accepted": len(distances),
                                        "evaluations": n, "submitted": n, "acceptance_rate": len(distances) / max(n, 1),
-                                       "median_distance": float(np.median(distances)), "seconds": 0.0,
+                                       "median_distance": float(np.median(distances)),
+                                       "ess": float(1.0 / np.sum((weights / weights.sum()) ** 2)), "seconds": 0.0,
                                        "finished": "unknown (recovered from the history)"})
     run["generations"].sort(key=lambda g: g["t"])
 
@@ -319,7 +328,8 @@ def build_posterior(history: pyabc.History, settings: CalibrationSettings, run: 
             "data_version": data_version(),
             "packages": {**package_versions(), "pyabc": pyabc.__version__},
             "method": "ABC-SMC (pyabc), uniform priors on declared ranges, weighted RMS of standardized target "
-                      "errors averaged within pattern groups, quantile epsilon schedule, Dask sampler seeded per job",
+                      "errors averaged within pattern groups, quantile epsilon schedule, uniform box perturbation "
+                      "kernel with the population's variance, Dask sampler seeded per job",
             "settings": {**asdict(settings), "generations_run": len(gens)},
             "calibration_period": [CALIBRATION_START, CALIBRATION_END],
             "last_observation_year": LAST_OBSERVED_YEAR,
