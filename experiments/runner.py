@@ -155,8 +155,9 @@ def local_cluster(workers: int) -> LocalCluster:
         raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
     # The scheduler serves HTTP (health checks, dashboard) even with the dashboard off, on port 8787 unless told
     # otherwise; a random port avoids "port already in use" warnings when several sweeps share a machine.
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                        silence_logs=logging.CRITICAL)
+    # scheduler, workers and the HTTP server on the loopback only: nothing is reachable from other machines
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
 
 
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
@@ -271,18 +272,24 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
                     except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the run took its worker down
                         outcome = RunOutcome(run_index=index, ok=False, error_type=type(exc).__name__,
                                              message=str(exc), traceback=traceback.format_exc())
-                    if outcome.ok:
-                        store.write_run(planned, experiment=experiment.name, digest=digest,
-                                        indicators=outcome.indicators, flows=outcome.flows,
-                                        provenance=outcome.provenance, elapsed=outcome.elapsed,
-                                        worker=outcome.worker)
-                        summary.n_completed += 1
-                        summary.run_seconds.append(outcome.elapsed)
-                    else:
-                        store.write_failure(planned.spec, error_type=outcome.error_type, message=outcome.message,
-                                            traceback=outcome.traceback, worker=outcome.worker)
-                        summary.n_failed += 1
-                        bar.set_postfix(failed=summary.n_failed)
+                    try:
+                        if outcome.ok:
+                            store.write_run(planned, experiment=experiment.name, digest=digest,
+                                            indicators=outcome.indicators, flows=outcome.flows,
+                                            provenance=outcome.provenance, elapsed=outcome.elapsed,
+                                            worker=outcome.worker)
+                            summary.n_completed += 1
+                            summary.run_seconds.append(outcome.elapsed)
+                        else:
+                            store.write_failure(planned.spec, error_type=outcome.error_type,
+                                                message=outcome.message, traceback=outcome.traceback,
+                                                worker=outcome.worker)
+                            summary.n_failed += 1
+                            bar.set_postfix(failed=summary.n_failed)
+                    except OSError as exc:  # e.g. a full disk: finished files stay; the same command continues
+                        raise InputError(field="--out", value=str(store.root), source="command line",
+                                         allowed=f"a folder with free space ({exc.strerror or exc}); rerun the "
+                                                 "same command to continue where it stopped") from None
                     fut.release()
                     bar.update(1)
         finally:

@@ -173,8 +173,12 @@ class ResultStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[ResultStore]:
         """Hold the folder's lock (released on exit, and by the OS if the process is killed)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fh = (self.root / ".lock").open("a+")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fh = (self.root / ".lock").open("a+")
+        except OSError as exc:
+            raise InputError(field="--out", value=str(self.root), source="command line",
+                             allowed=f"a folder that can be created and written ({exc.strerror or exc})") from None
         if fcntl is not None:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -139,7 +139,6 @@ HTTP_ALL_INTERFACES = ("the scheduler's HTTP server (health checks, /metrics, da
                        "dashboard_address='127.0.0.1:0' and host='127.0.0.1'")
 
 
-@pytest.mark.xfail(strict=True, reason="experiments/runner.py local_cluster: " + HTTP_ALL_INTERFACES)
 def test_sweep_local_cluster_listens_on_localhost_only():
     from experiments.runner import local_cluster
 

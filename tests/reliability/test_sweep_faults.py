@@ -151,11 +151,7 @@ def test_full_disk_fails_without_partial_files_and_recovers_without_loss(full_di
     assert {k: after[k] for k in r["during"]} == r["during"]
 
 
-@pytest.mark.xfail(strict=True, reason="experiments/runner.py run_experiment: a full disk while writing a result "
-                   "(OSError ENOSPC from pyarrow/json in store.write_run/_atomic_text) ends the sweep with a Python "
-                   "traceback; catch OSError around store writes and raise InputError(field='--out', "
-                   "value=<folder>, allowed='a folder with free space (errno: No space left on device); rerun "
-                   "the same command to continue')")
+
 def test_full_disk_gives_one_clear_error_line(full_disk):
     err = full_disk["first"].stderr
     assert "Traceback" not in err
