@@ -48,7 +48,7 @@ def test_report_has_every_section_and_figure(report):
                 "fig_projections.png"):
         assert f"]({fig})" in text
         assert (report.parent / fig).stat().st_size > 5000
-    assert "declared defaults" in text
+    assert "declared defaults" in text and "posterior median" in text
 
 
 def test_fit_table_lists_every_target_with_observed_value_and_source(report):
