@@ -48,6 +48,16 @@ def _float_option(name: str, text: str, low: float, what: str) -> float:
     return value
 
 
+def _positive_float(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise InputError(field=name, value=text, allowed="a number > 0", source="command line")
+    return value
+
+
 class _Progress:
     """A progress bar per generation (accepted particles out of the population size), on stderr."""
 
@@ -91,6 +101,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         seed=_int_option("--seed", args.seed, 0),
         include_assumptions=args.include_assumptions,
         min_epsilon=_float_option("--min-epsilon", args.min_epsilon, 0, "a distance"),
+        kernel_scaling=_positive_float("--kernel-scaling", args.kernel_scaling),
         n_samples=min(1000, max(200, 2 * _int_option("--particles", args.particles, 2))),
     )
     workers = _int_option("--workers", args.workers, 1) if args.workers is not None else None
@@ -141,6 +152,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also estimate the parameters declared as assumptions")
     p.add_argument("--min-epsilon", default=str(DEFAULTS["min_epsilon"]),
                    help="stop early once the acceptance threshold is at or below this distance (default 0)")
+    p.add_argument("--kernel-scaling", default="1",
+                   help="width of the perturbation boxes relative to the population's spread (default 1; smaller "
+                        "accepts more proposals but explores less)")
     p.add_argument("--posterior", default=None,
                    help="where to write the posterior ('none' to skip; default calibration/posterior.json)")
     p.add_argument("--report-dir", default=str(REPORT_DIR), help="folder of the calibration report")
