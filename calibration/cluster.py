@@ -42,7 +42,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     if scheduler:
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address such as "x"
             raise InputError(field="--scheduler", value=scheduler, allowed=f"the address of a running Dask "
                              f"scheduler, e.g. tcp://host:8786 ({exc})", source="command line") from None
         try:
@@ -52,6 +52,8 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
         return
     n = workers or default_workers()
     # dashboard on a free port: another cluster on the machine (a sweep, a second calibration) may hold 8787
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    # scheduler, workers and dashboard on the loopback only: nothing is reachable from other machines
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
         yield client

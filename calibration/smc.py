@@ -162,7 +162,11 @@ def _prepare_out_dir(out_dir: Path, settings: CalibrationSettings, resume: bool)
         if db.exists() or run_file.exists():
             raise InputError(field="--out", value=str(out_dir), allowed="a folder without a calibration in it "
                              "(or add --resume to continue that calibration)", source="command line")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(field="--out", value=str(out_dir), source="command line",
+                             allowed=f"a folder that can be created ({exc.strerror or exc})") from None
         return {"settings": asdict(settings), "fingerprint": settings.fingerprint(), "run_id": None,
                 "generations": [], "sessions": []}
     if not run_file.exists():
@@ -216,6 +220,14 @@ def run_calibration(settings: CalibrationSettings, *, out_dir: Path | str = DEFA
             calibration being resumed.
     """
     out_dir = Path(out_dir)
+    if scheduler:  # refuse a malformed address before anything is written
+        from distributed.comm.addressing import parse_address, parse_host_port
+
+        try:
+            parse_host_port(parse_address(scheduler)[1])
+        except (ValueError, TypeError) as exc:
+            raise InputError(field="--scheduler", value=scheduler, source="command line",
+                             allowed=f"a scheduler address such as tcp://host:8786 ({exc})") from None
     run = _prepare_out_dir(out_dir, settings, resume)
     run_file = out_dir / RUN_FILE
     session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "resume": resume,

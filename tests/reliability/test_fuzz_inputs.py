@@ -217,10 +217,7 @@ def test_run_out_that_is_a_file_is_refused_before_simulating(tmp_path, stubbed, 
     assert afile.read_text() == "keep me"
 
 
-@pytest.mark.parametrize("command", ["sweep", pytest.param("calibrate", marks=pytest.mark.xfail(
-    strict=True, reason="calibration/smc.py "
-                   "_prepare_out_dir: an --out that is an existing file raises FileExistsError from mkdir; catch "
-                   "OSError and raise InputError(field='--out', allowed='a folder')"))])
+@pytest.mark.parametrize("command", ["sweep", "calibrate"])
 def test_sweep_and_calibrate_out_that_is_a_file_is_an_input_error(command, tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("keep me")
@@ -235,10 +232,6 @@ def test_sweep_and_calibrate_out_that_is_a_file_is_an_input_error(command, tmp_p
     assert afile.read_text() == "keep me"
 
 
-@pytest.mark.xfail(strict=True, reason="calibration/cluster.py dask_client: a malformed --scheduler ('x', no port) "
-                   "raises ValueError from distributed's address parser (only OSError/TimeoutError are caught), "
-                   "after _prepare_out_dir already wrote run.json; catch ValueError too and check the scheduler "
-                   "before creating the folder")
 def test_calibrate_malformed_scheduler_is_an_input_error_and_leaves_no_folder(tmp_path, capsys):
     out = tmp_path / "cal"
     try:

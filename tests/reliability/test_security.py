@@ -151,7 +151,6 @@ def test_sweep_local_cluster_listens_on_localhost_only():
     assert set(hosts.values()) == {"127.0.0.1"}, hosts
 
 
-@pytest.mark.xfail(strict=True, reason="calibration/cluster.py dask_client: " + HTTP_ALL_INTERFACES)
 def test_calibration_local_cluster_listens_on_localhost_only():
     from calibration.cluster import dask_client
 
