@@ -443,7 +443,8 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
     gens = prov.get("generations", [])
     L: list[str] = []
     L.append("# Calibration report: Hunan urbanization model, 2010-2020\n")
-    L.append(f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} from `{options['posterior_path']}` "
+    L.append(f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} from "
+             f"`{Path(options['posterior_path']).name}` "
              f"(calibrated {prov.get('created', '?')}, code {prov.get('git_commit', '?')}, data "
              f"{prov.get('data_version', '?')}); report code {git_commit()}. No observation after "
              f"{prov.get('last_observation_year', 2020)} is used.\n")
