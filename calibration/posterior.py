@@ -132,6 +132,7 @@ def write_posterior(data: Mapping[str, Any], path: Path | str = POSTERIOR_PATH) 
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the posterior is a shared, committed file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
