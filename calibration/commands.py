@@ -14,6 +14,7 @@ allowed; exit status 2).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     workers = _int_option("--workers", args.workers, 1) if args.workers is not None else None
     posterior = None if args.posterior == "none" else Path(args.posterior or POSTERIOR_PATH)
     progress = _Progress(settings.generations, enabled=not args.quiet)
+    run_log = Path(args.out) / "run.json"
+    if args.resume and run_log.exists():  # number the bars from the generations already done
+        try:
+            progress.done = len(json.loads(run_log.read_text(encoding="utf-8")).get("generations", []))
+        except (OSError, ValueError, AttributeError):
+            pass  # run_calibration reports an unreadable run log
     where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers or 'all'} local workers"
     print(f"calibrating {settings.particles} particles x {settings.generations} generations at scale "
           f"{settings.scale:g}, seed {settings.seed}, on {where}; history in {args.out}", flush=True)

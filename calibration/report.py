@@ -36,8 +36,9 @@ from sim.parameters import parameter_specs
 
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 SCENARIOS = ("baseline", "plan-2021")
-#: Width of the posterior 90 % interval relative to the prior's (uniform: 90 % of the range) below which a
-#: parameter counts as identified, and below which as weakly identified.
+#: Posterior standard deviation relative to the prior's (uniform: range / sqrt(12)) below which a parameter counts
+#: as identified, and below which as weakly identified. The standard deviation, not the 90 % interval, so that a
+#: posterior piled against one end of its range with a thin tail still counts as informed.
 IDENTIFIED, WEAKLY_IDENTIFIED = 0.5, 0.8
 
 #: The plan's provincial targets checked in the projections: (indicator, plan id, direction).
@@ -214,12 +215,13 @@ def parameter_table(posterior: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for name, s in posterior["summary"].items():
         lo, hi = s["prior_low"], s["prior_high"]
-        ratio = (s["q95"] - s["q05"]) / (0.9 * (hi - lo)) if hi > lo else math.nan
+        width = (s["q95"] - s["q05"]) / (0.9 * (hi - lo)) if hi > lo else math.nan
+        ratio = s["sd"] / ((hi - lo) / math.sqrt(12)) if hi > lo else math.nan
         edge = min(s["q50"] - lo, hi - s["q50"]) / (hi - lo) < 0.1
         verdict = ("identified" if ratio < IDENTIFIED else "weakly identified" if ratio < WEAKLY_IDENTIFIED
                    else "not identified")
         rows.append({"parameter": name, "label": specs.get(name, {}).get("label", ""), "prior": f"U({lo:g}, {hi:g})",
-                     "median": s["q50"], "q05": s["q05"], "q95": s["q95"], "width_ratio": ratio,
+                     "median": s["q50"], "q05": s["q05"], "q95": s["q95"], "width_ratio": width, "sd_ratio": ratio,
                      "verdict": verdict, "at_prior_edge": bool(edge)})
     return pd.DataFrame(rows)
 
@@ -497,12 +499,14 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
 
     L.append("## 2. Parameters: posterior against prior\n")
     L.append(f"![parameters]({figures['parameters']})\n")
-    L.append(f"A parameter is *identified* when its posterior 90 % interval is narrower than {IDENTIFIED:.0%} of "
-             f"the prior's, *weakly identified* below {WEAKLY_IDENTIFIED:.0%}.\n")
+    L.append(f"A parameter is *identified* when its posterior standard deviation is below {IDENTIFIED:.0%} of the "
+             f"prior's, *weakly identified* below {WEAKLY_IDENTIFIED:.0%} (*90 % / prior*: the width of the 90 % "
+             "interval over 90 % of the prior range).\n")
     L.append(_table(pd.DataFrame({
         "parameter": params.parameter, "prior": params.prior, "median": params["median"].map(lambda v: f"{v:.4g}"),
         "90 % interval": [f"{a:.4g}–{b:.4g}" for a, b in zip(params.q05, params.q95, strict=True)],
-        "width / prior": params.width_ratio.map(lambda v: f"{v:.2f}"), "verdict": params.verdict,
+        "sd / prior": params.sd_ratio.map(lambda v: f"{v:.2f}"),
+        "90 % / prior": params.width_ratio.map(lambda v: f"{v:.2f}"), "verdict": params.verdict,
         "at prior edge": params.at_prior_edge.map({True: "yes", False: ""})})) + "\n")
     n_id = (params.verdict == "identified").sum()
     n_weak = (params.verdict == "weakly identified").sum()
@@ -637,6 +641,7 @@ def main(out_dir: str | Path = REPORT_DIR, *, posterior_path: str | Path = POSTE
         frame = samples_frame(posterior)
         bounds = prior_bounds(list(frame.columns))
         posterior["summary"] = {n: {"prior_low": bounds[n][0], "prior_high": bounds[n][1],
+                                    "sd": float(frame[n].std(ddof=0)),
                                     "q05": float(frame[n].quantile(0.05)), "q50": float(frame[n].median()),
                                     "q95": float(frame[n].quantile(0.95))} for n in frame.columns}
     with dask_client(workers=workers, scheduler=scheduler) as client:

@@ -173,8 +173,12 @@ def _prepare_out_dir(out_dir: Path, settings: CalibrationSettings, resume: bool)
     if not run_file.exists():
         raise InputError(field="--resume", value=str(out_dir), allowed=f"a folder holding {RUN_FILE} and {DB_NAME} "
                          "from an earlier calibration", source="command line")
-    run = json.loads(run_file.read_text(encoding="utf-8"))
-    old, new = run["fingerprint"], settings.fingerprint()
+    try:
+        run = json.loads(run_file.read_text(encoding="utf-8"))
+        old, new = run["fingerprint"], settings.fingerprint()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(field="--resume", value=str(run_file), allowed=f"a readable run log written by "
+                         f"`hunan-sim calibrate` ({exc})", source="command line") from None
     for key in new:
         if old.get(key) != new[key]:
             raise InputError(field=key, value=new[key], allowed=f"{old.get(key)!r}, as in the calibration being "
