@@ -17,6 +17,10 @@ import pandas as pd
 from sim.errors import DataError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+#: Calibrated amenity effects of each division's cities and countryside (``calibration/division_effects.py``).
+DIVISION_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "division_effects.json"
+#: Largest absolute division effect accepted (10k yuan per person per year; the effects are utility shifts).
+MAX_DIVISION_EFFECT = 10.0
 
 #: English name of the node standing for everywhere outside Hunan (chiefly the Pearl River Delta).
 OUTSIDE = "outside"
@@ -263,3 +267,44 @@ def load_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
         raise DataError(field="features", value="missing or empty", allowed="a FeatureCollection of divisions",
                         source=str(path))
     return data
+
+
+#: The three effects of each division, in column order (see :func:`load_division_effects`).
+DIVISION_EFFECT_PARTS = ("urban", "rural")
+
+
+def load_division_effects(path: Path = DIVISION_EFFECTS_PATH) -> np.ndarray:
+    """Calibrated amenity effects per division, shape ``(14, 2)``, in 10k yuan per person per year.
+
+    Columns (:data:`DIVISION_EFFECT_PARTS`): ``urban``, the attraction of the division's cities; ``rural``,
+    that of its countryside (which, with the entry cost of other villages, acts on its own villagers). They
+    stand for what makes places differ beyond the model (local industry, county-town growth, climate, the
+    census' boundary of urban areas) and are estimated from the 2020 census by
+    :mod:`calibration.division_effects`, each weighted-mean zero so that the provincial totals are left to
+    the behavioural parameters. Without the file all are zero.
+    """
+    if not path.exists():
+        return np.zeros((14, len(DIVISION_EFFECT_PARTS)))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        table = data["effects"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DataError(field="effects", value=f"{type(exc).__name__}: {exc}",
+                        allowed="a JSON object with an 'effects' table {division: {" + ", ".join(DIVISION_EFFECT_PARTS)
+                                + "}}", source=str(path)) from None
+    names = division_names()
+    if not isinstance(table, dict) or sorted(table) != sorted(names):
+        got = sorted(table) if isinstance(table, dict) else table
+        unknown = [n for n in got if n not in names] if isinstance(got, list) else got
+        raise DataError(field="effects", value=unknown or f"{len(got)} divisions",
+                        allowed="one entry for each of " + ", ".join(names), source=str(path))
+    out = np.zeros((len(names), len(DIVISION_EFFECT_PARTS)))
+    for d, name in enumerate(names):
+        for k, part in enumerate(DIVISION_EFFECT_PARTS):
+            value = table[name].get(part) if isinstance(table[name], dict) else None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_DIVISION_EFFECT:
+                raise DataError(field=f"effects.{name}.{part}", value=value,
+                                allowed=f"a number from {-MAX_DIVISION_EFFECT:g} to {MAX_DIVISION_EFFECT:g}",
+                                source=str(path))
+            out[d, k] = float(value)
+    return out

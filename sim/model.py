@@ -29,7 +29,7 @@ from agents.households import (
     utility_table,
 )
 from sim import markets
-from sim.data import load_counties_2010, load_divisions
+from sim.data import DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions
 from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
@@ -93,7 +93,7 @@ class HunanModel(mesa.Model):
 
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                  scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = 2035,
-                 memory_limit: float = DEFAULT_MEMORY_LIMIT) -> None:
+                 memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None) -> None:
         if isinstance(rng, str | float) or isinstance(rng, bool):
             raise InputError(field="seed", value=rng, allowed="a whole number", source="model")
         if rng is not None and not isinstance(rng, np.random.Generator):
@@ -113,6 +113,7 @@ class HunanModel(mesa.Model):
 
             params = default_parameters()
         self.params = params
+        self.division_effects = self._check_division_effects(division_effects)
         self.scale = float(scale)
         self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         self.year = START_YEAR
@@ -148,7 +149,7 @@ class HunanModel(mesa.Model):
         self.settled_outside_this_year = 0.0
         self.hires_this_year = np.zeros(N_DIVISIONS)
         self.demography_counts = {"births": 0.0, "deaths": 0.0, "births_outside": 0.0, "deaths_outside": 0.0,
-                                  "arrivals": 0.0, "departures": 0.0}
+                                  "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
         self._update_service_access()
         self._set_incomes()
         self.end_year = int(end_year)
@@ -200,6 +201,18 @@ class HunanModel(mesa.Model):
         self.rent = p.rent_to_income_2010 * self.urban_wage
         self.rent_outside = p.rent_to_income_2010 * self.outside_wage
 
+    @staticmethod
+    def _check_division_effects(effects: np.ndarray | None) -> np.ndarray:
+        """The division effects to use: the calibrated file's by default, else a checked ``(14, 2)`` array."""
+        if effects is None:
+            return load_division_effects()
+        arr = np.asarray(effects, dtype=float)
+        if arr.shape != (N_DIVISIONS, len(DIVISION_EFFECT_PARTS)) or not np.all(np.isfinite(arr)):
+            raise InputError(field="division_effects", value=f"array of shape {arr.shape}", source="model",
+                             allowed=f"finite numbers of shape ({N_DIVISIONS}, {len(DIVISION_EFFECT_PARTS)}): "
+                                     + ", ".join(DIVISION_EFFECT_PARTS) + " per division")
+        return arr
+
     def _county_cdf(self, counties: pd.DataFrame, weights: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per division: its counties and the cumulative share of ``weights`` (2010 census counts)."""
         out = []
@@ -223,7 +236,7 @@ class HunanModel(mesa.Model):
         self.demography_counts = {"births": float(births[in_hunan].sum()), "deaths": float(deaths[in_hunan].sum()),
                                   "births_outside": float(births[~in_hunan].sum()),
                                   "deaths_outside": float(deaths[~in_hunan].sum()),
-                                  "arrivals": 0.0, "departures": 0.0}
+                                  "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
         adults = h.n_adults()
         adult_deaths = np.minimum(deaths, adults)
         child_deaths = np.minimum(deaths - adult_deaths, c["n_children"])
@@ -375,6 +388,9 @@ class HunanModel(mesa.Model):
         amenity[1:OUTSIDE_LOC:2] = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
             1, renovated / np.maximum(urban_households, 1))
         amenity[1] += p.capital_amenity  # Changsha's urban part (division 0)
+        # Calibrated place effects: the census 2020 distribution of people (calibration/division_effects.py)
+        amenity[1:OUTSIDE_LOC:2] += self.division_effects[:, 0]
+        amenity[0:OUTSIDE_LOC:2] += self.division_effects[:, 1]
         amenity[OUTSIDE_LOC] = p.outside_amenity
 
         farm = np.append(self.farm_income, 0.0)
@@ -438,6 +454,52 @@ class HunanModel(mesa.Model):
         self.demography_counts["arrivals"] = float(persons[(origin == OUTSIDE_LOC)].sum())
         self.demography_counts["departures"] = float(persons[(dest == OUTSIDE_LOC)].sum())
         self._apply_moves(movers, origin, dest)
+        self._arrivals_from_other_provinces()
+
+    def _arrivals_from_other_provinces(self) -> None:
+        """Households registered in another province arrive in Hunan's cities.
+
+        The model's choice set is built around Hunan's own hukou holders; people from other provinces enter as
+        a flow, ``other_province_inflow`` times the number of urban households a year (calibrated to the 2020
+        census). Each arrival copies a random household from another province already living in a Hunan city,
+        and arrives at its place (chain migration: newcomers follow earlier arrivals), with no job, permit,
+        savings or insurance record yet. Once here they decide every year like everyone else, so leaving
+        follows the same utilities.
+        """
+        p, h, rng = self.params, self.households, self.rng
+        if p.other_province_inflow <= 0:
+            return  # no draws at all, so the random stream is that of a model without this flow
+        c = h.cols
+        loc = c["loc"]
+        in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
+        templates = np.flatnonzero(in_city & (c["hukou_div"] == OUTSIDE_DIV))
+        k = int(rng.poisson(p.other_province_inflow * np.count_nonzero(in_city)))
+        if k == 0 or len(templates) == 0:
+            return
+        parents = templates[rng.integers(0, len(templates), k)]
+        new = {name: col[parents].copy() for name, col in c.items()}
+        new["hid"] = np.arange(self._next_hid, self._next_hid + k, dtype=np.uint32)
+        self._next_hid += k
+        new["permit"][:] = False
+        new["years_here"][:] = 0
+        new["moved_year"][:] = self.year
+        new["settled_year"][:] = 0
+        new["employment"][:] = Employment.UNEMPLOYED
+        new["tenure"][:] = Tenure.MARKET_RENT
+        new["savings"][:] = 0
+        new["insurance_years"][:] = 0
+        new["settle_taste"][:] = rng.logistic(size=k)
+        new["land_attachment"][:] = rng.random(k)
+        h.append(new)
+        persons = new["n_members"].astype(float)
+        self.demography_counts["arrivals"] += float(persons.sum())
+        self.demography_counts["other_province_arrivals"] = float(persons.sum())
+        dest = new["loc"].astype(np.int64)
+        n_hh = np.bincount(dest, minlength=N_LOCATIONS)
+        n_p = np.bincount(dest, weights=persons, minlength=N_LOCATIONS)
+        for d in np.flatnonzero(n_hh):
+            self.flow_rows.append((self.year, OUTSIDE_LOC, int(d), float(n_hh[d] * self.scale),
+                                   float(n_p[d] * self.scale)))
 
     def _apply_moves(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray) -> None:
         p, c, rng = self.params, self.households.cols, self.rng

@@ -181,6 +181,11 @@ class ModelParameters:
     outside_amenity: float = param(
         2.0, -2.0, 2.0, unit="10k yuan", label="Amenity of living outside Hunan", source="calibrated",
         kind="calibrated")
+    other_province_inflow: float = param(
+        0.006, 0.0, 0.02, unit="arriving households per urban household in Hunan per year",
+        label="Arrivals from other provinces",
+        source="calibrated: residents registered in another province, per division, census 2020 (the 2010 stock "
+               "of 0.74 M would otherwise only shrink)", kind="calibrated")
     rural_entry_cost: float = param(
         5.0, 0.0, 10.0, unit="10k yuan", label="Cost of settling in a village other than one's hukou village",
         source="assumption: farming needs land rights, so moves into other villages are rare (the census gives no "

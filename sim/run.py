@@ -23,11 +23,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.data import DATA_DIR
+from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH
 from sim.errors import InputError
 from sim.model import START_YEAR, HunanModel
 from sim.parameters import ModelParameters
@@ -48,7 +49,8 @@ class RunResult:
 
 def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                    seed: int = 1, scale: float = 100, end_year: int = 2035,
-                   levers: dict[str, Any] | None = None) -> RunResult:
+                   levers: dict[str, Any] | None = None,
+                   division_effects: np.ndarray | None = None) -> RunResult:
     """Run the model from 2010 to ``end_year`` and return its tables.
 
     Args:
@@ -59,6 +61,8 @@ def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParame
         end_year: last simulated year (2011-2100).
         levers: extra lever values on top of the scenario, from 2010 (``{lever: value}`` or
             ``{lever: {city: value}}``).
+        division_effects: calibrated effects of each division, shape ``(14, 3)``
+            (default: ``calibration/division_effects.json``, see :func:`sim.data.load_division_effects`).
     """
     if isinstance(end_year, bool) or not isinstance(end_year, int) or not START_YEAR < end_year <= LAST_YEAR:
         raise InputError(field="end", value=end_year, allowed=f"a year from {START_YEAR + 1} to {LAST_YEAR}",
@@ -68,7 +72,7 @@ def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParame
     scen = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
     if levers:
         scen = scen.with_levers(levers)
-    model = HunanModel(scenario=scen, params=params, scale=scale, rng=seed)
+    model = HunanModel(scenario=scen, params=params, scale=scale, rng=seed, division_effects=division_effects)
     while model.year < end_year:
         model.step()
     return RunResult(indicators=model.indicators(), flows=model.flows(),
@@ -88,12 +92,14 @@ def _git_commit() -> str:
 
 
 def data_version() -> str:
-    """SHA-256 over the input data files (so results name the data they came from)."""
+    """SHA-256 over the input data files and the calibrated division effects (so results name their inputs)."""
     digest = hashlib.sha256()
     for path in sorted(DATA_DIR.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(DATA_DIR).as_posix().encode())
             digest.update(path.read_bytes())
+    if DIVISION_EFFECTS_PATH.exists():
+        digest.update(DIVISION_EFFECTS_PATH.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -114,6 +120,8 @@ def provenance(*, model: HunanModel, seed: int, end_year: int) -> dict[str, Any]
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": model.policy_scenario.to_dict(),
         "parameters": model.params.as_dict(),
+        "division_effects": {part: model.division_effects[:, k].tolist()
+                             for k, part in enumerate(DIVISION_EFFECT_PARTS)},
         "seed": seed,
         "scale": model.scale,
         "start_year": START_YEAR,

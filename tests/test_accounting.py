@@ -16,7 +16,7 @@ from sim.world import OUTSIDE_LOC
 
 SPECS = parameter_specs()
 VARIED = ["review_rate", "taste_scale", "moving_cost_fixed", "home_attachment", "birth_rate_trend",
-          "household_split_rate", "outside_wage_premium", "settle_intercept", "buy_rate"]
+          "household_split_rate", "outside_wage_premium", "settle_intercept", "buy_rate", "other_province_inflow"]
 
 
 @st.composite
@@ -44,10 +44,10 @@ def test_population_changes_only_by_births_deaths_and_border_moves(world):
         in_after = float(c["n_members"][c["loc"] != OUTSIDE_LOC].sum())
         # Hunan: births - deaths + arrivals - departures, exactly
         assert in_after - in_before == k["births"] - k["deaths"] + k["arrivals"] - k["departures"]
-        # everyone, everywhere: only births and deaths
+        # everyone, everywhere: only births, deaths and arrivals of people registered in other provinces
         total_births = k["births"] + k["births_outside"]
         total_deaths = k["deaths"] + k["deaths_outside"]
-        assert m.total_persons() - total_before == total_births - total_deaths
+        assert m.total_persons() - total_before == total_births - total_deaths + k["other_province_arrivals"]
         # each person is in exactly one place: locations valid, sizes consistent, ids unique
         assert ((c["loc"] >= 0) & (c["loc"] <= OUTSIDE_LOC)).all()
         assert (c["n_members"] >= 1).all() and (c["n_children"] >= 0).all()
