@@ -96,9 +96,17 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+#: Growth factor of the household table's storage when new households do not fit in its spare rows.
+GROWTH = 1.25
+
+
 @dataclass
 class Households:
-    """The household table: one numpy array per column of :data:`SCHEMA`, all of equal length."""
+    """The household table: one numpy array per column of :data:`SCHEMA`, all of equal length.
+
+    ``cols`` holds views of the first ``len`` rows of larger arrays (``_store``), so that households formed
+    each year are written into spare rows instead of copying every column (:meth:`append`).
+    """
 
     cols: dict[str, np.ndarray]
 
@@ -109,6 +117,7 @@ class Households:
         missing = set(SCHEMA) - set(self.cols)
         if missing:
             raise ValueError(f"household table lacks columns {sorted(missing)}")
+        self.__dict__["_store"] = None  # allocated on the first keep or append
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
@@ -123,18 +132,48 @@ class Households:
         """Assign values to a column (optionally where a mask or index holds)."""
         self.cols[name][where] = values
 
+    def _capacity(self) -> int:
+        store = self.__dict__.get("_store")
+        return 0 if store is None else len(store["hid"])
+
     def keep(self, mask: BoolArray) -> None:
-        """Drop the households where ``mask`` is False."""
-        self.cols = {k: v[mask] for k, v in self.cols.items()}
+        """Drop the households where ``mask`` is False (the others keep their order)."""
+        store = self.__dict__.get("_store")
+        if store is None or any(v.base is not store[k] for k, v in self.cols.items()):
+            # first call (or columns replaced from outside): new storage with spare rows
+            cap = int(len(self) * GROWTH) + 1
+            store = {k: np.empty(cap, dtype=v.dtype) for k, v in self.cols.items()}
+            self.__dict__["_store"] = store
+        m = 0
+        for k, v in self.cols.items():
+            kept = v[mask]  # a copy, so compacting in place is safe
+            m = len(kept)
+            store[k][:m] = kept
+        self.cols = {k: v[:m] for k, v in store.items()}
 
     def append(self, other: dict[str, np.ndarray]) -> None:
-        """Add households given as a dict of columns."""
-        self.cols = {k: np.concatenate([v, np.asarray(other[k], dtype=SCHEMA[k])]) for k, v in self.cols.items()}
+        """Add households given as a dict of columns (after the current ones)."""
+        n = len(self)
+        k_new = len(np.asarray(other["hid"]))
+        end = n + k_new
+        store = self.__dict__.get("_store")
+        if store is None or end > len(store["hid"]) or any(v.base is not store[k] for k, v in self.cols.items()):
+            cap = int(end * GROWTH) + 1
+            store = {}
+            for k, v in self.cols.items():
+                new = np.empty(cap, dtype=v.dtype)
+                new[:n] = v
+                store[k] = new
+            self.__dict__["_store"] = store
+        for k, v in store.items():
+            v[n:end] = np.asarray(other[k], dtype=SCHEMA[k])
+        self.cols = {k: v[:end] for k, v in store.items()}
 
-    def hukou_loc(self) -> IntArray:
-        """Location of each household's hukou place (urban or rural part of its division; 28 = outside)."""
-        hl = 2 * self.cols["hukou_div"].astype(np.int16) + self.cols["hukou_urban"]
-        return np.where(self.cols["hukou_div"] == OUTSIDE_DIV, OUTSIDE_LOC, hl)
+    def hukou_loc(self, idx: IntArray | slice = slice(None)) -> IntArray:
+        """Location of each household's hukou place (urban or rural part of its division; 28 = outside).
+
+        ``idx`` restricts it to some households (the result then has their length)."""
+        return _HUKOU_LOC[2 * self.cols["hukou_div"][idx].astype(np.int16) + self.cols["hukou_urban"][idx]]
 
     def away(self) -> BoolArray:
         """True where a household lives away from its hukou place (a migrant, incl. rural hukou in town)."""
@@ -153,6 +192,13 @@ class Households:
         import pandas as pd
 
         return pd.DataFrame(self.cols)
+
+
+#: Hukou place by ``2 * hukou_div + hukou_urban`` (another province, hukou_div 14, is outside either way).
+_HUKOU_LOC = np.array([OUTSIDE_LOC if k // 2 == OUTSIDE_DIV else k for k in range(2 * OUTSIDE_DIV + 2)], dtype=np.int8)
+#: By location: the division of its city, -1 for villages and outside.
+_CITY_DIVISION = np.array([d // 2 if (d % 2 == 1 and d != OUTSIDE_LOC) else -1 for d in range(N_LOCATIONS)],
+                          dtype=np.int8)
 
 
 def empty_columns(n: int) -> dict[str, np.ndarray]:
@@ -296,28 +342,42 @@ def choice_cdf(utility: np.ndarray, taste_scale: float) -> np.ndarray:
 
 
 def review_probability(h: Households, review_rate: float) -> FloatArray:
-    """Probability that each household reconsiders its location this year."""
+    """Probability that each household reconsiders its location this year.
+
+    Read from a six-entry table by (unemployed, age class: under 35, 35-54, 55 and over).
+    """
     c = h.cols
-    mult = np.where(c["employment"] == Employment.UNEMPLOYED, REVIEW_UNEMPLOYED, 1.0)
-    mult = mult * np.where(c["head_age"] < 35, REVIEW_YOUNG, np.where(c["head_age"] >= 55, REVIEW_OLD, 1.0))
-    return np.minimum(1.0, review_rate * mult)
+    table = np.minimum(1.0, review_rate * (np.array([1.0, REVIEW_UNEMPLOYED])[:, None]
+                                           * np.array([REVIEW_YOUNG, 1.0, REVIEW_OLD])[None, :])).ravel()
+    age = c["head_age"]
+    key = (c["employment"] == Employment.UNEMPLOYED).view(np.uint8) * np.uint8(3)
+    key += (age >= 35).view(np.uint8)
+    key += (age >= 55).view(np.uint8)
+    return table[key]
 
 
-def choose_destinations(h: Households, cdf: np.ndarray, review_rate: float, rng: np.random.Generator,
-                        chunk: int = 1_000_000) -> tuple[IntArray, IntArray]:
+def choose_destinations(h: Households, cdf: np.ndarray | None, review_rate: float, rng: np.random.Generator,
+                        chunk: int = 1_000_000, *, utility: np.ndarray | None = None,
+                        taste_scale: float | None = None) -> tuple[IntArray, IntArray]:
     """Draw next year's location for the households that review it.
 
     One uniform draw per reviewing household against its type's cumulative choice row (the fastest
-    correct sampler measured in STACK.md). Works in chunks to bound memory at full scale.
+    correct sampler measured in STACK.md). Works in chunks to bound memory at full scale. Either ``cdf``
+    (:func:`choice_cdf` of every type) is given, or ``utility`` (:func:`utility_table`) and ``taste_scale``:
+    the cumulative rows are then computed only for the types of the reviewing households (the same rows).
 
     Returns:
         (index of reviewing households, their chosen locations); the chosen location may equal the current.
     """
     reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate))
+    types = group_index(h, reviewing)
+    if cdf is None:
+        occupied, types = np.unique(types, return_inverse=True)
+        cdf = choice_cdf(utility[np.unravel_index(occupied, GROUP_DIMS)], taste_scale)
     dest = np.empty(len(reviewing), dtype=np.int8)
     for start in range(0, len(reviewing), chunk):
         idx = reviewing[start:start + chunk]
-        rows = cdf[group_index(h, idx)]
+        rows = cdf[types[start:start + chunk]]
         u = rng.random(len(idx))
         dest[start:start + chunk] = (rows < u[:, None]).sum(axis=1)
     return reviewing, dest
@@ -328,47 +388,74 @@ def choose_destinations(h: Households, cdf: np.ndarray, review_rate: float, rng:
 # ------------------------------------------------------------------------------------------------------
 
 
+def permit_benefit_table(policy: Any) -> FloatArray:
+    """Share of hukou holders' services that a permit adds, by division and children (0/1), shape (14, 2)."""
+    general = (policy.city("permit_health_share") + policy.city("permit_housing_share")
+               + policy.city("permit_training_share")) / 3.0
+    school_gain = np.maximum(policy.city("permit_schooling_share") - policy.city("migrant_school_access"), 0)
+    return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
+
+
 def permit_benefit(c: dict[str, np.ndarray], div: IntArray, policy: Any) -> FloatArray:
     """Share of hukou holders' services that a permit adds, for each household at its division."""
-    general = (policy.city("permit_health_share")[div] + policy.city("permit_housing_share")[div]
-               + policy.city("permit_training_share")[div]) / 3.0
-    school_gain = np.maximum(policy.city("permit_schooling_share")[div] - policy.city("migrant_school_access")[div], 0)
-    has_kids = c["n_children"] > 0
-    return np.where(has_kids, 0.5 * general + 0.5 * school_gain, general)
+    return permit_benefit_table(policy)[div, (c["n_children"] > 0).view(np.uint8)]
 
 
-def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.random.Generator) -> BoolArray:
+def city_migrants(h: Households) -> IntArray:
+    """Rows of the households living in a Hunan city away from their hukou place (the only ones who can take
+    up a permit or settle), in table order."""
+    c = h.cols
+    loc = c["loc"]
+    return np.flatnonzero((_CITY_DIVISION[loc] >= 0) & (loc != h.hukou_loc()))
+
+
+def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.random.Generator,
+                      migrants: IntArray | None = None) -> BoolArray:
     """Migrants in Hunan's cities who have lived there long enough may take up a residence permit.
 
     Uptake rises with what the permit gives (a permit that gives nothing is not worth the paperwork).
-    Returns the mask of new permit holders (already applied to the table).
+    ``migrants``: the rows of :func:`city_migrants`, if already known. Returns the mask of new permit holders
+    (already applied to the table).
     """
     c = h.cols
-    loc = c["loc"]
-    in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
-    div = np.minimum(loc // 2, N_DIVISIONS - 1)
-    eligible = in_city & h.away() & ~c["permit"] & (c["years_here"] >= policy.city("permit_min_years")[div])
-    p = apply_rate * permit_benefit(c, div, policy)
-    new = eligible & (rng.random(len(h)) < p)
-    c["permit"][new] = True
+    u = rng.random(len(h))  # one uniform per household, as always; only the candidates' are read
+    cand = city_migrants(h) if migrants is None else migrants
+    cand = cand[~c["permit"][cand]]
+    div = _CITY_DIVISION[c["loc"][cand]]
+    cand_ok = c["years_here"][cand] >= policy.city("permit_min_years")[div]
+    cand, div = cand[cand_ok], div[cand_ok]
+    p = apply_rate * permit_benefit_table(policy)[div, (c["n_children"][cand] > 0).view(np.uint8)]
+    taken = cand[u[cand] < p]
+    c["permit"][taken] = True
+    new = np.zeros(len(h), dtype=bool)
+    new[taken] = True
     return new
+
+
+def settlement_eligible_rows(h: Households, policy: Any, migrants: IntArray | None = None) -> IntArray:
+    """Rows of the households that meet their city's settlement (落户) conditions this year, in table order.
+
+    ``migrants``: the rows of :func:`city_migrants`, if already known (only city migrants can be eligible).
+    """
+    c = h.cols
+    idx = city_migrants(h) if migrants is None else migrants
+    div = _CITY_DIVISION[c["loc"][idx]]
+    cond = policy.city("settlement_housing_condition")[div]
+    tenure = c["tenure"][idx]
+    housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
+                          np.where(cond >= 1, tenure != Tenure.DORMITORY, True))
+    job_ok = (policy.city("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
+    ok = ((c["years_here"][idx] >= policy.city("settlement_min_years")[div])
+          & (c["insurance_years"][idx] >= policy.city("settlement_min_insurance_years")[div])
+          & housing_ok & job_ok)
+    return idx[ok]
 
 
 def settlement_eligible(h: Households, policy: Any) -> BoolArray:
     """Households that meet their city's settlement (落户) conditions this year."""
-    c = h.cols
-    loc = c["loc"]
-    in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
-    div = np.minimum(loc // 2, N_DIVISIONS - 1)
-    cond = policy.city("settlement_housing_condition")[div]
-    tenure = c["tenure"]
-    housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
-                          np.where(cond >= 1, tenure != Tenure.DORMITORY, True))
-    job_ok = (policy.city("settlement_requires_job")[div] < 0.5) | (c["employment"] == Employment.EMPLOYED)
-    return (in_city & h.away()
-            & (c["years_here"] >= policy.city("settlement_min_years")[div])
-            & (c["insurance_years"] >= policy.city("settlement_min_insurance_years")[div])
-            & housing_ok & job_ok)
+    out = np.zeros(len(h), dtype=bool)
+    out[settlement_eligible_rows(h, policy)] = True
+    return out
 
 
 def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarray,
@@ -380,9 +467,17 @@ def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarr
     computation to some households (the result then has their length).
     """
     c = h.cols
-    loc = c["loc"][idx].astype(np.int64)
-    status = c["permit"][idx].astype(np.int64)
-    kids = c["n_children"][idx] > 0
+    key = c["loc"][idx].astype(np.int64) * 4
+    key += c["permit"][idx].view(np.uint8) * np.uint8(2)
+    key += (c["n_children"][idx] > 0).view(np.uint8)
+    return _settlement_gain_table(policy, p, access_general, access_school).ravel()[key]
+
+
+def _settlement_gain_table(policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
+    """:func:`settlement_gain` by location, permit (0/1) and children (0/1), shape (29, 2, 2)."""
+    loc = np.arange(N_LOCATIONS)[:, None, None]
+    status = np.arange(2)[None, :, None]
+    kids = np.arange(2, dtype=bool)[None, None, :]
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])
             + p.schooling_value * kids * (access_school[loc, 2] - access_school[loc, status]))
     return gain - p.citizenisation_cost * (1.0 - policy["government_cost_share"])
@@ -414,8 +509,19 @@ def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.nda
     willingness from :func:`settlement_willing`; the paperwork and timing make an eligible, willing household
     act in a given year with probability ``settle_speed``. Returns the mask of settlers.
     """
-    acting = settlement_eligible(h, policy) & (rng.random(len(h)) < p.settle_speed)
-    idx = np.flatnonzero(acting)  # willingness is evaluated only where it can matter
     settle = np.zeros(len(h), dtype=bool)
-    settle[idx] = settlement_willing(h, policy, p, access_general, access_school, idx)
+    settle[settlers(h, policy, p, access_general, access_school, rng)] = True
     return settle
+
+
+def settlers(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
+             rng: np.random.Generator, migrants: IntArray | None = None) -> IntArray:
+    """Rows of the households that transfer their hukou this year (:func:`decide_settlement`), in table order.
+
+    One uniform is drawn per household, as always; eligibility and willingness are evaluated only where they
+    can matter. ``migrants``: the rows of :func:`city_migrants`, if already known.
+    """
+    u = rng.random(len(h))
+    eligible = settlement_eligible_rows(h, policy, migrants)
+    idx = eligible[u[eligible] < p.settle_speed]
+    return idx[settlement_willing(h, policy, p, access_general, access_school, idx)]

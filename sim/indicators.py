@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from agents.households import settlement_willing
-from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
 
 if TYPE_CHECKING:
     from sim.model import HunanModel
@@ -82,62 +82,112 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
+#: By location id: the urban part of a Hunan division, and the rural part (outside is neither).
+_IS_CITY = np.array([loc % 2 == 1 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
+_IS_VILLAGE = np.array([loc % 2 == 0 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
+#: Location of the hukou place by ``2 * hukou_div + hukou_urban`` (both halves of 14 map to outside).
+_HUKOU_LOC = np.array([OUTSIDE_LOC if k // 2 == OUTSIDE_DIV else k for k in range(2 * OUTSIDE_DIV + 2)], dtype=np.int8)
+
+# Bits of the per-record key of compute_indicators (the location and the employment state come on top).
+_REGISTERED, _HUKOU_URBAN, _AWAY, _PERMIT, _ELSEWHERE, _CENTRAL = 1, 2, 4, 8, 16, 32
+_N_FLAGS = 64
+
+
 def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
-    """One year's indicator rows for the province, each division and the outside node."""
+    """One year's indicator rows for the province, each division and the outside node.
+
+    Every person count is read off one table of persons (and one of workers) by location, status flags and
+    employment, built by a single ``bincount`` over a small integer key per record; counts are whole numbers,
+    so the sums are exact in any order. Income sums and the school-access sum keep the order of the records
+    (floating-point sums depend on it).
+    """
     h, c, s = model.households, model.households.cols, model.scale
     year = model.year
     names = model.world.names
-    loc = c["loc"].astype(np.int64)
-    members = c["n_members"].astype(float)
-    in_hunan = loc != OUTSIDE_LOC
-    div = np.where(in_hunan, loc // 2, N_DIVISIONS)
-    urban = in_hunan & (loc % 2 == 1)
+    loc8 = c["loc"]
+    n_members = c["n_members"]
+    hukou_div = c["hukou_div"]
     nd = N_DIVISIONS + 1
+    L = N_LOCATIONS
 
-    def by_div(mask: np.ndarray, weights: np.ndarray = members) -> np.ndarray:
-        return np.bincount(div[mask], weights=weights[mask], minlength=nd)[:N_DIVISIONS] * s
+    # per-record key: ((loc * 64 + flags) * 3 + employment)
+    registered = hukou_div != OUTSIDE_DIV
+    hukou_loc = _HUKOU_LOC[2 * hukou_div.astype(np.int16) + c["hukou_urban"]]
+    away = loc8 != hukou_loc
+    county = c["county"]
+    central = (county >= 0) & model.county_is_district[np.maximum(county, 0)]
+    flags = registered.view(np.uint8).astype(np.int16)
+    flags |= c["hukou_urban"].view(np.uint8) * np.uint8(_HUKOU_URBAN)
+    flags |= away.view(np.uint8) * np.uint8(_AWAY)
+    flags |= c["permit"].view(np.uint8) * np.uint8(_PERMIT)
+    flags |= (c["hukou_county"] != county).view(np.uint8) * np.uint8(_ELSEWHERE)
+    flags |= central.view(np.uint8) * np.uint8(_CENTRAL)
+    key = loc8.astype(np.int64)
+    key *= _N_FLAGS
+    key += flags
+    key *= 3
+    key += c["employment"]
+    cells = L * _N_FLAGS * 3
+    members_by_key = np.bincount(key, weights=n_members, minlength=cells).reshape(L, _N_FLAGS, 3)
+    workers = np.maximum(n_members - c["n_children"], 1)
+    workers_by_key = np.bincount(key, weights=workers, minlength=cells).reshape(L, _N_FLAGS, 3)
+    del key, workers
+    flag_ids = np.arange(_N_FLAGS)
 
-    pop = by_div(in_hunan)
-    upop = by_div(urban)
-    counties = model.county_is_district
-    central = urban & (c["county"] >= 0) & counties[np.maximum(c["county"], 0)]
-    cpop = by_div(central)
-    registered = (c["hukou_div"] != OUTSIDE_DIV)
-    reg_pop = members[registered].sum() * s
-    nonag = members[registered & c["hukou_urban"]].sum() * s
-    away = h.away()
-    hukou_loc = h.hukou_loc()
-    elsewhere_hn = in_hunan & registered & (c["hukou_county"] != c["county"])
-    other_prov = in_hunan & ~registered
-    permit = in_hunan & c["permit"]
-    kids = c["n_children"].astype(float)
-    left_behind = away & (c["n_children"] > 0) & ~c["children_with_parents"]
-    lb_div = np.where(registered, c["hukou_div"], N_DIVISIONS).astype(np.int64)
-    left_behind_by_hukou = np.bincount(lb_div[left_behind], weights=kids[left_behind], minlength=nd)[:N_DIVISIONS] * s
+    def persons(required: int, absent: int = 0) -> np.ndarray:
+        """Persons (agent units) by location where the flags in ``required`` are set and those in ``absent`` not."""
+        sel = ((flag_ids & required) == required) & ((flag_ids & absent) == 0)
+        return members_by_key[:, sel, :].sum(axis=(1, 2))
 
-    workers = np.maximum(c["n_members"] - c["n_children"], 1).astype(float)
-    labour = urban & (c["employment"] != 2)
-    unemployed = labour & (c["employment"] == 1)
-    lab_d = np.bincount(div[labour], weights=workers[labour], minlength=nd)[:N_DIVISIONS]
-    unemp_d = np.bincount(div[unemployed], weights=workers[unemployed], minlength=nd)[:N_DIVISIONS]
+    def by_div(per_loc: np.ndarray) -> np.ndarray:
+        """Hunan's divisions from a per-location array (urban + rural parts), scaled to persons."""
+        return (per_loc[0:OUTSIDE_LOC:2] + per_loc[1:OUTSIDE_LOC:2]) * s
 
+    all_loc = persons(0)
+    pop = by_div(all_loc)
+    upop = all_loc[1:OUTSIDE_LOC:2] * s
+    cpop = persons(_CENTRAL)[1:OUTSIDE_LOC:2] * s
+    reg_loc = persons(_REGISTERED)
+    reg_pop = reg_loc.sum() * s
+    nonag = persons(_REGISTERED | _HUKOU_URBAN).sum() * s
+    elsewhere_loc = persons(_REGISTERED | _ELSEWHERE)
+    other_prov_loc = persons(0, _REGISTERED)
+    permit_loc = persons(_PERMIT)
+    kids = c["n_children"]
+    left_behind = away & (kids > 0) & ~c["children_with_parents"]
+    # hukou division 14 (another province) is its own bin, as before
+    left_behind_by_hukou = np.bincount(hukou_div, weights=np.where(left_behind, kids, 0),
+                                       minlength=nd)[:N_DIVISIONS] * s
+
+    urban_workers = workers_by_key[1:OUTSIDE_LOC:2].sum(axis=1)  # (14, employment)
+    lab_d = urban_workers[:, 0] + urban_workers[:, 1]  # employed + unemployed (farming is not labour force)
+    unemp_d = urban_workers[:, 1]
+
+    members = n_members.astype(float)
     income_total = c["income"].astype(float) * members
-    rural = in_hunan & ~urban
-    ui = by_div(urban, income_total) / np.maximum(upop, 1)
-    ri = by_div(rural, income_total) / np.maximum(by_div(rural), 1)
-    ui_p = income_total[urban].sum() / max(members[urban].sum(), 1)
-    ri_p = income_total[rural].sum() / max(members[rural].sum(), 1)
+    inc_loc = np.bincount(loc8, weights=income_total, minlength=L)
+    urban = _IS_CITY[loc8]
+    rural_pop = all_loc[0:OUTSIDE_LOC:2] * s
+    ui = inc_loc[1:OUTSIDE_LOC:2] * s / np.maximum(upop, 1)
+    ri = inc_loc[0:OUTSIDE_LOC:2] * s / np.maximum(rural_pop, 1)
+    rural = _IS_VILLAGE[loc8]
+    ui_p = income_total[urban].sum() / max(all_loc[1:OUTSIDE_LOC:2].sum(), 1)
+    ri_p = income_total[rural].sum() / max(all_loc[0:OUTSIDE_LOC:2].sum(), 1)
+    del income_total, members
 
     # migrant children living with parents in Hunan's cities, and their expected public-school access
-    mig_kids = urban & away & c["children_with_parents"] & (c["n_children"] > 0)
-    status = np.where(loc == hukou_loc, 2, c["permit"].astype(np.int64))
-    access = model.access_school[loc, status]
-    school_share = 100 * (access[mig_kids] * kids[mig_kids]).sum() / max(kids[mig_kids].sum(), 1e-9)
-
+    # (away from the hukou place, a household's status is its permit)
     city_migrants = np.flatnonzero(urban & away)
+    cm_kids = kids[city_migrants]
+    mig_kids = city_migrants[(cm_kids > 0) & c["children_with_parents"][city_migrants]]
+    mk = kids[mig_kids].astype(float)
+    access = model.access_school[c["loc"][mig_kids].astype(np.int64), c["permit"][mig_kids].astype(np.int64)]
+    school_share = 100 * (access * mk).sum() / max(mk.sum(), 1e-9)
+
     willing = settlement_willing(h, model.policy, model.params, model.access_general, model.access_school,
                                  city_migrants)
-    willing_share = 100 * members[city_migrants[willing]].sum() / max(members[city_migrants].sum(), 1)
+    cm_members = n_members[city_migrants]
+    willing_share = 100 * float(cm_members[willing].sum(dtype=np.int64)) / max(float(cm_members.sum(dtype=np.int64)), 1)
 
     govs = model.city_governments
     pr_units = np.array([g.public_rental_stock for g in govs])
@@ -164,14 +214,14 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "settled_migrants": settled.sum(),
         "settled_outside_hunan": model.settled_outside_this_year * s,
         "settle_willing_share": willing_share,
-        "permit_holders": members[permit].sum() * s,
+        "permit_holders": permit_loc[:OUTSIDE_LOC].sum() * s,
         "migrant_children_public_school_share": school_share,
         "left_behind_children": left_behind_by_hukou.sum(),
         "public_rental_units": pr_units.sum(),
         "land_quota_used": land.sum(),
-        "outside_hunan_population": members[(loc == OUTSIDE_LOC) & registered].sum() * s,
-        "registered_elsewhere_in_hunan": members[elsewhere_hn].sum() * s,
-        "registered_other_province": members[other_prov].sum() * s,
+        "outside_hunan_population": reg_loc[OUTSIDE_LOC] * s,
+        "registered_elsewhere_in_hunan": elsewhere_loc[:OUTSIDE_LOC].sum() * s,
+        "registered_other_province": other_prov_loc[:OUTSIDE_LOC].sum() * s,
         "births": model.demography_counts["births"] * s,
         "deaths": model.demography_counts["deaths"] * s,
         "arrivals_from_outside": model.demography_counts["arrivals"] * s,
@@ -191,16 +241,16 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "urban_rural_income_ratio": ui / np.maximum(ri, 1e-9),
         "new_urban_jobs": hires,
         "settled_migrants": settled,
-        "permit_holders": by_div(permit),
+        "permit_holders": by_div(permit_loc),
         "left_behind_children": left_behind_by_hukou,
         "public_rental_units": pr_units,
         "land_quota_used": land,
-        "registered_elsewhere_in_hunan": by_div(elsewhere_hn),
-        "registered_other_province": by_div(other_prov),
+        "registered_elsewhere_in_hunan": by_div(elsewhere_loc),
+        "registered_other_province": by_div(other_prov_loc),
         "urban_wage": model.urban_wage * 1e4,
         "rent": model.rent * 1e4,
     }
     for k, arr in per_div.items():
-        rows.extend((year, names[d], k, float(arr[d])) for d in range(N_DIVISIONS))
-    rows.append((year, "outside", "population", float(members[loc == OUTSIDE_LOC].sum() * s)))
+        rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
+    rows.append((year, "outside", "population", float(all_loc[OUTSIDE_LOC] * s)))
     return rows

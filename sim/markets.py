@@ -5,12 +5,16 @@ Both work on the vectorised household table; per-division quantities are arrays 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from agents.households import Employment, Households, Sector, Tenure
 from sim.world import N_DIVISIONS, OUTSIDE_LOC
 
 URBAN_SECTORS = (Sector.MANUFACTURING, Sector.SERVICES)
+#: By tenure: renting in some form (market, public rental, dormitory), the households that may buy.
+_RENTING = np.array([t in (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL, Tenure.DORMITORY) for t in range(len(Tenure))])
 
 
 def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -53,20 +57,35 @@ def urban_division(h: Households) -> np.ndarray:
     return _URBAN_DIVISION[h.cols["loc"]]
 
 
-def sector_employment(h: Households) -> np.ndarray:
-    """Employed workers (agent units) by division and urban sector, shape (14, 2)."""
-    div = urban_division(h)
+def city_workers(h: Households) -> np.ndarray:
+    """Workers (agent units, :func:`labour_units`) in each Hunan city by employment and sector, shape (14, 3, 3).
+
+    One ``bincount`` over a key of location, employment and sector; worker counts are whole numbers, so the
+    sums are exact whatever the order.
+    """
     c = h.cols
-    w = labour_units(h)
-    out = np.zeros((N_DIVISIONS, 2))
-    for k, s in enumerate(URBAN_SECTORS):
-        m = (div >= 0) & (c["employment"] == Employment.EMPLOYED) & (c["sector"] == s)
-        out[:, k] = np.bincount(div[m], weights=w[m], minlength=N_DIVISIONS)
-    return out
+    key = c["loc"].astype(np.int16)
+    key *= 9
+    key += c["employment"] * np.int8(3)
+    key += c["sector"]
+    units = np.maximum(c["n_members"] - c["n_children"], 1)
+    table = np.bincount(key, weights=units, minlength=9 * (OUTSIDE_LOC + 1)).reshape(OUTSIDE_LOC + 1, 3, 3)
+    return table[1:OUTSIDE_LOC:2]
+
+
+def sector_employment(h: Households, workers: np.ndarray | None = None) -> np.ndarray:
+    """Employed workers (agent units) by division and urban sector, shape (14, 2).
+
+    ``workers``: the table of :func:`city_workers`, if already computed for the current state.
+    """
+    if workers is None:
+        workers = city_workers(h)
+    return workers[:, Employment.EMPLOYED, [s.value for s in URBAN_SECTORS]].copy()
 
 
 def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: float, outside_unemployment: float,
-               hire_priority: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+               hire_priority: np.ndarray | None = None, rng: np.random.Generator,
+               hire_priority_by_permit: np.ndarray | None = None, div: np.ndarray | None = None) -> np.ndarray:
     """One year of the urban labour markets, in workers (a household's adults work or seek work together).
 
     Employed workers separate at ``separation_rate``; where employment exceeds the firms' labour demand the
@@ -76,20 +95,22 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     Args:
         labour_demand: (14, 2) firms' labour demand in workers by division and sector (manufacturing,
             services).
-        hire_priority: per-household weight (>= 1) in the hiring queue.
+        hire_priority: per-household weight (>= 1) in the hiring queue; or
+        hire_priority_by_permit: the same weight by division and permit (0/1), shape (14, 2).
+        div: :func:`urban_division` of the households, if already computed.
 
     Returns:
         (14,) workers hired by division (agent units).
     """
     c = h.cols
-    div = urban_division(h)
+    div = urban_division(h) if div is None else div
     n = len(h)
-    w = labour_units(h)
     employed = c["employment"] == Employment.EMPLOYED
     in_city = div >= 0
     # separations
     sep = in_city & employed & (rng.random(n) < separation_rate)
     c["employment"][sep] = Employment.UNEMPLOYED
+    w = labour_units(h)
     # layoffs where employment exceeds demand
     emp = sector_employment(h)
     excess = np.maximum(emp - labour_demand, 0)
@@ -104,7 +125,11 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     # hiring: a household is hired while vacancies remain when its turn comes
     seekers = np.flatnonzero(in_city & (c["employment"] == Employment.UNEMPLOYED))
     sdiv = div[seekers]
-    key = rng.random(len(seekers)) ** (1.0 / hire_priority[seekers])
+    if hire_priority is None:
+        hire_priority_seekers = hire_priority_by_permit[sdiv, c["permit"][seekers].view(np.uint8)]
+    else:
+        hire_priority_seekers = hire_priority[seekers]
+    key = rng.random(len(seekers)) ** (1.0 / hire_priority_seekers)
     before = weight_before_within_groups(sdiv, key, w[seekers])
     total_vac = vacancies.sum(axis=1)
     hired = before < total_vac[sdiv]
@@ -131,29 +156,37 @@ def update_rents(rent: np.ndarray, *, urban_now: np.ndarray, urban_before: np.nd
     return rent * (1.0 + income_growth) * np.maximum(1.0 + elasticity * inflow - land_relief, 0.5)
 
 
-def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility: np.ndarray,
-                           rng: np.random.Generator) -> np.ndarray:
+def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility: np.ndarray | None = None,
+                           rng: np.random.Generator,
+                           eligibility_of: Callable[[np.ndarray], np.ndarray] | None = None,
+                           div: np.ndarray | None = None) -> np.ndarray:
     """Allocate vacant public rental units to eligible market renters with below-median income.
 
     Args:
         vacancies: (14,) vacant units per division in agent units (may be fractional; rounded stochastically).
         eligibility: per-household probability of being eligible (1 for local hukou, the permit's housing
-            share for permit holders, 0 otherwise).
+            share for permit holders, 0 otherwise); or
+        eligibility_of: a function giving that probability for the rows it is passed (only the candidates').
+        div: :func:`urban_division` of the households, if already computed.
 
     Returns:
         (14,) units allocated.
     """
     c = h.cols
-    div = urban_division(h)
-    renters = (div >= 0) & (c["tenure"] == Tenure.MARKET_RENT)
-    if not renters.any():
+    div = urban_division(h) if div is None else div
+    renters = np.flatnonzero((div >= 0) & (c["tenure"] == Tenure.MARKET_RENT))
+    if not len(renters):
         return np.zeros(N_DIVISIONS)
+    u = rng.random(len(h))
+    rdiv = div[renters]
+    income = c["income"][renters]
     median = np.zeros(N_DIVISIONS)
     for d in range(N_DIVISIONS):
-        inc = c["income"][renters & (div == d)]
+        inc = income[rdiv == d]
         median[d] = np.median(inc) if len(inc) else 0.0
-    low_income = renters & (c["income"] <= median[np.maximum(div, 0)])
-    cand = np.flatnonzero(low_income & (rng.random(len(h)) < eligibility))
+    low_income = renters[income <= median[rdiv]]
+    prob = eligibility[low_income] if eligibility_of is None else eligibility_of(low_income)
+    cand = low_income[u[low_income] < prob]
     slots = np.floor(vacancies) + (rng.random(N_DIVISIONS) < (vacancies - np.floor(vacancies)))
     ranks = rank_within_groups(div[cand], rng.random(len(cand)))
     got = cand[ranks < slots[div[cand]]]
@@ -162,7 +195,7 @@ def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility:
 
 
 def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share: float, buy_rate: float,
-              shared_ownership_slots: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+              shared_ownership_slots: np.ndarray, rng: np.random.Generator, div: np.ndarray | None = None) -> np.ndarray:
     """Urban renters who can afford the down payment buy with probability ``buy_rate``.
 
     Renters who cannot afford it may buy a shared-ownership home (half the down payment) while such units
@@ -172,19 +205,25 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
         (14,) homes bought.
     """
     c = h.cols
-    div = urban_division(h)
-    renting = (div >= 0) & np.isin(c["tenure"], (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL, Tenure.DORMITORY))
-    d = np.maximum(div, 0)
-    down = price_per_person[d] * c["n_members"] * down_payment_share
-    can = renting & (c["savings"] >= down)
-    buy = can & (rng.random(len(h)) < buy_rate)
+    div = urban_division(h) if div is None else div
+    u_buy = rng.random(len(h))
+    u_half = rng.random(len(h))
+    renting = np.flatnonzero((div >= 0) & _RENTING[c["tenure"]])
+    rdiv = div[renting]
+    down = price_per_person[rdiv] * c["n_members"][renting] * down_payment_share
+    savings = c["savings"][renting]
+    can = savings >= down
+    buy = can & (u_buy[renting] < buy_rate)
     # shared ownership for those who can afford half the down payment
-    half = renting & ~can & (c["savings"] >= 0.5 * down) & (rng.random(len(h)) < buy_rate)
-    cand = np.flatnonzero(half)
+    half = ~can & (savings >= 0.5 * down) & (u_half[renting] < buy_rate)
+    cand = renting[half]
+    cand_down = down[half]
     ranks = rank_within_groups(div[cand], rng.random(len(cand)))
-    shared = cand[ranks < np.floor(shared_ownership_slots)[div[cand]]]
-    c["savings"][buy] -= down[buy]
-    c["savings"][shared] -= 0.5 * down[shared]
-    c["tenure"][buy] = Tenure.OWN
+    got = ranks < np.floor(shared_ownership_slots)[div[cand]]
+    shared = cand[got]
+    bought = renting[buy]
+    c["savings"][bought] -= down[buy]
+    c["savings"][shared] -= 0.5 * cand_down[got]
+    c["tenure"][bought] = Tenure.OWN
     c["tenure"][shared] = Tenure.OWN
-    return np.bincount(div[buy], minlength=N_DIVISIONS) + np.bincount(div[shared], minlength=N_DIVISIONS)
+    return np.bincount(rdiv[buy], minlength=N_DIVISIONS) + np.bincount(div[shared], minlength=N_DIVISIONS)

@@ -18,14 +18,15 @@ from agents.firms import FarmSector, SectorFirms, city_wage
 from agents.governments import CityGovernment, ProvincialGovernment
 from agents.households import (
     ChoiceContext,
+    Education,
     Employment,
     Households,
     Sector,
     Tenure,
     apply_for_permits,
-    choice_cdf,
     choose_destinations,
-    decide_settlement,
+    city_migrants,
+    settlers,
     utility_table,
 )
 from sim import markets
@@ -56,6 +57,12 @@ MAX_SCALE = 100_000
 #: Memory the scale guard allows by default (bytes): 20 GiB of this 24 GiB machine.
 DEFAULT_MEMORY_LIMIT = 20 * 2**30
 
+
+#: By location: the urban part of a Hunan division (outside Hunan is not one of Hunan's cities).
+_IN_CITY = np.array([loc % 2 == 1 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
+
+#: By tenure: market or public renters (the households public rental housing relieves).
+_RENTS = np.array([t in (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL) for t in range(len(Tenure))])
 
 #: Province indicators collected by the model's Mesa DataCollector.
 HEADLINE = ("urbanization_rate", "hukou_urbanization_rate", "czt_urban_share", "urban_unemployment_rate",
@@ -232,17 +239,27 @@ class HunanModel(mesa.Model):
         birth_rate = p.birth_rate_2010 * np.exp(p.birth_rate_trend * (self.year - START_YEAR))
         births = rng.binomial(c["n_members"], birth_rate)
         deaths = rng.binomial(c["n_members"], p.death_rate_2010)
-        in_hunan = c["loc"] != OUTSIDE_LOC
-        self.demography_counts = {"births": float(births[in_hunan].sum()), "deaths": float(deaths[in_hunan].sum()),
-                                  "births_outside": float(births[~in_hunan].sum()),
-                                  "deaths_outside": float(deaths[~in_hunan].sum()),
+        # births and deaths are rare: count and apply them through the rows that have any
+        born, died = np.flatnonzero(births), np.flatnonzero(deaths)
+        births_in = c["loc"][born] != OUTSIDE_LOC
+        deaths_in = c["loc"][died] != OUTSIDE_LOC
+        self.demography_counts = {"births": float(births[born[births_in]].sum()),
+                                  "deaths": float(deaths[died[deaths_in]].sum()),
+                                  "births_outside": float(births[born[~births_in]].sum()),
+                                  "deaths_outside": float(deaths[died[~deaths_in]].sum()),
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
-        adults = h.n_adults()
-        adult_deaths = np.minimum(deaths, adults)
-        child_deaths = np.minimum(deaths - adult_deaths, c["n_children"])
-        grown_up = rng.binomial(c["n_children"] - child_deaths, 1.0 / 15.0)
-        c["n_children"][:] = c["n_children"] - child_deaths - grown_up + births
-        c["n_members"][:] = c["n_members"] + births - adult_deaths - child_deaths
+        d = deaths[died]
+        adult_deaths = np.minimum(d, c["n_members"][died] - c["n_children"][died])
+        child_deaths = np.minimum(d - adult_deaths, c["n_children"][died])
+        # children who grow up: Binomial(children, 1/15). numpy draws nothing for n = 0, so drawing for the
+        # households with children only gives the same numbers from the same stream.
+        c["n_children"][died] -= child_deaths.astype(np.int16)
+        with_children = np.flatnonzero(c["n_children"])
+        grown_up = rng.binomial(c["n_children"][with_children], 1.0 / 15.0)
+        c["n_children"][with_children] -= grown_up.astype(np.int16)
+        c["n_children"][born] += births[born].astype(np.int16)
+        c["n_members"][born] += births[born].astype(np.int16)
+        c["n_members"][died] -= (adult_deaths + child_deaths).astype(np.int16)
         c["head_age"][:] += 1
         c["head_age"][c["head_age"] > 85] -= 30  # succession to the next generation
         # a household whose adults all died is left with its children: the eldest becomes the head
@@ -295,8 +312,7 @@ class HunanModel(mesa.Model):
         trend = np.array([[f.labour_demand for f in row] for row in self.firms])
 
         div = markets.urban_division(h)
-        workers = markets.labour_units(h)
-        labour_force = np.bincount(div[div >= 0], weights=workers[div >= 0], minlength=N_DIVISIONS)
+        labour_force = markets.city_workers(h).sum(axis=(1, 2))
         tightness = (trend.sum(axis=1) - labour_force) / np.maximum(labour_force, 1)
         self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
@@ -310,35 +326,51 @@ class HunanModel(mesa.Model):
             farm.produce(rural_persons=float(rpop[farm.division]))
         self.farm_income = np.array([farm.income for farm in self.farms])
 
-        c = h.cols
-        priority = 1.0 + c["permit"] * self.policy.city("permit_training_share")[np.maximum(div, 0)]
+        # hiring priority by division and permit: job training for permit holders
+        priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.policy.city("permit_training_share")[:, None]
         self.hires_this_year = markets.match_jobs(
             h, labour_demand=demand, separation_rate=p.job_separation_rate,
-            outside_unemployment=p.outside_unemployment_rate, hire_priority=priority, rng=self.rng)
-        emp = markets.sector_employment(h)
+            outside_unemployment=p.outside_unemployment_rate, hire_priority_by_permit=priority, rng=self.rng,
+            div=div)
+        workers = markets.city_workers(h)
+        emp = markets.sector_employment(h, workers)
         for d in range(N_DIVISIONS):
             for k, firm in enumerate(self.firms[d]):
                 firm.vacancies = max(firm.labour_demand - emp[d, k], 0.0)
-        seeking = (div >= 0) & (c["employment"] == Employment.UNEMPLOYED)
-        unemployed = np.bincount(div[seeking], weights=workers[seeking], minlength=N_DIVISIONS)
-        labour_force = np.bincount(div[div >= 0], weights=workers[div >= 0], minlength=N_DIVISIONS)
+        unemployed = workers[:, Employment.UNEMPLOYED].sum(axis=1)
+        labour_force = workers.sum(axis=(1, 2))
         self.unemployment = unemployed / np.maximum(labour_force, 1)
         self._set_incomes()
 
     def _set_incomes(self) -> None:
         """Per-capita income of every household from its place, job and land."""
         p, c = self.params, self.households.cols
-        loc = c["loc"].astype(np.int64)
+        # The income is a function of (location, employment, college, absent land holder, hukou division):
+        # fill that table of 29 x 3 x 2 x 2 x 14 cells by the formula, then look every household up in it.
+        loc = np.arange(N_LOCATIONS).reshape(-1, 1, 1, 1, 1)
+        employment = np.arange(3).reshape(1, -1, 1, 1, 1)
+        college = np.arange(2, dtype=bool).reshape(1, 1, -1, 1, 1)
+        absent_land = np.arange(2, dtype=bool).reshape(1, 1, 1, -1, 1)
+        hdiv = np.arange(N_DIVISIONS).reshape(1, 1, 1, 1, -1)
         div = np.minimum(loc // 2, N_DIVISIONS - 1)
-        skill = 1.0 + p.college_wage_premium * (c["education"] == 3)
-        employed = c["employment"] == Employment.EMPLOYED
+        skill = 1.0 + p.college_wage_premium * college
         wage = np.where(loc == OUTSIDE_LOC, self.outside_wage, self.urban_wage[div]) * skill
-        town_income = np.where(employed, wage, p.unemployed_income_share * wage)
-        income = np.where(c["employment"] == Employment.FARMING, self.farm_income[div], town_income)
-        hdiv = np.minimum(c["hukou_div"], N_DIVISIONS - 1)
-        absent_land = c["land_contract"] & (c["employment"] != Employment.FARMING) & (c["hukou_div"] != OUTSIDE_DIV)
-        income = income + absent_land * p.land_rent_share * self.farm_income[hdiv]
-        c["income"][:] = income
+        town_income = np.where(employment == Employment.EMPLOYED, wage, p.unemployed_income_share * wage)
+        income = np.where(employment == Employment.FARMING, self.farm_income[div], town_income)
+        table = (income + absent_land * p.land_rent_share * self.farm_income[hdiv]).ravel()
+
+        emp = c["employment"]
+        absent = c["land_contract"] & (emp != Employment.FARMING) & (c["hukou_div"] != OUTSIDE_DIV)
+        key = c["loc"].astype(np.int32)
+        key *= 3
+        key += emp
+        key *= 2
+        key += c["education"] == Education.COLLEGE
+        key *= 2
+        key += absent
+        key *= N_DIVISIONS
+        key += np.minimum(c["hukou_div"], N_DIVISIONS - 1)
+        c["income"][:] = table[key]
 
     # ------------------------------------------------------------------------------------------------
     # Stage 3: migration
@@ -361,8 +393,7 @@ class HunanModel(mesa.Model):
         rent[OUTSIDE_LOC] = self.rent_outside
 
         div = markets.urban_division(h)
-        renters = np.bincount(div[(div >= 0) & np.isin(c["tenure"], (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL))],
-                              minlength=N_DIVISIONS) * self.scale
+        renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         disc = 1 - p.public_rent_discount
@@ -374,12 +405,14 @@ class HunanModel(mesa.Model):
         hours = self.world.location_hours()
         # Migrant networks: share of the people from each division (by origin, so settlers still count)
         # living at each place outside that division; the term is indexed by the household's hukou division.
-        members = c["n_members"].astype(float)
-        od = c["origin_div"].astype(np.int64)
-        away = (c["loc"] // 2) != od
-        stock = np.bincount(od[away] * L + c["loc"][away], weights=members[away],
-                            minlength=(N_DIVISIONS + 1) * L).reshape(N_DIVISIONS + 1, L)
-        base = np.bincount(od, weights=members, minlength=N_DIVISIONS + 1)
+        # One bincount of persons by (origin division, location); the cells of the origin's own division are
+        # not migrants. Person counts are whole numbers, so the sums are exact in any order.
+        key = c["origin_div"].astype(np.int64)
+        key *= L
+        key += c["loc"]
+        stock = np.bincount(key, weights=c["n_members"], minlength=(N_DIVISIONS + 1) * L).reshape(N_DIVISIONS + 1, L)
+        base = stock.sum(axis=1)
+        stock[np.arange(L)[None, :] // 2 == np.arange(N_DIVISIONS + 1)[:, None]] = 0.0
         network = p.network_weight * np.log1p(100 * stock / np.maximum(base, 1)[:, None])
 
         amenity = np.zeros(L)
@@ -437,8 +470,8 @@ class HunanModel(mesa.Model):
         p, h, rng = self.params, self.households, self.rng
         self._update_service_access()
         ctx = self.choice_context()
-        cdf = choice_cdf(utility_table(ctx, p), p.taste_scale)
-        who, dest = choose_destinations(h, cdf, p.review_rate, rng)
+        who, dest = choose_destinations(h, None, p.review_rate, rng, utility=utility_table(ctx, p),
+                                        taste_scale=p.taste_scale)
         c = h.cols
         moving = dest != c["loc"][who]
         movers, dest = who[moving], dest[moving].astype(np.int64)
@@ -544,7 +577,7 @@ class HunanModel(mesa.Model):
         c["tenure"][movers] = np.where(rural_dest, np.where(homestead, Tenure.RURAL_SELF_BUILT, Tenure.MARKET_RENT),
                                        np.where(dorm, Tenure.DORMITORY, Tenure.MARKET_RENT))
         # Children come along where they can go to school; returning home brings them back.
-        hl = self.households.hukou_loc()[movers]
+        hl = self.households.hukou_loc(movers)
         at_home = dest == hl
         bring = rng.random(k) < self.access_school[dest, 1]
         c["children_with_parents"][movers] = at_home | bring
@@ -556,14 +589,17 @@ class HunanModel(mesa.Model):
         """Migrants take up residence permits; eligible ones decide whether to transfer their hukou."""
         p, pol, h, rng = self.params, self.policy, self.households, self.rng
         c = h.cols
-        apply_for_permits(h, pol, p.permit_apply_rate, rng)
-        settle = decide_settlement(h, pol, p, self.access_general, self.access_school, rng)
-        loc = c["loc"].astype(np.int64)
-        div = loc // 2
-        persons = c["n_members"].astype(float)
-        self.settled_this_year = np.bincount(div[settle], weights=persons[settle], minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
+        # Only migrants in Hunan's cities can take up a permit or settle: find them once. Every decision still
+        # draws one uniform per household, so the random stream does not depend on how the rows are found.
+        loc8 = c["loc"]
+        migrants = city_migrants(h)
+        apply_for_permits(h, pol, p.permit_apply_rate, rng, migrants=migrants)
+        settle = settlers(h, pol, p, self.access_general, self.access_school, rng, migrants=migrants)
+        div = loc8[settle].astype(np.int64) // 2
+        persons = c["n_members"][settle].astype(float)
+        self.settled_this_year = np.bincount(div, weights=persons, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
         had_land = c["land_contract"][settle] | c["homestead"][settle]
-        c["hukou_div"][settle] = div[settle]
+        c["hukou_div"][settle] = div
         c["hukou_county"][settle] = c["county"][settle]
         c["hukou_urban"][settle] = True
         c["permit"][settle] = False
@@ -573,19 +609,27 @@ class HunanModel(mesa.Model):
             c["homestead"][settle] = False
             c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
-        out = (loc == OUTSIDE_LOC) & (c["hukou_div"] != OUTSIDE_DIV) & (rng.random(len(h)) < p.outside_settle_rate)
-        self.settled_outside_this_year = float(persons[out].sum())
+        u = rng.random(len(h))
+        outside = np.flatnonzero(loc8 == OUTSIDE_LOC)
+        out = outside[(c["hukou_div"][outside] != OUTSIDE_DIV) & (u[outside] < p.outside_settle_rate)]
+        self.settled_outside_this_year = float(c["n_members"][out].astype(float).sum())
         c["hukou_div"][out] = OUTSIDE_DIV
         c["hukou_county"][out] = -1
         c["land_contract"][out] = False
         c["homestead"][out] = False
-        # Contributions and residence years accumulate.
-        in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
+        # Contributions and residence years accumulate: locals in cities always, migrants (those who have not
+        # just settled) in half their employed years.
+        u = rng.random(len(h))
         employed = c["employment"] == Employment.EMPLOYED
-        local = ~h.away()
-        contributes = in_city & employed & (local | (rng.random(len(h)) < MIGRANT_INSURANCE_SHARE))
+        contributes = employed & _IN_CITY[loc8]
+        still_migrant = np.ones(len(migrants), dtype=bool)
+        still_migrant[np.searchsorted(migrants, settle)] = False
+        m = migrants[still_migrant]
+        contributes[m] &= u[m] < MIGRANT_INSURANCE_SHARE
         c["insurance_years"][contributes] += 1
-        c["years_here"][:] = np.minimum(c["years_here"] + 1, 60)
+        years = c["years_here"]
+        np.add(years, 1, out=years)
+        np.minimum(years, 60, out=years)
 
     # ------------------------------------------------------------------------------------------------
     # Stage 5: housing market
@@ -604,26 +648,45 @@ class HunanModel(mesa.Model):
         self._urban_persons_prev = upop
 
         div = markets.urban_division(h)
-        d0 = np.maximum(div, 0)
-        occupied = np.bincount(div[(div >= 0) & (c["tenure"] == Tenure.PUBLIC_RENTAL)], minlength=N_DIVISIONS)
+        n_tenure = len(Tenure)
+        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure *= n_tenure
+        loc_tenure += c["tenure"]
+        occupied = np.bincount(loc_tenure, minlength=N_LOCATIONS * n_tenure).reshape(N_LOCATIONS, n_tenure)[
+            1:OUTSIDE_LOC:2, Tenure.PUBLIC_RENTAL]
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)
         affordable_share = affordable / np.maximum(public + affordable, 1)
-        local = ~h.away()
-        eligibility = np.where(local, 1.0, np.maximum(affordable_share[d0], c["permit"] * pol.city(
-            "permit_housing_share")[d0]))
-        markets.allocate_public_rental(h, vacancies=vacancies, eligibility=eligibility, rng=rng)
+        permit_housing = pol.city("permit_housing_share")
+
+        def eligibility(rows: np.ndarray) -> np.ndarray:
+            """1 for local hukou, else the affordable share or the permit's housing share (rows in cities)."""
+            d = div[rows]
+            local = c["loc"][rows] == h.hukou_loc(rows)
+            return np.where(local, 1.0, np.maximum(affordable_share[d], c["permit"][rows] * permit_housing[d]))
+
+        markets.allocate_public_rental(h, vacancies=vacancies, eligibility_of=eligibility, rng=rng, div=div)
         offers = np.array([g.shared_ownership_offer for g in self.city_governments]) / self.scale
         price = self.rent * p.price_to_rent_years
         markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
-                          shared_ownership_slots=offers, rng=rng)
-        # saving and paying rent
-        loc = c["loc"].astype(np.int64)
-        rent_here = np.where(loc == OUTSIDE_LOC, self.rent_outside, np.where(loc % 2 == 1, self.rent[d0], 0.0))
-        paid = np.select([c["tenure"] == Tenure.MARKET_RENT, c["tenure"] == Tenure.PUBLIC_RENTAL],
-                         [rent_here, rent_here * p.public_rent_discount], 0.0)
-        c["savings"][:] = np.maximum(c["savings"] + (p.saving_rate * c["income"] - paid) * c["n_members"], 0)
+                          shared_ownership_slots=offers, rng=rng, div=div)
+        # saving and paying rent: the rent paid is a function of (location, tenure)
+        rent_here = np.zeros(N_LOCATIONS)
+        rent_here[1:OUTSIDE_LOC:2] = self.rent
+        rent_here[OUTSIDE_LOC] = self.rent_outside
+        paid_table = np.zeros((N_LOCATIONS, n_tenure))
+        paid_table[:, Tenure.MARKET_RENT] = rent_here
+        paid_table[:, Tenure.PUBLIC_RENTAL] = rent_here * p.public_rent_discount
+        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure *= n_tenure
+        loc_tenure += c["tenure"]
+        paid = paid_table.ravel()[loc_tenure]
+        net = p.saving_rate * c["income"] - paid
+        net *= c["n_members"]
+        net += c["savings"]
+        np.maximum(net, 0, out=net)
+        c["savings"][:] = net
 
     # ------------------------------------------------------------------------------------------------
     # Stage 6: governments
