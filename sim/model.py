@@ -503,8 +503,7 @@ class HunanModel(mesa.Model):
         if p.other_province_inflow <= 0:
             return  # no draws at all, so the random stream is that of a model without this flow
         c = h.cols
-        loc = c["loc"]
-        in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
+        in_city = _IN_CITY[c["loc"]]
         templates = np.flatnonzero(in_city & (c["hukou_div"] == OUTSIDE_DIV))
         k = int(rng.poisson(p.other_province_inflow * np.count_nonzero(in_city)))
         if k == 0 or len(templates) == 0:

@@ -52,7 +52,8 @@ def test_measure_scale_accounts_for_the_step() -> None:
     assert sum(r["stage_s"].values()) <= sum(r["year_s"])
     # records are counted as each stage starts: demography, the first, sees the table as the year begins
     assert r["stage_records"]["demography"] == sum(r["year_records"])
-    assert r["stage_records"]["migration"] == r["stage_records"]["permits_and_settlement"]
+    # migration adds the year's arrivals from other provinces, which permits_and_settlement then sees
+    assert r["stage_records"]["migration"] <= r["stage_records"]["permits_and_settlement"]
     assert r["rss_peak"] >= r["rss_built"] >= r["rss_start"] > 0
     assert r["n_records_start"] > 1000
 

@@ -40,6 +40,9 @@ CHOICE_PARAMS = {
     "home_attachment": 0.8, "network_weight": 0.15, "service_value": 0.4, "schooling_value": 0.6,
     "permit_apply_rate": 0.4, "settle_intercept": -1.5, "settle_service_weight": 2.0, "settle_speed": 0.3,
     "citizenisation_cost": 0.5, "rural_entry_cost": 1.0,
+    # the reference models Hunan's own households' decisions; arrivals from other provinces are a flow the
+    # vectorised migration stage adds on top (it draws nothing when the inflow is 0)
+    "other_province_inflow": 0.0,
 }
 #: Significance below which a frequency comparison fails (the draws are seeded, so a pass is reproducible).
 ALPHA = 1e-3
