@@ -104,6 +104,7 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "station_access_hours": "h_access",
     "capital_amenity": "a_capital",
     "rural_entry_cost": "c_v",
+    "other_province_inflow": "m_op",
     "settle_speed": "p_speed",
     "citizenisation_cost": "c_cit",
 }

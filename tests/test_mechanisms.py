@@ -84,7 +84,7 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with each division's share of the rural population.
 
     All frictions off except a fixed moving cost c0: no distance cost, attachment, networks, services,
-    amenities or absent-owner land income; anyone may farm anywhere; hukou transfers rare; rigid urban wages
+    amenities (division effects included) or absent-owner land income, no arrivals from other provinces; anyone may farm anywhere; hukou transfers rare; rigid urban wages
     and fixed labour demand; the outside node made unattractive so the rural-urban margin clears in Hunan.
     Few households review each year and tastes are tight, so the cobweb of expectations is damped.
     """
@@ -94,8 +94,9 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         outside_wage_premium=0.9, land_rent_share=0.0, unemployed_income_share=0.0, taste_scale=0.1,
         review_rate=0.03, wage_flexibility=0.0, labour_demand_growth=0.0, agglomeration_elasticity=0.0,
         urban_wage_growth=0.03, rural_productivity_growth=0.03, settle_prospect_weight=0.0,
-        job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0)
-    m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3)
+        job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0, other_province_inflow=0.0)
+    # the calibrated place effects are amenities too: off
+    m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3, division_effects=np.zeros((14, 2)))
     first, late = None, []
     for year in range(80):
         m.step()
