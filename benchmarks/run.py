@@ -44,6 +44,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (1000, 500, 100, 10, 1)
 DEFAULT_OUT = ROOT / "benchmarks" / "results.md"
+#: Sweep figures from ``python -m benchmarks.sweep``, included in the report while the file exists.
+SWEEP_JSON = ROOT / "benchmarks" / "sweep.json"
 START_YEAR, PLAN_END_YEAR = 2010, 2035
 #: The named stages of ``HunanModel.step``, in the order the step calls them.
 STAGES = ("demography", "labour_market", "migration", "permits_and_settlement", "housing_market",
@@ -314,10 +316,23 @@ def _met(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
+def load_sweep(path: Path = SWEEP_JSON) -> dict[str, Any] | None:
+    """The sweep figures written by ``python -m benchmarks.sweep``, if any."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]], reference: dict[str, Any] | None,
-                    command: str) -> str:
-    """The Markdown report (``benchmarks/results.md``)."""
+                    command: str, sweep: dict[str, Any] | None = None) -> str:
+    """The Markdown report (``benchmarks/results.md``); ``sweep``: figures from ``python -m benchmarks.sweep``."""
     s = summarise(model_runs, reference)
+    sweep_rows, sweep_section = ([], [])
+    if sweep:
+        from benchmarks.sweep import render_section
+
+        sweep_rows, sweep_section = render_section(sweep)
     rows = {r["scale"]: r for r in s["rows"]}
     runs = {r["scale"]: r for r in model_runs}
     load_end = machine.get("load_avg_end", machine["load_avg"])
@@ -363,6 +378,7 @@ def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]]
                        f"{r['mean_year_s']:.3f} s ({r['mean_year_cpu_s']:.3f} s), slowest {r['max_year_s']:.3f} s "
                        f"({r['max_year_cpu_s']:.3f} s) | {_met(r['max_year_s'] <= TARGET_UI_YEAR_S)} / "
                        f"{_met(r['max_year_cpu_s'] <= TARGET_UI_YEAR_S)} |")
+    out += sweep_rows
     out.append("")
 
     out += ["## Per scale", "",
@@ -434,6 +450,7 @@ def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]]
                 f"{full_records:,.0f} records in 2010) the reference would need about "
                 f"{full_records / ref_rate_cpu / 60:.1f} CPU-minutes per simulated year for the decisions alone "
                 f"and about {full_records * reference['bytes_per_agent'] / 2**30:.0f} GiB for its agents.", ""]
+    out += sweep_section
     return "\n".join(out) + "\n"
 
 
@@ -480,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_json:
         saved = json.loads(args.from_json.read_text(encoding="utf-8"))
         report = render_markdown(machine=saved["machine"], model_runs=saved["model_runs"],
-                                 reference=saved["reference"], command=saved.get("command", "python -m benchmarks.run"))
+                                 reference=saved["reference"], command=saved.get("command", "python -m benchmarks.run"),
+                                 sweep=load_sweep())
         args.out.write_text(report, encoding="utf-8")
         print(report)
         return 0
@@ -502,7 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "python -m benchmarks.run " + " ".join(
         [f"--scales {','.join(f'{s:g}' for s in args.scales)}", f"--years {args.years}"]
         + ([] if args.no_reference else [f"--reference-scale {args.reference_scale:g}"]))
-    report = render_markdown(machine=machine, model_runs=model_runs, reference=reference, command=command)
+    report = render_markdown(machine=machine, model_runs=model_runs, reference=reference, command=command,
+                             sweep=load_sweep())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(
