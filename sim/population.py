@@ -146,7 +146,11 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     edu_cols = [("edu_none", "edu_primary"), ("edu_junior",), ("edu_senior",), ("edu_college", "edu_university")]
     edu_w = np.stack([sum(counties[f"{e}_{s}"] for e in group for s in "mf") for group in edu_cols], axis=1).astype(float)
     edu_cdf = np.cumsum(edu_w / edu_w.sum(axis=1, keepdims=True), axis=1)
-    c["education"][:] = (edu_cdf[all_county] < rng.random(n)[:, None]).sum(axis=1)
+    # the number of cumulative shares below one uniform, column by column (no n x 4 temporary)
+    u = rng.random(n)
+    edu = c["education"]
+    for k in range(edu_cdf.shape[1]):
+        edu += np.ascontiguousarray(edu_cdf[:, k])[all_county] < u
     manuf_share = (counties.secondary_pct / (counties.secondary_pct + counties.tertiary_pct)).to_numpy()
     in_town = urban | is_out
     c["sector"][:] = np.where(in_town, np.where(rng.random(n) < manuf_share[all_county], Sector.MANUFACTURING,
