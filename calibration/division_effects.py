@@ -191,7 +191,7 @@ def fit_division_effects(params: ModelParameters, *, scale: float = 100, seed: i
 def write_effects(fit: EffectsFit, params: ModelParameters, *, scale: float, seed: int,
                   path: Path = DIVISION_EFFECTS_PATH, fitted_at: str = "declared defaults") -> Path:
     """Write the effects with their provenance (atomically: a crash never leaves half a file)."""
-    from sim.run import _git_commit, package_versions
+    from sim.run import git_commit, package_versions
 
     names = division_names()
     doc: dict[str, Any] = {
@@ -201,7 +201,7 @@ def write_effects(fit: EffectsFit, params: ModelParameters, *, scale: float, see
                     for d, n in enumerate(names)},
         "provenance": {
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "git_commit": _git_commit(),
+            "git_commit": git_commit(),
             "packages": package_versions(),
             "targets": f"census {FIT_YEAR}: each division's share of Hunan's urban and rural resident population "
                        "(calibration/data/divisions_census_2010_2020.csv)",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -97,19 +96,13 @@ def fit_summary(sum_stats: Sequence[Mapping[str, float]], weights: np.ndarray, t
     return out
 
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def git_commit(root: Path = REPO_ROOT) -> str:
-    """The code's commit (``-dirty`` if tracked files differ), or ``unknown`` outside a git checkout."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (head or "unknown") + ("-dirty" if dirty else "")
+def git_commit() -> str:
+    """The code's commit (``sim.run.git_commit``)."""
+    from sim.run import git_commit as commit
+
+    return commit()
 
 
 def write_posterior(data: Mapping[str, Any], path: Path | str = POSTERIOR_PATH) -> Path:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -38,7 +37,7 @@ import pyarrow.parquet as pq
 
 from experiments.spec import Experiment, PlannedRun, RunSpec
 from sim.errors import InputError
-from sim.run import PROVENANCE_KEY, data_version, package_versions, write_table_atomic
+from sim.run import PROVENANCE_KEY, data_version, git_commit, package_versions, write_table_atomic
 
 if TYPE_CHECKING:
     import duckdb
@@ -77,20 +76,8 @@ class ScanResult:
 
 
 def code_version() -> str:
-    """The git commit of the code (with ``-dirty`` if tracked files changed), or ``unknown``.
-
-    Each run file also records the commit in its provenance (``sim.run.provenance``); this copy is for
-    ``experiment.json``, written before any run exists.
-    """
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (commit or "unknown") + ("-dirty" if commit and dirty else "")
+    """The git commit of the code (``sim.run.git_commit``), for ``experiment.json``, written before any run."""
+    return git_commit()
 
 
 def _atomic_text(path: Path, text: str) -> None:

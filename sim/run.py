@@ -79,14 +79,18 @@ def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParame
                      provenance=provenance(model=model, seed=seed, end_year=end_year))
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """The code's git commit (``-dirty`` if tracked files differ), or ``unknown`` outside a git checkout.
+
+    The one place the project asks git; run files, sweeps, the posterior and the division effects record it.
+    """
     root = Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         commit = out.stdout.strip() or "unknown"
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
                                capture_output=True, text=True, timeout=5).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
+        return commit + ("-dirty" if dirty and commit != "unknown" else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -126,7 +130,7 @@ def provenance(*, model: HunanModel, seed: int, end_year: int) -> dict[str, Any]
         "scale": model.scale,
         "start_year": START_YEAR,
         "end_year": end_year,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "packages": package_versions(),
         "data_version": data_version(),
     }
