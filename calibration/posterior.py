@@ -96,8 +96,6 @@ def fit_summary(sum_stats: Sequence[Mapping[str, float]], weights: np.ndarray, t
     return out
 
 
-
-
 def git_commit() -> str:
     """The code's commit (``sim.run.git_commit``)."""
     from sim.run import git_commit as commit
