@@ -20,19 +20,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from sim.cli import whole_number
 from sim.errors import InputError
-
-
-def _positive(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"option {name}: value {text!r} is not a whole number") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= 1")
-        return value
-    return parse
 
 
 def _one_line_warnings() -> None:
@@ -110,17 +99,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                   description="Run every unfinished run of an experiment; a restart resumes.")
     sweep.add_argument("file", help="experiment file, e.g. experiments/hukou-housing.toml (or its name)")
     where = sweep.add_argument_group("where to run (default: a local cluster with one worker per CPU)")
-    where.add_argument("--workers", type=_positive("--workers"), default=None,
+    where.add_argument("--workers", type=whole_number("--workers", 1), default=None,
                        help="local worker processes (one thread each)")
     where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    where.add_argument("--slurm", type=_positive("--slurm"), default=None, metavar="JOBS",
+    where.add_argument("--slurm", type=whole_number("--slurm", 1), default=None, metavar="JOBS",
                        help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
     where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")
     where.add_argument("--slurm-queue", default=None, help="SLURM partition")
     where.add_argument("--slurm-account", default=None, help="SLURM account")
     where.add_argument("--slurm-walltime", default="02:00:00", help="time limit per worker job (default 02:00:00)")
     where.add_argument("--slurm-memory", default="2GiB", help="memory per worker job (default 2GiB)")
-    where.add_argument("--slurm-cores", type=_positive("--slurm-cores"), default=1,
+    where.add_argument("--slurm-cores", type=whole_number("--slurm-cores", 1), default=1,
                        help="worker processes per job (default 1)")
     where.add_argument("--slurm-python", default=None, help="the cluster's Python (default: this interpreter)")
     where.add_argument("--slurm-prologue", action="append", default=None, metavar="LINE",

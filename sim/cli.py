@@ -32,14 +32,15 @@ SUMMARY_YEARS = (2010, 2020, 2025, 2035)
 COMMAND_MODULES = ("calibration.commands", "experiments.commands")
 
 
-def _positive_int(name: str):
+def whole_number(name: str, minimum: int = 0):
+    """An argparse type: a whole number >= ``minimum``, refused with a message naming the option and value."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"option {name}: value {text!r} is not a whole number") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= 0")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
         return value
     return parse
 
@@ -106,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one simulation and print the plan's indicators")
     run.add_argument("--scenario", default="baseline", help="a name in scenarios/ or a path to a .toml file")
-    run.add_argument("--end", type=_positive_int("--end"), default=2035, help="last simulated year (default 2035)")
-    run.add_argument("--seed", type=_positive_int("--seed"), default=1, help="random seed (default 1)")
+    run.add_argument("--end", type=whole_number("--end"), default=2035, help="last simulated year (default 2035)")
+    run.add_argument("--seed", type=whole_number("--seed"), default=1, help="random seed (default 1)")
     run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
     run.add_argument("--out", default=None, help="folder for indicators.parquet and flows.parquet")
     run.set_defaults(func=_cmd_run)
