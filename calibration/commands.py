@@ -95,6 +95,14 @@ class _Progress:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.smc import CalibrationSettings, run_calibration
 
+    from calibration.screening import screened_parameters
+
+    if args.parameters == "all":
+        estimated: tuple[str, ...] = ()
+    elif args.parameters == "screened":
+        estimated = tuple(screened_parameters() or ())
+    else:
+        estimated = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
     settings = CalibrationSettings(
         particles=_int_option("--particles", args.particles, 2),
         generations=_int_option("--generations", args.generations, 1),
@@ -104,6 +112,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         min_epsilon=_float_option("--min-epsilon", args.min_epsilon, 0, "a distance"),
         kernel_scaling=_positive_float("--kernel-scaling", args.kernel_scaling),
         n_samples=min(1000, max(200, 2 * _int_option("--particles", args.particles, 2))),
+        parameters=estimated,
     )
     workers = _int_option("--workers", args.workers, 1) if args.workers is not None else None
     posterior = None if args.posterior == "none" else Path(args.posterior or POSTERIOR_PATH)
@@ -155,6 +164,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=DEFAULTS["out"],
                    help=f"results folder for the pyabc history and run log (default {DEFAULTS['out']})")
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    p.add_argument("--parameters", default="screened",
+                   help="parameters to estimate: 'screened' (default; those kept by the Morris screening in "
+                        "calibration/screening.json, or all calibrated ones without it), 'all', or a comma list")
     p.add_argument("--include-assumptions", action="store_true",
                    help="also estimate the parameters declared as assumptions")
     p.add_argument("--min-epsilon", default=str(DEFAULTS["min_epsilon"]),

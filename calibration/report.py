@@ -12,6 +12,7 @@ calibration``, or after ``hunan-sim calibrate`` (which calls it unless ``--no-re
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -434,6 +435,40 @@ def _blockers(fit: pd.DataFrame, params: pd.DataFrame) -> list[str]:
     return out
 
 
+def _screening_and_effects_section() -> list[str]:
+    """What was fixed before ABC (Morris screening) and the division place effects, from their files."""
+    from calibration.screening import SCREENING_PATH, largest_effect
+    from sim.data import DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH
+
+    L: list[str] = []
+    if SCREENING_PATH.exists():
+        doc = json.loads(SCREENING_PATH.read_text(encoding="utf-8"))
+        best = largest_effect(pd.DataFrame(doc["morris"]))
+        prov = doc["provenance"]
+        L.append("### Screening before calibration (`calibration/screening.json`)\n")
+        L.append(f"Morris elementary effects ({prov['runs']} runs, {prov['trajectories']} trajectories, "
+                 f"{prov['scale']:g} households per agent) of each target group's error over the declared ranges. "
+                 f"Parameters whose normalised μ* stays below {doc['threshold']} for every primary group are fixed "
+                 "at their declared default (the pre-calibration value) rather than estimated: the 2010-2020 "
+                 "targets hardly inform them (factor fixing, Saltelli et al. 2008).\n")
+        rows = [{"parameter": p, "largest normalised μ* (primary groups)": f"{v:.2f}",
+                 "treatment": "estimated" if p in doc["estimated"] else f"fixed at {doc['fixed'][p]:.4g}"}
+                for p, v in best.items()]
+        L.append(_table(pd.DataFrame(rows)) + "\n")
+    if DIVISION_EFFECTS_PATH.exists():
+        doc = json.loads(DIVISION_EFFECTS_PATH.read_text(encoding="utf-8"))
+        prov = doc["provenance"]
+        L.append("### Division place effects (`calibration/division_effects.json`)\n")
+        L.append(f"Fitted at the {prov.get('fitted_at', '?')} ({prov.get('scale', '?')} households per agent, "
+                 f"seed {prov.get('seed', '?')}, {prov.get('iterations', '?')} runs) so that each division's "
+                 "2020 share of Hunan's urban and rural population matches the census; largest share error left "
+                 f"{prov.get('max_share_error_pp', float('nan')):.3f} pp. The division shares and urbanization "
+                 "rates above are therefore fitted by construction; see docs/ODD.md 3.4.4.\n")
+        L.append(_table(pd.DataFrame([{"division": n, **{part: f"{v[part]:+.3f}" for part in DIVISION_EFFECT_PARTS}}
+                                      for n, v in doc["effects"].items()])) + "\n")
+    return L
+
+
 def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, checks: pd.DataFrame,
                    params: pd.DataFrame, ens: Ensemble, proj: pd.DataFrame, dproj: pd.DataFrame,
                    sa: SensitivityResult | None, figures: dict[str, str], report_seconds: float,
@@ -512,6 +547,7 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
     n_weak = (params.verdict == "weakly identified").sum()
     L.append(f"{n_id} of {len(params)} parameters are identified, {n_weak} weakly; the rest are not constrained "
              "by these targets (their posterior is close to the prior).\n")
+    L.extend(_screening_and_effects_section())
     if gens:
         L.append("## 3. ABC-SMC generations\n")
         L.append(f"![epsilon]({figures['epsilon']})\n")

@@ -80,6 +80,9 @@ class CalibrationSettings:
         batch_size: simulations per Dask task.
         kernel_scaling: multiplies the perturbation boxes' half-widths (:class:`calibration.transition.BoxTransition`,
             whose default gives the kernel the population's variance).
+        parameters: the parameters to estimate (empty: every ``calibrated`` one, plus the ``assumption`` ones
+            with ``include_assumptions``); the others stay at their declared values. ``hunan-sim calibrate``
+            passes the Morris screening's selection (:mod:`calibration.screening`).
     """
 
     particles: int = 200
@@ -92,6 +95,7 @@ class CalibrationSettings:
     n_samples: int = 400
     batch_size: int = 1
     kernel_scaling: float = 1.0
+    parameters: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checks = [
@@ -113,13 +117,24 @@ class CalibrationSettings:
         for name, value, ok, allowed in checks:
             if isinstance(value, bool) or not ok:
                 raise InputError(field=name, value=value, allowed=allowed, source="calibration settings")
+        known = calibrated_parameters(include_assumptions=True)
+        unknown = [p for p in self.parameters if p not in known]
+        if unknown:
+            raise InputError(field="parameters", value=unknown[0], source="calibration settings",
+                             allowed="names of calibrated or assumption parameters: " + ", ".join(known))
+
+    def parameter_names(self) -> list[str]:
+        """The estimated parameters, in declaration order."""
+        if not self.parameters:
+            return calibrated_parameters(include_assumptions=self.include_assumptions)
+        return [p for p in calibrated_parameters(include_assumptions=True) if p in self.parameters]
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings a resumed run must share with the original (everything that shapes the posterior)."""
         return {"particles": self.particles, "scale": float(self.scale), "seed": self.seed,
                 "include_assumptions": self.include_assumptions, "epsilon_quantile": self.epsilon_quantile,
                 "kernel_scaling": self.kernel_scaling,
-                "parameters": calibrated_parameters(include_assumptions=self.include_assumptions),
+                "parameters": self.parameter_names(),
                 "targets_hash": targets_hash()}
 
 
@@ -190,7 +205,7 @@ def _prepare_out_dir(out_dir: Path, settings: CalibrationSettings, resume: bool)
 
 
 def _build_abc(settings: CalibrationSettings, sampler: SeededDaskSampler) -> pyabc.ABCSMC:
-    names = calibrated_parameters(include_assumptions=settings.include_assumptions)
+    names = settings.parameter_names()
     targets = load_targets()
     simulator = HunanSimulator(scale=float(settings.scale), seed=settings.seed, targets=targets)
     return pyabc.ABCSMC(
@@ -316,7 +331,7 @@ def build_posterior(history: pyabc.History, settings: CalibrationSettings, run: 
 
     t = int(history.max_t)
     particles, weights = history.get_distribution(m=0, t=t)
-    names = calibrated_parameters(include_assumptions=settings.include_assumptions)
+    names = settings.parameter_names()
     particles = particles[names]
     weights = np.asarray(weights, dtype=float)
     bounds = prior_bounds(names)
