@@ -1,0 +1,62 @@
+"""Screening before calibration: Morris over the target groups, the selection file, and the settings it feeds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calibration.cluster import dask_client
+from calibration.screening import screen, screened_parameters, select, write_screening
+from calibration.simulator import calibrated_parameters
+from calibration.smc import CalibrationSettings
+from calibration.targets import GROUPS
+from sim.errors import InputError
+
+NAMES = ["review_rate", "urban_amenity", "buy_rate"]
+
+
+@pytest.fixture(scope="module")
+def table():
+    with dask_client(workers=1) as client:
+        return screen(client, names=NAMES, trajectories=2, scale=20000, seed=3)
+
+
+def test_screening_gives_each_group_an_effect_per_parameter(table):
+    assert set(table.group) == set(GROUPS) and set(table.parameter) == set(NAMES)
+    assert (table.mu_star >= 0).all() and table.mu_star_norm.max() == pytest.approx(1.0)
+    # moving people to the cities matters for the provincial path; the home purchase rate hardly does
+    path = table[table.group == "provincial_path"].set_index("parameter").mu_star
+    assert path["urban_amenity"] > path["buy_rate"]
+
+
+def test_selection_round_trips_through_the_file(table, tmp_path):
+    kept = select(table, threshold=0.4)
+    assert kept and set(kept) <= set(NAMES)
+    path = write_screening(table, kept, trajectories=2, scale=20000, seed=3, path=tmp_path / "s.json")
+    assert screened_parameters(path) == kept
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert set(doc["fixed"]) == set(NAMES) - set(kept)
+
+
+def test_screening_file_naming_an_unknown_parameter_is_refused(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"estimated": ["review_rate", "warp_speed"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="warp_speed"):
+        screened_parameters(path)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="estimated"):
+        screened_parameters(path)
+
+
+def test_settings_estimate_the_listed_parameters_in_declaration_order():
+    s = CalibrationSettings(parameters=("urban_amenity", "review_rate"))
+    assert s.parameter_names() == ["review_rate", "urban_amenity"]
+    assert CalibrationSettings().parameter_names() == calibrated_parameters()
+    with pytest.raises(InputError, match="parameters"):
+        CalibrationSettings(parameters=("warp_speed",))
+
+
+def test_shipped_screening_keeps_a_subset_of_the_calibrated_parameters():
+    kept = screened_parameters()
+    assert kept is not None and 0 < len(kept) < len(calibrated_parameters())
