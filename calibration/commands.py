@@ -23,8 +23,8 @@ from calibration.posterior import POSTERIOR_PATH
 from sim.errors import InputError
 
 #: Defaults of the shipped calibration (``hunan-sim calibrate`` with no options reproduces it).
-DEFAULTS: dict[str, Any] = {"particles": 200, "generations": 8, "scale": 300.0, "seed": 1,
-                            "out": "results/calibration", "min_epsilon": 0.0}
+DEFAULTS: dict[str, Any] = {"particles": 150, "generations": 8, "scale": 500.0, "seed": 1,
+                            "out": "results/calibration", "min_epsilon": 0.0, "search_box": 0.3}
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 
 
@@ -113,6 +113,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         kernel_scaling=_positive_float("--kernel-scaling", args.kernel_scaling),
         n_samples=min(1000, max(200, 2 * _int_option("--particles", args.particles, 2))),
         parameters=estimated,
+        search_box=_float_option("--search-box", args.search_box, 0, "a fraction of each declared range"),
     )
     workers = _int_option("--workers", args.workers, 1) if args.workers is not None else None
     posterior = None if args.posterior == "none" else Path(args.posterior or POSTERIOR_PATH)
@@ -167,6 +168,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--parameters", default="screened",
                    help="parameters to estimate: 'screened' (default; those kept by the Morris screening in "
                         "calibration/screening.json, or all calibrated ones without it), 'all', or a comma list")
+    p.add_argument("--search-box", default=str(DEFAULTS["search_box"]),
+                   help="searched part of each declared range, centred on the declared default (default "
+                        f"{DEFAULTS['search_box']:g}; 1 = the whole range)")
     p.add_argument("--include-assumptions", action="store_true",
                    help="also estimate the parameters declared as assumptions")
     p.add_argument("--min-epsilon", default=str(DEFAULTS["min_epsilon"]),

@@ -48,7 +48,7 @@ from calibration.simulator import (
     PatternDistance,
     build_prior,
     calibrated_parameters,
-    prior_bounds,
+    search_bounds,
 )
 from calibration.targets import LAST_OBSERVED_YEAR, load_targets, observed_statistics, targets_hash
 from calibration.transition import BoxTransition
@@ -83,6 +83,8 @@ class CalibrationSettings:
         parameters: the parameters to estimate (empty: every ``calibrated`` one, plus the ``assumption`` ones
             with ``include_assumptions``); the others stay at their declared values. ``hunan-sim calibrate``
             passes the Morris screening's selection (:mod:`calibration.screening`).
+        search_box: the searched part of each declared range, as a fraction of it, centred on the declared
+            default (:func:`calibration.simulator.search_bounds`; 1 = the whole range).
     """
 
     particles: int = 200
@@ -96,6 +98,7 @@ class CalibrationSettings:
     batch_size: int = 1
     kernel_scaling: float = 1.0
     parameters: tuple[str, ...] = ()
+    search_box: float = 1.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -113,6 +116,7 @@ class CalibrationSettings:
             ("batch_size", self.batch_size, isinstance(self.batch_size, int) and self.batch_size >= 1,
              "a whole number >= 1"),
             ("kernel_scaling", self.kernel_scaling, self.kernel_scaling > 0, "a number > 0"),
+            ("search_box", self.search_box, 0 < self.search_box <= 1, "a number in (0, 1]"),
         ]
         for name, value, ok, allowed in checks:
             if isinstance(value, bool) or not ok:
@@ -133,7 +137,7 @@ class CalibrationSettings:
         """The settings a resumed run must share with the original (everything that shapes the posterior)."""
         return {"particles": self.particles, "scale": float(self.scale), "seed": self.seed,
                 "include_assumptions": self.include_assumptions, "epsilon_quantile": self.epsilon_quantile,
-                "kernel_scaling": self.kernel_scaling,
+                "kernel_scaling": self.kernel_scaling, "search_box": self.search_box,
                 "parameters": self.parameter_names(),
                 "targets_hash": targets_hash()}
 
@@ -210,11 +214,11 @@ def _build_abc(settings: CalibrationSettings, sampler: SeededDaskSampler) -> pya
     simulator = HunanSimulator(scale=float(settings.scale), seed=settings.seed, targets=targets)
     return pyabc.ABCSMC(
         models=simulator,
-        parameter_priors=build_prior(names),
+        parameter_priors=build_prior(names, settings.search_box),
         distance_function=PatternDistance(targets),
         population_size=settings.particles,
         eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
-        transitions=BoxTransition(bounds=prior_bounds(names), scaling=settings.kernel_scaling),
+        transitions=BoxTransition(bounds=search_bounds(names, settings.search_box), scaling=settings.kernel_scaling),
         sampler=sampler,
     )
 
@@ -334,7 +338,7 @@ def build_posterior(history: pyabc.History, settings: CalibrationSettings, run: 
     names = settings.parameter_names()
     particles = particles[names]
     weights = np.asarray(weights, dtype=float)
-    bounds = prior_bounds(names)
+    bounds = search_bounds(names, settings.search_box)
     ss_weights, sum_stats = history.get_weighted_sum_stats(t=t)
     targets = load_targets()
     draws = resample_equal_weights(particles, weights, n=settings.n_samples, seed=settings.seed)
@@ -359,7 +363,7 @@ def build_posterior(history: pyabc.History, settings: CalibrationSettings, run: 
             "git_commit": git_commit(),
             "data_version": data_version(),
             "packages": {**package_versions(), "pyabc": pyabc.__version__},
-            "method": "ABC-SMC (pyabc), uniform priors on declared ranges, weighted RMS of standardized target "
+            "method": "ABC-SMC (pyabc), uniform priors on the searched box of the declared ranges (search_box), weighted RMS of standardized target "
                       "errors averaged within pattern groups, quantile epsilon schedule, uniform box perturbation "
                       "kernel with the population's variance, Dask sampler seeded per job",
             "settings": {**asdict(settings), "generations_run": len(gens)},
