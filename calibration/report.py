@@ -221,7 +221,9 @@ def parameter_table(posterior: dict[str, Any]) -> pd.DataFrame:
         edge = min(s["q50"] - lo, hi - s["q50"]) / (hi - lo) < 0.1
         verdict = ("identified" if ratio < IDENTIFIED else "weakly identified" if ratio < WEAKLY_IDENTIFIED
                    else "not identified")
-        rows.append({"parameter": name, "label": specs.get(name, {}).get("label", ""), "prior": f"U({lo:g}, {hi:g})",
+        declared = (specs[name]["low"], specs[name]["high"]) if name in specs else (lo, hi)
+        prior = f"U({lo:.4g}, {hi:.4g})" + ("" if (lo, hi) == declared else f" in [{declared[0]:g}, {declared[1]:g}]")
+        rows.append({"parameter": name, "label": specs.get(name, {}).get("label", ""), "prior": prior,
                      "median": s["q50"], "q05": s["q05"], "q95": s["q95"], "width_ratio": width, "sd_ratio": ratio,
                      "verdict": verdict, "at_prior_edge": bool(edge)})
     return pd.DataFrame(rows)
@@ -485,8 +487,13 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
              f"(calibrated {prov.get('created', '?')}, code {prov.get('git_commit', '?')}, data "
              f"{prov.get('data_version', '?')}); report code {git_commit()}. No observation after "
              f"{prov.get('last_observation_year', 2020)} is used.\n")
-    L.append("**Method.** ABC-SMC (pyabc) on a Dask cluster: uniform priors on each calibrated parameter's "
-             "declared range; the distance is the root-mean-square of (simulated − observed) / tolerance, "
+    box = settings.get("search_box", 1.0)
+    L.append("**Method.** ABC-SMC (pyabc) on a Dask cluster: uniform priors on each estimated parameter's "
+             + ("declared range" if box >= 1 else
+                f"search box, {box:g} of its declared range centred on the pre-calibration value (the prior "
+                "truncated to the box: exact if the posterior has no mass outside it; *at prior edge* below flags "
+                "a parameter whose median lies near a box edge, where the box may have cut the posterior)")
+             + "; the distance is the root-mean-square of (simulated − observed) / tolerance, "
              "averaged within each pattern group and then across groups (weak groups weigh ¼); the threshold "
              "of each generation is the median distance of the previous one. "
              f"Settings: {settings.get('particles', '?')} particles, {settings.get('generations_run', '?')} "
