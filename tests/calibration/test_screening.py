@@ -60,3 +60,20 @@ def test_settings_estimate_the_listed_parameters_in_declaration_order():
 def test_shipped_screening_keeps_a_subset_of_the_calibrated_parameters():
     kept = screened_parameters()
     assert kept is not None and 0 < len(kept) < len(calibrated_parameters())
+
+
+def test_search_box_lies_in_the_declared_range_around_the_default():
+    from calibration.simulator import prior_bounds, search_bounds
+    from sim.parameters import parameter_specs
+
+    names = calibrated_parameters()
+    specs = parameter_specs()
+    declared = prior_bounds(names)
+    assert search_bounds(names, 1.0) == declared
+    for n, (lo, hi) in search_bounds(names, 0.3).items():
+        dlo, dhi = declared[n]
+        assert dlo <= lo < hi <= dhi
+        assert hi - lo == pytest.approx(0.3 * (dhi - dlo))
+        assert lo <= specs[n]["default"] <= hi
+    with pytest.raises(InputError, match="search_box"):
+        search_bounds(names, 1.5)
