@@ -49,11 +49,11 @@ def labour_units(h: Households) -> np.ndarray:
 #: Division of each location's city (-1 for villages and the outside node): a lookup is several times
 #: faster than the arithmetic over every household (benchmarks/PROFILE.md).
 _URBAN_DIVISION = np.array([d // 2 if (d % 2 == 1 and d != OUTSIDE_LOC) else -1 for d in range(OUTSIDE_LOC + 1)],
-                           dtype=np.int64)
+                           dtype=np.int8)
 
 
 def urban_division(h: Households) -> np.ndarray:
-    """Division of households living in a Hunan city, -1 for everyone else."""
+    """Division of households living in a Hunan city, -1 for everyone else (int8: one byte per household)."""
     return _URBAN_DIVISION[h.cols["loc"]]
 
 
