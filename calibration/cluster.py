@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Iterator
 
+import dask
 from dask.distributed import Client, LocalCluster
 
 from sim.errors import InputError
@@ -53,7 +54,11 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     n = workers or default_workers()
     # dashboard on a free port: another cluster on the machine (a sweep, a second calibration) may hold 8787
     # scheduler, workers and dashboard on the loopback only: nothing is reachable from other machines
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
+    # without Dask's MALLOC_TRIM_THRESHOLD_, which doubles a run's CPU time in a worker (experiments/runner.py)
+    from experiments.runner import worker_environment
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}), \
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         yield client
