@@ -29,5 +29,5 @@ def test_efficiency_and_report_rows() -> None:
     rows, section = render_section(sweep)
     assert len(rows) == 2
     assert "2.1 min" in rows[0] and "| yes /" in rows[0]
-    assert "80 %" in rows[1] and "| yes /" in rows[1]
+    assert "80 % on wall time" in rows[1] and "95 % on CPU time" in rows[1] and "| yes / yes |" in rows[1]
     assert any(line.startswith("| 2 | 100 of 100 | 125.0 |") for line in section)
