@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from calibration.simulator import HunanSimulator, calibrated_parameters, model_seed, prior_bounds
+from calibration.commands import DEFAULTS
+from calibration.screening import screened_parameters
+from calibration.simulator import HunanSimulator, model_seed, search_bounds
 from calibration.smc import DB_NAME, RUN_FILE
 from sim.cli import main as cli_main
 from sim.parameters_default import default_parameters
@@ -38,8 +40,11 @@ def reference_run(tmp_path_factory):
 def test_calibration_writes_a_posterior_in_the_right_format(reference_run):
     out, path = reference_run
     data = json.loads(path.read_text())
-    names = calibrated_parameters()
-    bounds = prior_bounds(names)
+    # by default the parameters kept by the shipped screening, searched in the default box
+    names = screened_parameters()
+    box = data["provenance"]["settings"]["search_box"]
+    assert box == DEFAULTS["search_box"]
+    bounds = search_bounds(names, box)
     assert set(data["median"]) == set(names)
     assert 200 <= len(data["samples"]) <= 1000
     for sample in data["samples"]:
