@@ -236,7 +236,8 @@ def calibration_cell(name: str, kind: str, summary: dict[str, tuple[float, float
         med, lo, hi = summary[name]
         return f"{fmt_sig(med)} [{fmt_sig(lo)}, {fmt_sig(hi)}]"
     if kind == "calibrated":
-        return "not estimated in this posterior" if posterior_exists else "not yet calibrated"
+        # fixed by the Morris screening before ABC (calibration/screening.py): the targets hardly inform it
+        return "fixed at the declared default (screened out)" if posterior_exists else "not yet calibrated"
     return "—"
 
 
