@@ -23,7 +23,7 @@ from calibration.posterior import POSTERIOR_PATH
 from sim.errors import InputError
 
 #: Defaults of the shipped calibration (``hunan-sim calibrate`` with no options reproduces it).
-DEFAULTS: dict[str, Any] = {"particles": 150, "generations": 8, "scale": 500.0, "seed": 1,
+DEFAULTS: dict[str, Any] = {"particles": 150, "generations": 6, "scale": 500.0, "seed": 1,
                             "out": "results/calibration", "min_epsilon": 0.0, "search_box": 0.3}
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 

@@ -632,10 +632,11 @@ def write_markdown(path: Path, *, posterior: dict[str, Any], fit: pd.DataFrame, 
                  f"2010-2020 simulation at {settings.get('scale', '?')} households per agent).\n")
     L.append(f"This report: {report_seconds:.0f} s ({ens.n_draws} draws x {len(ens.runs)} scenario(s) to 2035"
              + (f", {sum(sa.n_runs)} sensitivity runs" if sa is not None else "") + ").\n")
-    L.append("```\nhunan-sim calibrate --particles {p} --generations {g} --scale {s:g} --seed {k}\n"
+    L.append("```\nhunan-sim calibrate --particles {p} --generations {g} --scale {s:g} --seed {k} --search-box {b:g}\n"
              "python -m calibration.report --draws {d} --seed {rs}\n```\n".format(
-                 p=settings.get("particles", 200), g=settings.get("generations", 8), s=settings.get("scale", 300),
-                 k=settings.get("seed", 1), d=ens.n_draws, rs=options["seed"]))
+                 p=settings.get("particles", 150), g=settings.get("generations_run", settings.get("generations", 6)),
+                 s=settings.get("scale", 500), k=settings.get("seed", 1), b=settings.get("search_box", 1.0),
+                 d=ens.n_draws, rs=options["seed"]))
     path.write_text("\n".join(L), encoding="utf-8")
 
 
@@ -674,7 +675,7 @@ def main(out_dir: str | Path = REPORT_DIR, *, posterior_path: str | Path = POSTE
         raise InputError(field="draws", value=draws, allowed="a whole number >= 2", source="report")
     if sobol_n < 2 or sobol_n & (sobol_n - 1):
         raise InputError(field="sobol_n", value=sobol_n, allowed="a power of two >= 2", source="report")
-    run_scale = float(scale or posterior.get("provenance", {}).get("settings", {}).get("scale", 300.0))
+    run_scale = float(scale or posterior.get("provenance", {}).get("settings", {}).get("scale", 500.0))
     targets = load_targets()
     # parameters the model no longer declares are dropped, as sim.parameters_default does
     known = set(parameter_specs())
