@@ -17,13 +17,18 @@ ABOUT: dict[str, str] = {
         "to 2035) can achieve: if Hunan pulls the plan's levers, how likely is it to meet its targets, where, "
         "and for whom? Households, firms and governments of Hunan's 14 prefecture-level divisions, plus a node "
         "for everywhere outside Hunan, are simulated year by year from the 2010 census. The model is a "
-        "research tool under development: the parameters are not yet calibrated, so read the numbers as "
-        "the consequences of stated assumptions, not as forecasts."
+        "research tool under development. Its uncertain behavioural parameters are calibrated to Hunan's "
+        "2010-2020 record (the medians of an approximate Bayesian posterior; the others come from published "
+        "studies or are fixed), and each division's share of Hunan's urban and rural population in 2020 is "
+        "matched by construction. A fit to the past is not a forecast: read the numbers after 2020 as the "
+        "consequences of stated assumptions."
     ),
     "zh": (
         "本模拟器探讨《湖南省“十四五”新型城镇化规划》（2021-2025年，展望至2035年）能够实现什么：如果湖南运用规划中的"
         "政策杠杆，实现目标的可能性有多大？在哪里实现？惠及哪些人？模型以2010年人口普查为起点，逐年模拟湖南14个市州"
-        "以及省外的家庭、企业和政府。模型仍在开发中，参数尚未校准，结果应理解为给定假设下的推演，而非预测。"
+        "以及省外的家庭、企业和政府。模型仍在开发中。不确定的行为参数已用湖南2010-2020年的数据校准（取近似贝叶斯"
+        "后验分布的中位数；其余参数来自已发表的研究或取固定值），各市州2020年占全省城镇和乡村人口的比重按构造与普查一致。"
+        "拟合过去不等于预测未来：2020年以后的结果应理解为给定假设下的推演。"
     ),
 }
 
