@@ -12,8 +12,9 @@ way: a place-specific amenity is chosen so that the model reproduces the observe
 * each set is kept at weighted-mean zero (weights: the census shares), so the effects move people between
   divisions but leave Hunan's total urbanization, its registered/resident gap and its incomes to the
   behavioural parameters that ABC estimates (``calibration/smc.py``);
-* it is a two-step (block) calibration: effects at given parameters, then ABC with the effects fixed, then the
-  effects again at the posterior median. The shipped file records the parameters it was fitted at.
+* it is a two-step calibration: effects at the declared (pre-calibration) parameters, then ABC with the effects
+  fixed. The shipped file is the one the ABC ran with, so the posterior can be reproduced from the committed
+  files; refitting at the posterior median (``--at default``) would call for a new ABC run.
 
 Consequence for validation: the 2020 division population shares and urbanization rates are fitted by
 construction (28 effects for 26 independent shares), so they are a check that the fixed point converged, not
