@@ -101,9 +101,9 @@ def observed_shares() -> tuple[np.ndarray, np.ndarray]:
     return obs.urban_share, obs.rural_share
 
 
-def simulated_pattern(params: ModelParameters, effects: np.ndarray, *, scale: float, seed: int,
-                      scenario: str = "baseline") -> CensusPattern:
-    """The same pattern from one run 2010-2020."""
+def _populations_2020(params: ModelParameters, effects: np.ndarray, *, scale: float, seed: int,
+                      scenario: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resident, urban resident and registered-elsewhere population of each division in 2020, from one run."""
     from sim.run import run_simulation
 
     result = run_simulation(scenario=scenario, params=params, seed=seed, scale=scale, end_year=FIT_YEAR,
@@ -111,9 +111,14 @@ def simulated_pattern(params: ModelParameters, effects: np.ndarray, *, scale: fl
     df = result.indicators
     year = df[(df.year == FIT_YEAR)].set_index(["indicator", "region"])["value"]
     names = division_names()
-    pop = np.array([year[("population", n)] for n in names], dtype=float)
-    urban = np.array([year[("urban_population", n)] for n in names], dtype=float)
-    elsewhere = np.array([year[("registered_elsewhere_in_hunan", n)] for n in names], dtype=float)
+    return tuple(np.array([year[(indicator, n)] for n in names], dtype=float)
+                 for indicator in ("population", "urban_population", "registered_elsewhere_in_hunan"))
+
+
+def simulated_pattern(params: ModelParameters, effects: np.ndarray, *, scale: float, seed: int,
+                      scenario: str = "baseline") -> CensusPattern:
+    """The same pattern from one run 2010-2020."""
+    pop, urban, elsewhere = _populations_2020(params, effects, scale=scale, seed=seed, scenario=scenario)
     rural = pop - urban
     return CensusPattern(urban / urban.sum(), rural / rural.sum(), 100 * urban / pop, 100 * elsewhere / pop)
 
@@ -121,15 +126,7 @@ def simulated_pattern(params: ModelParameters, effects: np.ndarray, *, scale: fl
 def simulated_populations(params: ModelParameters, effects: np.ndarray, *, scale: float, seed: int,
                           scenario: str = "baseline") -> tuple[np.ndarray, np.ndarray]:
     """Urban and rural resident population of each division in 2020 from one run."""
-    from sim.run import run_simulation
-
-    result = run_simulation(scenario=scenario, params=params, seed=seed, scale=scale, end_year=FIT_YEAR,
-                            division_effects=effects)
-    df = result.indicators
-    year = df[(df.year == FIT_YEAR)].set_index(["indicator", "region"])["value"]
-    names = division_names()
-    pop = np.array([year[("population", n)] for n in names], dtype=float)
-    urban = np.array([year[("urban_population", n)] for n in names], dtype=float)
+    pop, urban, _ = _populations_2020(params, effects, scale=scale, seed=seed, scenario=scenario)
     return urban, pop - urban
 
 
