@@ -33,7 +33,7 @@ from SALib.sample import morris as morris_sample
 
 from calibration.ensemble import clip_to_bounds
 from calibration.simulator import CALIBRATION_END, calibrated_parameters, prior_bounds
-from calibration.targets import GROUPS, load_targets, simulated_values
+from calibration.targets import GROUPS, group_mean_squares, load_targets, simulated_values
 from sim.parameters import ModelParameters
 
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.json"
@@ -55,12 +55,8 @@ class GroupErrors:
         targets = load_targets()
         params = ModelParameters().replace(**clip_to_bounds(values))
         result = run_simulation(params=params, seed=self.seed, scale=self.scale, end_year=CALIBRATION_END)
-        sim = simulated_values(result.indicators, targets)
-        sq: dict[str, list[float]] = {}
-        for t in targets:
-            z = (sim[t.key] - t.observed) / t.tolerance
-            sq.setdefault(t.group, []).append(z * z if math.isfinite(z) else math.nan)
-        return {g: float(np.sqrt(np.mean(v))) for g, v in sq.items()}
+        mean_sq = group_mean_squares(simulated_values(result.indicators, targets), targets)
+        return {g: math.sqrt(v) for g, v in mean_sq.items()}
 
 
 def screen(client: Any, *, names: Sequence[str] | None = None, trajectories: int = 8, scale: float = 1000.0,

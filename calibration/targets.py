@@ -382,13 +382,20 @@ def pattern_distance(simulated: dict[str, float], targets: tuple[Target, ...] | 
     means that the targets are off by one tolerance on average. A missing or non-finite simulated value gives
     ``inf`` (the particle is rejected).
     """
+    mean_sq = group_mean_squares(simulated, targets, observed)
+    if not all(math.isfinite(v) for v in mean_sq.values()):
+        return math.inf
+    total = sum(GROUPS[g][0] * v for g, v in mean_sq.items())
+    weight = sum(GROUPS[g][0] for g in mean_sq)
+    return math.sqrt(total / weight)
+
+
+def group_mean_squares(simulated: dict[str, float], targets: tuple[Target, ...] | None = None,
+                       observed: dict[str, float] | None = None) -> dict[str, float]:
+    """Mean squared standardized error of each pattern group (NaN for a group with a missing value)."""
     targets = targets or load_targets()
     z = standardized_errors(simulated, targets, observed)
     by_group: dict[str, list[float]] = {}
     for t in targets:
-        if not math.isfinite(z[t.key]):
-            return math.inf
         by_group.setdefault(t.group, []).append(z[t.key] ** 2)
-    total = sum(GROUPS[g][0] * sum(v) / len(v) for g, v in by_group.items())
-    weight = sum(GROUPS[g][0] for g in by_group)
-    return math.sqrt(total / weight)
+    return {g: sum(v) / len(v) for g, v in by_group.items()}
