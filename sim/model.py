@@ -273,13 +273,18 @@ class HunanModel(mesa.Model):
         if len(splits):
             self._split_households(splits)
 
+    def _copy_households(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Copies of the given households' columns with new ids (the caller resets what differs)."""
+        new = {name: col[rows].copy() for name, col in self.households.cols.items()}
+        new["hid"] = np.arange(self._next_hid, self._next_hid + len(rows), dtype=np.uint32)
+        self._next_hid += len(rows)
+        return new
+
     def _split_households(self, parents: np.ndarray) -> None:
         h, rng = self.households, self.rng
         c = h.cols
         k = len(parents)
-        new = {name: col[parents].copy() for name, col in c.items()}
-        new["hid"] = np.arange(self._next_hid, self._next_hid + k, dtype=np.uint32)
-        self._next_hid += k
+        new = self._copy_households(parents)
         new["n_members"][:] = 1
         new["n_children"][:] = 0
         new["head_age"][:] = rng.integers(20, 30, k)
@@ -508,10 +513,7 @@ class HunanModel(mesa.Model):
         k = int(rng.poisson(p.other_province_inflow * np.count_nonzero(in_city)))
         if k == 0 or len(templates) == 0:
             return
-        parents = templates[rng.integers(0, len(templates), k)]
-        new = {name: col[parents].copy() for name, col in c.items()}
-        new["hid"] = np.arange(self._next_hid, self._next_hid + k, dtype=np.uint32)
-        self._next_hid += k
+        new = self._copy_households(templates[rng.integers(0, len(templates), k)])
         new["permit"][:] = False
         new["years_here"][:] = 0
         new["moved_year"][:] = self.year
