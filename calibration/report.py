@@ -452,9 +452,12 @@ def _screening_and_effects_section() -> list[str]:
                  f"{prov['scale']:g} households per agent) of each target group's error over the declared ranges. "
                  f"Parameters whose normalised μ* stays below {doc['threshold']} for every primary group are fixed "
                  "at their declared default (the pre-calibration value) rather than estimated: the 2010-2020 "
-                 "targets hardly inform them (factor fixing, Saltelli et al. 2008).\n")
+                 "targets hardly inform them (factor fixing, Saltelli et al. 2008). The parameters through which the hukou "
+                 "and permit levers act are estimated whatever their effect (`ALWAYS_ESTIMATED` in "
+                 "calibration/screening.py): the answers are policy effects and must carry their uncertainty.\n")
         rows = [{"parameter": p, "largest normalised μ* (primary groups)": f"{v:.2f}",
-                 "treatment": "estimated" if p in doc["estimated"] else f"fixed at {doc['fixed'][p]:.4g}"}
+                 "treatment": (("estimated (the levers act through it)" if p in doc.get("always_estimated", [])
+                                else "estimated") if p in doc["estimated"] else f"fixed at {doc['fixed'][p]:.4g}")}
                 for p, v in best.items()]
         L.append(_table(pd.DataFrame(rows)) + "\n")
     if DIVISION_EFFECTS_PATH.exists():

@@ -163,14 +163,16 @@ class ModelParameters:
         0.0554, 0.0, 0.6, unit="10k yuan per log share", label="Pull of migrant networks (chain migration)",
         source="calibrated", kind="calibrated")
     service_value: float = param(
-        0.4, 0.0, 1.5, unit="10k yuan per person per year", label="Value of full urban public services",
-        source="calibrated", kind="calibrated")
+        0.9, 0.0, 1.5, unit="10k yuan per person per year", label="Value of full urban public services",
+        source="calibrated; pre-calibration value from how much the 2016 reform bends the 2010-2020 path "
+               "(docs/ODD.md, calibration procedure)", kind="calibrated")
     schooling_value: float = param(
         0.6, 0.0, 2.0, unit="10k yuan per person per year", label="Value of schooling for households with children",
         source="calibrated", kind="calibrated")
     settle_prospect_weight: float = param(
-        0.5, 0.0, 1.0, unit="share", label="Weight newcomers give to the chance of settling later",
-        source="calibrated", kind="calibrated")
+        0.8, 0.0, 1.0, unit="share", label="Weight newcomers give to the chance of settling later",
+        source="calibrated; pre-calibration value from how much the 2016 reform bends the 2010-2020 path "
+               "(docs/ODD.md, calibration procedure)", kind="calibrated")
     urban_amenity: float = param(
         1.7797, -2.0, 2.0, unit="10k yuan", label="Amenity of Hunan's cities vs countryside",
         source="calibrated", kind="calibrated")

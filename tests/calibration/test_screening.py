@@ -7,7 +7,7 @@ import json
 import pytest
 
 from calibration.cluster import dask_client
-from calibration.screening import screen, screened_parameters, select, write_screening
+from calibration.screening import ALWAYS_ESTIMATED, screen, screened_parameters, select, write_screening
 from calibration.simulator import calibrated_parameters
 from calibration.smc import CalibrationSettings
 from calibration.targets import GROUPS
@@ -39,6 +39,13 @@ def test_selection_round_trips_through_the_file(table, tmp_path):
     assert set(doc["fixed"]) == set(NAMES) - set(kept)
 
 
+def test_parameters_the_levers_act_through_are_estimated_whatever_their_effect(table):
+    renamed = table.assign(parameter=table.parameter.replace({"buy_rate": "service_value"}))
+    # a threshold above every normalised effect keeps only the parameters the levers act through
+    assert select(renamed, threshold=1.01) == ["service_value"]
+    assert select(renamed, threshold=1.01, always=()) == []
+
+
 def test_screening_file_naming_an_unknown_parameter_is_refused(tmp_path):
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"estimated": ["review_rate", "warp_speed"]}), encoding="utf-8")
@@ -60,6 +67,7 @@ def test_settings_estimate_the_listed_parameters_in_declaration_order():
 def test_shipped_screening_keeps_a_subset_of_the_calibrated_parameters():
     kept = screened_parameters()
     assert kept is not None and 0 < len(kept) < len(calibrated_parameters())
+    assert set(ALWAYS_ESTIMATED) <= set(kept)
 
 
 def test_search_box_lies_in_the_declared_range_around_the_default():
