@@ -38,6 +38,7 @@ SEED, YEAR = 7, 2017
 CHOICE_PARAMS = {
     "review_rate": 0.15, "taste_scale": 0.5, "moving_cost_fixed": 0.6, "moving_cost_per_hour": 0.15,
     "home_attachment": 0.8, "network_weight": 0.15, "service_value": 0.4, "schooling_value": 0.6,
+    "settle_prospect_weight": 0.5,
     "permit_apply_rate": 0.4, "settle_intercept": -1.5, "settle_service_weight": 2.0, "settle_speed": 0.3,
     "citizenisation_cost": 0.5, "rural_entry_cost": 1.0,
     # the reference models Hunan's own households' decisions; arrivals from other provinces are a flow the

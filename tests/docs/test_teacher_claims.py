@@ -13,6 +13,7 @@ The runs are the UI's defaults (seed 1, 500 households per agent, levers from 20
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ OBSERVED_UNEMPLOYMENT_2020 = 5.8  # surveyed rate, calibration/data/plan/plan_in
 #: registered minus resident population 2020 (persons): hukou 7300.11 minus resident 6644.49 (10k persons),
 #: calibration/data/province_timeseries.csv
 OBSERVED_REGISTERED_MINUS_RESIDENT_2020 = 6.5562e6
+CALIBRATION_REPORT = ROOT / "calibration" / "report" / "report.md"
 
 
 def _lesson():
@@ -52,6 +54,15 @@ def value(runs, activity, indicator, region, year):
     return float(df[(df.indicator == indicator) & (df.region == region) & (df.year == year)].value.iloc[0])
 
 
+def calibration_band_2020():
+    """The 90 % band of the 2020 urbanization rate over the posterior draws: the row 2020 of the table of
+    section 1 ("Fit to the targets") of the calibration report."""
+    text = CALIBRATION_REPORT.read_text(encoding="utf-8")
+    match = re.search(r"^\| 2020 \| [\d.]+ \| [\d.]+ \| ([\d.]+)[–-]([\d.]+) \|", text, flags=re.MULTILINE)
+    assert match, f"{CALIBRATION_REPORT}: no row 2020 in the table of the provincial path"
+    return float(match.group(1)), float(match.group(2))
+
+
 def test_every_activity_of_the_script_is_in_the_guide(lesson):
     text = GUIDE.read_text(encoding="utf-8")
     for name, (_, levers) in lesson.ACTIVITIES.items():
@@ -60,9 +71,11 @@ def test_every_activity_of_the_script_is_in_the_guide(lesson):
 
 
 def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
-    """Activity 1: 'every year the simulated line stays within 0.7 points of the observed one: a little high until
-    2015, a little low afterwards (it rises less than the observed rate over the decade)'. Checked with some
-    slack: within one point every year, and a smaller rise than observed."""
+    """Activity 1: 'every year the simulated line stays within 0.6 points of the observed one: about half a point
+    high until 2014 (the seed-1 start), then closer, within a third of a point from 2016 on (it rises 15.1 points
+    over the decade, the observed rate 15.5)'. Checked with some slack: within one point every year, above the
+    observed line every year 2010-2014, within half a point from 2016 on and closer in 2020 than in 2010, and a
+    rise smaller than observed by less than one point."""
     from sim.data import observed_urbanization_rate
 
     observed = observed_urbanization_rate()
@@ -70,7 +83,13 @@ def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
     assert 2010 in years and 2020 in years
     errors = {y: value(runs, "baseline", "urbanization_rate", "Hunan", y) - float(observed[y]) for y in years}
     assert max(abs(e) for e in errors.values()) < 1.0, errors
-    assert errors[2010] > 0 > errors[2020], errors
+    assert all(errors[y] > 0 for y in years if y <= 2014), errors
+    assert max(abs(errors[y]) for y in years if y >= 2016) < 0.5, errors
+    assert abs(errors[2020]) < errors[2010], errors
+    simulated_rise = (value(runs, "baseline", "urbanization_rate", "Hunan", 2020)
+                      - value(runs, "baseline", "urbanization_rate", "Hunan", 2010))
+    observed_rise = float(observed[2020]) - float(observed[2010])
+    assert 0 < observed_rise - simulated_rise < 1.0, (simulated_rise, observed_rise)
 
 
 def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
@@ -87,39 +106,45 @@ def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
     """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within about 2 points for most
-    divisions; Xiangxi is 4 points low' (fitted by construction through the division place effects). Checked:
-    at least 10 of 14 within 2.5 points, none off by 5 or more."""
+    divisions; Loudi is 2.7 and Xiangxi 3.3 points low' (fitted by construction through the division place
+    effects). Checked: at least 10 of 14 within 2.5 points, Loudi and Xiangxi more than 2 points low, none off by
+    4.5 or more."""
     from calibration.targets import load_targets
 
     census = {t.region: t.observed for t in load_targets() if t.group == "division_urbanization" and t.year == 2020}
     assert len(census) == 14
     errors = {d: value(runs, "baseline", "urbanization_rate", d, 2020) - obs for d, obs in census.items()}
     assert sum(abs(e) < 2.5 for e in errors.values()) >= 10, errors
-    assert max(abs(e) for e in errors.values()) < 5, errors
+    assert errors["Loudi"] < -2 and errors["Xiangxi"] < -2, errors
+    assert max(abs(e) for e in errors.values()) < 4.5, errors
 
 
 def test_a2_strict_changsha_rules_cut_settlement_but_not_residence(runs):
-    """Activity 2: settlement in Changsha falls by about nine tenths, permit holders increase by more than half,
-    the hukou gap widens by a few points, and the number of people living in Changsha's city falls by about 1 %."""
+    """Activity 2: 'settlement falls by more than nine tenths, but the population of Changsha's city falls by
+    about 4 %; people stay without settling, residence-permit holders increase from 2.7 to 4.8 million, and the
+    gap between where people live and where they are registered widens by 2.6 points'. Checked with some slack:
+    settlement falls by more than four fifths, permit holders increase by more than half, the hukou gap widens
+    by 1 to 5 points, and the urban population of Changsha falls by 1 % to 7 %."""
     base, strict = "baseline", "changsha_strict"
     assert value(runs, strict, "settled_migrants", "Changsha", 2035) < 0.2 * value(runs, base, "settled_migrants",
                                                                                      "Changsha", 2035)
-    assert value(runs, strict, "permit_holders", "Changsha", 2035) > 1.3 * value(runs, base, "permit_holders",
+    assert value(runs, strict, "permit_holders", "Changsha", 2035) > 1.5 * value(runs, base, "permit_holders",
                                                                                   "Changsha", 2035)
-    assert value(runs, strict, "hukou_gap", "Hunan", 2035) > value(runs, base, "hukou_gap", "Hunan", 2035) + 1.0
+    widening = value(runs, strict, "hukou_gap", "Hunan", 2035) - value(runs, base, "hukou_gap", "Hunan", 2035)
+    assert 1.0 < widening < 5.0, widening
     ratio = value(runs, strict, "urban_population", "Changsha", 2035) / value(runs, base, "urban_population",
                                                                              "Changsha", 2035)
-    assert 0.97 < ratio < 1
+    assert 0.93 < ratio < 0.99, ratio
 
 
 def test_a2_the_hukou_gap_is_about_20_points_and_widens(runs):
-    """Activity 2: 'in the baseline the resident rate is 20 points above the hukou rate in 2020 and 23 points in
-    2035'."""
+    """Activity 2: 'in the baseline the resident rate is 18 points above the hukou rate in 2020 — 58.9 % against
+    40.6 % — and 20.5 points in 2035'. Checked: 15 to 21.5 points in 2020, wider in 2035 but below 24 points."""
     gap_2020 = (value(runs, "baseline", "urbanization_rate", "Hunan", 2020)
                 - value(runs, "baseline", "hukou_urbanization_rate", "Hunan", 2020))
     gap_2035 = value(runs, "baseline", "hukou_gap", "Hunan", 2035)
-    assert 15 < gap_2020 < 25
-    assert gap_2020 < gap_2035 < 30
+    assert 15 < gap_2020 < 21.5, gap_2020
+    assert gap_2020 < gap_2035 < 24, (gap_2020, gap_2035)
 
 
 def test_a3_public_rental_builds_units_without_moving_market_rents(runs):
@@ -131,7 +156,7 @@ def test_a3_public_rental_builds_units_without_moving_market_rents(runs):
 
 
 def test_a3_land_linked_to_settlers_lowers_rents(runs):
-    """Activity 3: a land quota per settler lowers Changsha's market rent, already in 2025 and by about 12 % in
+    """Activity 3: a land quota per settler lowers Changsha's market rent, already in 2025 and by about 14 % in
     2035 (checked: between 5 % and 25 %)."""
     ratio = value(runs, "land_quota", "rent", "Changsha", 2035) / value(runs, "baseline", "rent", "Changsha", 2035)
     assert 0.75 < ratio < 0.95
@@ -145,28 +170,38 @@ def test_a4_metro_style_czt_rail_changes_nothing(runs):
     assert np.array_equal(a.value.to_numpy(), b.value.to_numpy())
 
 
-def test_a5_the_plan_adds_less_than_a_point_and_brings_2035_to_the_target(runs):
-    """Activity 5 (one replication, seed 1): both are about 63 % in 2025; plan-2021 is above the baseline in 2035
-    by less than one point (checked: less than two), the baseline below the 72 % target, the plan within a point
-    of it."""
-    plan = value(runs, "plan_2021", "urbanization_rate", "Hunan", 2035)
-    base = value(runs, "baseline", "urbanization_rate", "Hunan", 2035)
-    assert base < plan < base + 2
-    assert base < 72.0
-    assert abs(plan - 72.0) < 1.0
+def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs):
+    """Activity 5 (one replication, seed 1): 'the province passes 63 % by 2025 and 72 % by 2035 even without the
+    plan (about 64.7 % and 73.2 %); the plan adds about half a point in 2025 and less than one point by 2035'.
+    Checked: both arms between 63 % and 67 % in 2025 and above 72 % in 2035, the baseline by less than 2.5
+    points; plan-2021 above the baseline in both years, by less than one point in 2025 and less than two in
+    2035."""
+    for year, target, below in ((2025, 63.0, 1.0), (2035, 72.0, 2.0)):
+        plan = value(runs, "plan_2021", "urbanization_rate", "Hunan", year)
+        base = value(runs, "baseline", "urbanization_rate", "Hunan", year)
+        assert base < plan < base + below, (year, base, plan)
+        assert base > target and plan > target, (year, base, plan)
     for arm in ("baseline", "plan_2021"):
-        assert abs(value(runs, arm, "urbanization_rate", "Hunan", 2025) - 63.0) < 1.0
+        assert value(runs, arm, "urbanization_rate", "Hunan", 2025) < 67.0
+    assert value(runs, "baseline", "urbanization_rate", "Hunan", 2035) < 72.0 + 2.5
 
 
 def test_a5_the_compare_tab_table(lesson):
-    """Activity 5, the Compare tab (median of 3 replications): in 2035 the plan's median is above the baseline's
-    and close to 72 %, the baseline's below it; neither reaches the 35 % CZT share in 2025; the income ratio is
-    about the plan's 2.4 in both."""
+    """Activity 5, the Compare tab (median of 3 replications): both medians pass the 63 % target in 2025 and the
+    72 % target in 2035; the plan's median is above the baseline's in both years, by about half a point in 2025
+    and less than one point in 2035 (checked: less than one and less than two); the plan's effect in 2035 and the
+    baseline's margin above 72 % ('about one point') are both narrower than the calibration's 90 % band of the
+    2020 urbanization rate (57.27-59.72, calibration/report/report.md, section 1); neither reaches the 35 % CZT
+    share in 2025; the income ratio is about the plan's 2.4 in both."""
     table = lesson.compare_tab()
     med = {arm: table[f"{arm} median"] for arm in ("baseline", "plan_2021")}
-    assert med["baseline"]["urbanization_rate@2035"] < med["plan_2021"]["urbanization_rate@2035"]
-    assert med["baseline"]["urbanization_rate@2035"] < 72.0
-    assert abs(med["plan_2021"]["urbanization_rate@2035"] - 72.0) < 1.0
+    for key, target, below in (("urbanization_rate@2025", 63.0, 1.0), ("urbanization_rate@2035", 72.0, 2.0)):
+        base, plan = med["baseline"][key], med["plan_2021"][key]
+        assert target < base < plan < base + below, (key, base, plan)
+    low, high = calibration_band_2020()
+    effect_2035 = med["plan_2021"]["urbanization_rate@2035"] - med["baseline"]["urbanization_rate@2035"]
+    margin_2035 = med["baseline"]["urbanization_rate@2035"] - 72.0
+    assert effect_2035 < high - low and margin_2035 < high - low, (effect_2035, margin_2035, (low, high))
     for arm in med:
         assert med[arm]["czt_urban_share@2025"] < 35.0
         assert abs(med[arm]["urban_rural_income_ratio@2025"] - 2.4) < 0.15
