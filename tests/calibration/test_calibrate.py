@@ -130,3 +130,19 @@ def test_simulator_is_reproducible_and_returns_every_target():
     assert first == second
     assert set(first) == {t.key for t in sim.targets}
     assert 30 < first["urbanization_rate|Hunan|2020"] < 100
+
+
+def test_the_shipped_posterior_is_what_calibrate_with_no_options_makes():
+    """`hunan-sim calibrate` with its defaults, on the shipped screening and division effects, reproduces the
+    committed posterior: its recorded settings are the command's defaults and its parameters the screened ones."""
+    from calibration.posterior import POSTERIOR_PATH
+    from sim.run import data_version
+
+    prov = json.loads(POSTERIOR_PATH.read_text(encoding="utf-8"))["provenance"]
+    settings = prov["settings"]
+    for key in ("particles", "generations", "scale", "seed", "search_box", "min_epsilon"):
+        assert settings[key] == DEFAULTS[key], key
+    assert settings["generations_run"] == DEFAULTS["generations"]
+    assert settings["parameters"] == screened_parameters()
+    # the input data and division effects the ABC ran with are the shipped ones (both enter the data version)
+    assert prov["data_version"] == data_version()
