@@ -439,7 +439,7 @@ def _blockers(fit: pd.DataFrame, params: pd.DataFrame) -> list[str]:
 
 def _screening_and_effects_section() -> list[str]:
     """What was fixed before ABC (Morris screening) and the division place effects, from their files."""
-    from calibration.screening import SCREENING_PATH, largest_effect
+    from calibration.screening import SCREENING_PATH, largest_effect, treatment
     from sim.data import DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH
 
     L: list[str] = []
@@ -456,8 +456,8 @@ def _screening_and_effects_section() -> list[str]:
                  "and permit levers act are estimated whatever their effect (`ALWAYS_ESTIMATED` in "
                  "calibration/screening.py): the answers are policy effects and must carry their uncertainty.\n")
         rows = [{"parameter": p, "largest normalised μ* (primary groups)": f"{v:.2f}",
-                 "treatment": (("estimated (the levers act through it)" if p in doc.get("always_estimated", [])
-                                else "estimated") if p in doc["estimated"] else f"fixed at {doc['fixed'][p]:.4g}")}
+                 "treatment": (treatment(p, doc["estimated"], doc.get("always_estimated", ()))
+                               if p in doc["estimated"] else f"fixed at {doc['fixed'][p]:.4g}")}
                 for p, v in best.items()]
         L.append(_table(pd.DataFrame(rows)) + "\n")
     if DIVISION_EFFECTS_PATH.exists():

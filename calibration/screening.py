@@ -49,6 +49,13 @@ MORRIS_LEVELS = 4
 ALWAYS_ESTIMATED: tuple[str, ...] = ("service_value", "schooling_value", "settle_prospect_weight")
 
 
+def treatment(parameter: str, estimated: Sequence[str], always: Sequence[str] = ALWAYS_ESTIMATED) -> str:
+    """How the calibration treats a screened parameter, in words (the CLI and the report say the same)."""
+    if parameter not in estimated:
+        return "fixed at its declared default"
+    return "estimated (the levers act through it)" if parameter in always else "estimated"
+
+
 @dataclass(frozen=True)
 class GroupErrors:
     """Picklable simulator for the screening: the RMS standardized error of each target group (fixed seed)."""
@@ -174,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                            path=args.out)
     best = largest_effect(table)
     for p, v in best.items():
-        why = "estimated (acts for the levers)" if p in ALWAYS_ESTIMATED else "estimated"
-        print(f"{p:28s} {v:5.2f} {why if p in kept else 'fixed at its declared default'}")
+        print(f"{p:28s} {v:5.2f} {treatment(p, kept)}")
     print(f"wrote {path}: {len(kept)} of {len(best)} parameters estimated")
     return 0
 
