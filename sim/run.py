@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH
+from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
 from sim.errors import InputError
 from sim.model import START_YEAR, HunanModel
 from sim.parameters import ModelParameters
@@ -96,12 +96,16 @@ def git_commit() -> str:
 
 
 def data_version() -> str:
-    """SHA-256 over the input data files and the calibrated division effects (so results name their inputs)."""
+    """SHA-256 over the model's input data files and the calibrated division effects (so results name their inputs).
+
+    Only the files in :data:`sim.data.MODEL_INPUTS` count: adding documentation or data that no code reads yet
+    leaves the version of existing results (and of the shipped posterior) unchanged.
+    """
     digest = hashlib.sha256()
-    for path in sorted(DATA_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(DATA_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
+    for name in sorted(MODEL_INPUTS):
+        path = DATA_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     if DIVISION_EFFECTS_PATH.exists():
         digest.update(DIVISION_EFFECTS_PATH.read_bytes())
     return digest.hexdigest()[:16]
