@@ -511,6 +511,41 @@ def MainTab(state: AppState) -> None:
 
 
 @solara.component
+def ClampedSlider(state: AppState, label: str, field: str, value: int, limits: tuple[int, int],
+                  on_value: Callable[[int], None], css_class: str) -> None:
+    """A whole-number slider that keeps what the client sends within ``limits``.
+
+    A client can send any value through the slider's channel. A whole number outside the range is clamped
+    to it, anything else is refused with a message (:func:`ui.inputs.parse_int_clamped`), and in both cases
+    the slider is set back to the value kept, so the page shows what the server will use. (``solara.SliderInt``
+    calls ``int()`` on the raw value itself: a crafted ``"many"`` raised ``ValueError`` inside Solara.)
+    """
+    widget = solara.use_ref(None)  # the slider widget, for setting it back from the event handler
+
+    def receive(raw: Any) -> None:
+        if type(raw) is int and raw == value:
+            return  # the value shown already (also the echo of setting the slider back below)
+        try:
+            kept = parse_int_clamped(raw, field=field, low=limits[0], high=limits[1])
+        except InputError as exc:
+            state.error.set(refusal_text(exc, state.lang.value))
+            kept = value
+        else:
+            state.error.set("")
+            on_value(kept)
+        if (type(raw) is not int or raw != kept) and widget.current is not None:
+            widget.current.v_model = kept
+
+    slider = rv.Slider(v_model=value, on_v_model=receive, label=label, min=limits[0], max=limits[1], step=1,
+                       thumb_label=True, hide_details=True, class_=css_class)
+
+    def capture() -> None:
+        widget.current = solara.get_widget(slider)
+
+    solara.use_effect(capture, [])
+
+
+@solara.component
 def CompareTab(state: AppState) -> None:
     """Replications of the current levers and the baseline preset as fan charts; progress and Cancel."""
     lang: Lang = state.lang.value
@@ -520,7 +555,7 @@ def CompareTab(state: AppState) -> None:
     message = solara.use_reactive("")
 
     # The sliders' values come back from the client, which can send any number (100000 runs, year 2300):
-    # each is clamped to the slider's range when it arrives and again when the comparison starts.
+    # ClampedSlider clamps each when it arrives, and compute() clamps again when the comparison starts.
     def clamp_reps(value: Any) -> int:
         return parse_int_clamped(value, field="compare_reps", low=COMPARE_REPLICATIONS[0],
                                  high=COMPARE_REPLICATIONS[1])
@@ -555,10 +590,10 @@ def CompareTab(state: AppState) -> None:
     with solara.Column(gap="8px", classes=["compare-tab"]):
         solara.Text(tr("compare_intro", lang))
         with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.SliderInt(tr("compare_reps", lang), value=reps.value, min=COMPARE_REPLICATIONS[0],
-                             max=COMPARE_REPLICATIONS[1], on_value=state.guard(lambda v: reps.set(clamp_reps(v))))
-            solara.SliderInt(tr("compare_end", lang), value=end.value, min=COMPARE_END_YEARS[0],
-                             max=COMPARE_END_YEARS[1], on_value=state.guard(lambda v: end.set(clamp_end(v))))
+            ClampedSlider(state, tr("compare_reps", lang), "compare_reps", reps.value, COMPARE_REPLICATIONS,
+                          reps.set, "compare-reps")
+            ClampedSlider(state, tr("compare_end", lang), "compare_end", end.value, COMPARE_END_YEARS, end.set,
+                          "compare-end")
             if task.pending:
                 solara.Button(tr("cancel", lang), on_click=cancel, color="warning", icon_name="mdi-stop")
             else:
@@ -854,9 +889,12 @@ def HunanApp(state: AppState) -> None:
         RunControls(state)
         LeverPanel(state)
     ErrorBanner(state)
-    with solara.lab.Tabs(value=state.tab.value,
-                         on_value=state.guard(lambda v: state.tab.set(
-                             parse_int_clamped(v, field="tab", low=0, high=len(TAB_KEYS) - 1)))):
+    # ipyvuetify's tabs directly: solara.lab.Tabs indexes its list with the client's value before any callback
+    # of ours sees it (IndexError for 99); here the index is clamped to the tabs there are.
+    with rv.Tabs(v_model=state.tab.value, show_arrows=True,
+                 on_v_model=state.guard(lambda v: state.tab.set(
+                     parse_int_clamped(v, field="tab", low=0, high=len(TAB_KEYS) - 1)))):
+        rv.TabsSlider()
         for key in TAB_KEYS:
-            solara.lab.Tab(tr(key, lang))
+            rv.Tab(children=[tr(key, lang)])
     TabBody(state)

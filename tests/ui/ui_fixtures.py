@@ -101,9 +101,15 @@ def results_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ui_server(tmp_path_factory: pytest.TempPathFactory, results_root: Path) -> Iterator[str]:
+def ui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served app's settings folder; its ``server.log`` holds everything the server printed."""
+    return tmp_path_factory.mktemp("solara_home")
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_home: Path, results_root: Path) -> Iterator[str]:
     """The app served by ``python -m ui.server`` on a free 127.0.0.1 port; yields its URL, stops it afterwards."""
-    with serve_app(tmp_path_factory.mktemp("solara_home"), results_root) as (url, _proc):
+    with serve_app(ui_home, results_root) as (url, _proc):
         yield url
 
 
