@@ -188,6 +188,30 @@ def ChartView(spec: dict, name: str) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
+def use_set_back(element: Callable[[], Any]) -> Callable[[Any], None]:
+    """A hook: a function that sets a rendered widget's ``v_model`` back to the value the server kept.
+
+    When the server refuses or clamps a value, its own state does not change, so the widget is not redrawn
+    and would keep showing what the client sent. ``element`` returns the widget's element (it may be created
+    after the hook is called, and may not be shown, e.g. inside a closed panel).
+    """
+    widget = solara.use_ref(None)
+
+    def capture() -> None:
+        try:
+            widget.current = solara.get_widget(element())
+        except (KeyError, NameError):  # not rendered (a closed panel) or not created yet
+            widget.current = None
+
+    solara.use_effect(capture)  # after every render: the element is rendered only while its panel is open
+
+    def set_back(value: Any) -> None:
+        if widget.current is not None and widget.current.v_model != value:
+            widget.current.v_model = value
+
+    return set_back
+
+
 @solara.component
 def RunControls(state: AppState) -> None:
     """Reset, Step, Play/Pause with speed and progress, seed, scale, preset and "levers from" year."""
@@ -240,6 +264,19 @@ def RunControls(state: AppState) -> None:
         state.bump()
         state.lever_version.set(state.lever_version.value + 1)
 
+    def choose_scenario(value: Any) -> None:
+        if value == preset.value:
+            return  # the preset already chosen (also the echo of setting the select back below)
+        try:
+            preset.set(parse_scenario(value))
+        except InputError as exc:
+            state.error.set(refusal_text(exc, state.lang.value))
+            set_back(preset.value)  # the select shows the preset kept, not the refused value
+        else:
+            state.error.set("")
+
+    set_back = use_set_back(lambda: scenario_select)
+
     def pause() -> None:
         if task.pending:
             task.cancel()
@@ -269,9 +306,9 @@ def RunControls(state: AppState) -> None:
         with solara.Details(summary=tr("scenario", lang) + " · " + tr("seed", lang), expand=False):
             # the select's value comes back from the client: only a shipped scenario's name is kept (a
             # file path or any other text is refused here and again in SimSession.reset, never opened)
-            solara.Select(tr("scenario", lang), values=available_scenarios(), value=preset.value,
-                          on_value=state.guard(lambda v: preset.set(parse_scenario(v))),
-                          classes=["scenario-select"])
+            scenario_select = solara.Select(tr("scenario", lang), values=available_scenarios(),
+                                            value=preset.value, on_value=choose_scenario,
+                                            classes=["scenario-select"])
             solara.InputText(tr("seed", lang), value=seed_text.value, on_value=seed_text.set,
                              continuous_update=True, classes=["seed-input"])
             solara.Select(tr("scale", lang), values=[str(s) for s in SCALE_CHOICES], value=scale_text.value,
@@ -520,7 +557,7 @@ def ClampedSlider(state: AppState, label: str, field: str, value: int, limits: t
     the slider is set back to the value kept, so the page shows what the server will use. (``solara.SliderInt``
     calls ``int()`` on the raw value itself: a crafted ``"many"`` raised ``ValueError`` inside Solara.)
     """
-    widget = solara.use_ref(None)  # the slider widget, for setting it back from the event handler
+    set_back = use_set_back(lambda: slider)
 
     def receive(raw: Any) -> None:
         if type(raw) is int and raw == value:
@@ -533,16 +570,11 @@ def ClampedSlider(state: AppState, label: str, field: str, value: int, limits: t
         else:
             state.error.set("")
             on_value(kept)
-        if (type(raw) is not int or raw != kept) and widget.current is not None:
-            widget.current.v_model = kept
+        if type(raw) is not int or raw != kept:
+            set_back(kept)
 
     slider = rv.Slider(v_model=value, on_v_model=receive, label=label, min=limits[0], max=limits[1], step=1,
                        thumb_label=True, hide_details=True, class_=css_class)
-
-    def capture() -> None:
-        widget.current = solara.get_widget(slider)
-
-    solara.use_effect(capture, [])
 
 
 @solara.component
