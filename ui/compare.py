@@ -81,10 +81,10 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
             (:data:`ui.inputs.COMPARE_REPLICATIONS`, :data:`ui.inputs.COMPARE_END_YEARS`).
     """
     # the page clamps its sliders; this refuses anything that got past it, before any model is built
-    for field, value, (low, high) in (("compare_reps", n_replications, COMPARE_REPLICATIONS),
-                                      ("compare_end", end_year, COMPARE_END_YEARS)):
+    for name, value, (low, high) in (("compare_reps", n_replications, COMPARE_REPLICATIONS),
+                                     ("compare_end", end_year, COMPARE_END_YEARS)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InputError(field=field, value=shown(value), allowed=f"a whole number from {low} to {high}",
+            raise InputError(field=name, value=shown(value), allowed=f"a whole number from {low} to {high}",
                              source="page")
     seeds = replication_seeds(master_seed, n_replications)
     result = Comparison(seeds=seeds, master_seed=master_seed, scale=scale, end_year=end_year,

@@ -395,7 +395,8 @@ def LeverPanel(state: AppState) -> None:
 
     with solara.Column(gap="4px", classes=["lever-panel"]):
         solara.Text(tr("levers", lang), style={"font-size": "18px", "font-weight": "500"})
-        solara.Select(tr("apply_to", lang), values=city_labels, value=current, on_value=state.guard(choose_city), dense=True)
+        solara.Select(tr("apply_to", lang), values=city_labels, value=current, on_value=state.guard(choose_city),
+                      dense=True)
         n = session.n_changed()
         solara.Text(tr("changed_levers", lang, n=n) + " · " + tr("lever_pending", lang, year=session.effective_from()),
                     style={"font-size": "12px"}, classes=["lever-status"])

@@ -182,12 +182,17 @@ def build_app(hosts: Iterable[str]) -> RequestGuard:
                         cdn_dir=solara.server.settings.assets.proxy_cache_dir)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve the app on ``--host``/``--port`` (default 127.0.0.1:8765) behind :class:`RequestGuard`."""
-    parser = argparse.ArgumentParser(prog="python -m ui.server", description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m ui.server``: ``--host`` (default 127.0.0.1) and ``--port`` (8765)."""
+    parser = argparse.ArgumentParser(prog="python -m ui.server", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind (default 8765)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the app on ``--host``/``--port`` (default 127.0.0.1:8765) behind :class:`RequestGuard`."""
+    args = build_parser().parse_args(argv)
     try:
         hosts = allowed_hosts(args.host, args.port)
     except ValueError as exc:

@@ -26,7 +26,7 @@ if str(UI_TESTS) not in sys.path:
 from ui_fixtures import serve_app  # noqa: E402
 from ui_testdata import write_results  # noqa: E402
 
-from ui.server import ALLOWED_HOSTS_ENV, CDN_PREFIX, RequestGuard, allowed_hosts  # noqa: E402
+from ui.server import ALLOWED_HOSTS_ENV, CDN_PREFIX, RequestGuard, allowed_hosts, build_parser  # noqa: E402
 
 websockets_client = pytest.importorskip("websockets.sync.client")
 pytestmark = pytest.mark.slow  # starts the served app once (a few seconds)
@@ -215,3 +215,9 @@ def test_deployment_host_from_the_environment_is_accepted_and_localhost_refused(
     assert status({"host": "localhost:8765"}) == 400
     assert status({"host": "sim.example.org", "origin": "https://evil.example.com"}) == 403
     assert calls == ["/", "/"]
+
+
+
+def test_the_server_binds_localhost_unless_told_otherwise() -> None:
+    args = build_parser().parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 8765)

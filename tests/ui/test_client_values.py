@@ -13,10 +13,10 @@ from pathlib import Path
 import ipyvuetify as v
 import pytest
 import solara
+from test_components import Harness, _all_widgets, _button
 
 from sim.errors import InputError
 from sim.scenario import SCENARIO_DIR, Scenario, available_scenarios
-from test_components import Harness, _all_widgets, _button
 from ui.compare import run_comparison
 from ui.components import AppState, CompareTab, HunanApp, make_state
 from ui.i18n import refusal_text
