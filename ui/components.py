@@ -341,6 +341,16 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
         state.lever_version.set(state.lever_version.value + 1)
 
     on_value = state.guard(set_value)
+    set_back = use_set_back(lambda: slider)
+
+    def slide(raw: Any) -> None:
+        in_force = state.session.lever_value_for(name, target_city)[0]  # read now: this closure may be stale
+        if type(raw) in (int, float) and raw == in_force:
+            return  # the value in force already (also the echo of setting the slider back)
+        on_value(raw)
+        if state.error.value:  # refused: show the value in force again
+            set_back(int(in_force) if lever.kind == "int" else in_force)
+
     unit = lever_unit(lever, lang)
     with solara.Column(gap="0px", classes=["lever", f"lever-{name}"]):
         if lever.kind == "bool":
@@ -356,11 +366,12 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
             # the label and value go above the slider: Vuetify squeezes long labels beside it
             shown = f"{int(value)}" if lever.kind == "int" else f"{value:,.6g}"
             solara.Text(f"{label}: {shown} {unit}", style={"font-size": "14px"}, classes=["lever-value"])
-            if lever.kind == "int":
-                solara.SliderInt("", value=int(value), min=int(lever.low), max=int(lever.high), on_value=on_value)
-            else:
-                solara.SliderFloat("", value=float(value), min=float(lever.low), max=float(lever.high),
-                                   step=(lever.high - lever.low) / 100.0, on_value=on_value)
+            # ipyvuetify's slider, not solara.SliderInt/SliderFloat: those call int()/float() on the client's raw
+            # value before any check (ValueError for a crafted "many"); here ui.inputs.lever_value sees it
+            shown_value = int(value) if lever.kind == "int" else float(value)
+            step = 1 if lever.kind == "int" else (lever.high - lever.low) / 100.0
+            slider = rv.Slider(v_model=shown_value, on_v_model=slide, min=lever.low, max=lever.high, step=step,
+                               hide_details=True, class_=f"lever-slider lever-slider-{name}")
             # The slider moves in hundredths of the range (1,000 units, 2 m²), so values such as 570 units or
             # 34.69 m² can only be typed. The text goes through ui.inputs.lever_value (the lever's own
             # validate); a refused value shows its InputError in the page's banner. Applied on Enter or blur,
@@ -403,7 +414,8 @@ def LeverPanel(state: AppState) -> None:
         if n:
             solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo")
         for group, lever_names in lever_names_by_group().items():
-            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou")
+            # keyed: the "Restore preset levers" button appearing above must not remount (and close) the groups
+            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou").key(f"lever-group-{group}")
 
 
 @solara.component
@@ -466,7 +478,8 @@ def MapPanel(state: AppState) -> None:
                 legend=state_json["legend"], outside=state_json["outside"], outside_label=tr("map_outside", lang),
                 legend_title=f"{indicator_label(indicator.value, lang)} ({session.year})",
                 caption=tr("map_hint", lang), selected=state.selected.value, width=geo.WIDTH, height=geo.HEIGHT,
-                event_division_click=state.selected.set)
+                event_division_click=state.guard(lambda name: state.selected.set(
+                    division_names()[parse_choice(name, division_names(), field="division")])))
         caption = tr("map_hint", lang)
         if flows:
             caption += " " + tr("flows_caption", lang, n=len(state_json["arrows"]), year=session.year)

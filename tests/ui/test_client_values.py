@@ -182,6 +182,17 @@ def test_selects_refuse_labels_they_did_not_offer(page) -> None:
     assert state.session.scale == 2000 and state.error.value == ""
 
 
+def test_a_map_click_naming_no_division_is_refused(page) -> None:
+    state, rc = page
+    (map_view,) = [w for w in _all_widgets(rc) if hasattr(w, "vue_division_click")]
+    map_view.vue_division_click("Changsha")  # what the template's click sends, as the client's message does
+    assert state.selected.value == "Changsha" and state.error.value == ""
+    for sent in ("../../etc/passwd", {"a": 1}, ["Changsha"], "changsha"):
+        map_view.vue_division_click(sent)
+        assert "division" in state.error.value, sent
+        assert state.selected.value == "Changsha"
+
+
 def test_a_tab_index_from_the_client_is_clamped() -> None:
     state = make_state()
     _box, rc = solara.render(HunanApp(state), handle_error=False)
@@ -228,3 +239,17 @@ def test_a_huge_lever_value_or_household_id_gives_a_message(page) -> None:
     with pytest.raises(InputError):
         state.session.follow(10**30)
     assert state.session.n_changed() == 0
+
+
+def test_lever_sliders_check_what_the_client_sends(page) -> None:
+    state, rc = page
+    sliders = {c: w for w in _all_widgets(rc) if isinstance(w, v.Slider)
+               for c in (w.class_ or "").split() if c.startswith("lever-slider-")}
+    slider = sliders["lever-slider-settlement_min_years"]  # an int lever, 0-10 years
+    slider.v_model = 4
+    assert set(state.session.lever_values("settlement_min_years")) == {4.0} and state.error.value == ""
+    for sent in ("many", 11, -1, 2.5, 10**400, [3]):
+        slider.v_model = sent
+        assert "settlement_min_years" in state.error.value, sent
+        assert set(state.session.lever_values("settlement_min_years")) == {4.0}
+        assert slider.v_model == 4  # set back to the value in force
