@@ -371,7 +371,7 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
             shown_value = int(value) if lever.kind == "int" else float(value)
             step = 1 if lever.kind == "int" else (lever.high - lever.low) / 100.0
             slider = rv.Slider(v_model=shown_value, on_v_model=slide, min=lever.low, max=lever.high, step=step,
-                               hide_details=True, class_=f"lever-slider lever-slider-{name}")
+                               thumb_label=True, hide_details=True, class_=f"lever-slider lever-slider-{name}")
             # The slider moves in hundredths of the range (1,000 units, 2 m²), so values such as 570 units or
             # 34.69 m² can only be typed. The text goes through ui.inputs.lever_value (the lever's own
             # validate); a refused value shows its InputError in the page's banner. Applied on Enter or blur,

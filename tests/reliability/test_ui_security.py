@@ -9,6 +9,7 @@ land there, so an empty record shows that nothing was fetched.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import http.server
 import sys
@@ -207,7 +208,9 @@ def test_deployment_host_from_the_environment_is_accepted_and_localhost_refused(
             sent.append(message)
 
         scope = {"type": "http", "path": "/", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
-        asyncio.run(guard(scope, receive, send))
+        # a thread of its own: a browser test in the same process may already run an event loop in this one
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(lambda: asyncio.run(guard(scope, receive, send))).result()
         return sent[0]["status"]
 
     assert status({"host": "sim.example.org"}) == 200
