@@ -13,7 +13,6 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
