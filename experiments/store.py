@@ -13,8 +13,9 @@ Layout of ``DIR``::
 Every file is written to a temporary file and renamed (:func:`sim.run.write_table_atomic`), so a sweep killed at
 any moment leaves either a complete file or none. ``design.parquet`` is written before ``experiment.json``, whose
 presence marks the definition complete: a folder stopped before it is refused by ``report`` (with what to do) and
-completed by the same sweep command, which also rewrites a missing or damaged design. Each run file carries the run's levers, uncertainties, seed
-and the model's provenance in its Parquet metadata (key ``hunan_sim``, read with :func:`sim.run.read_provenance`).
+completed by the same sweep command, which also rewrites a missing or damaged design. Each run file carries the
+run's levers, uncertainties, seed and the model's provenance in its Parquet metadata (key ``hunan_sim``, read
+with :func:`sim.run.read_provenance`).
 
 Only one process writes to a folder; any number may read it with :func:`query` (DuckDB over the Parquet files;
 DuckDB itself allows one writer per database file, which is why results are not kept in a DuckDB file).

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from rel_helpers import REPO, cli_env, files_under, run_cli
+
 from sim.run import RESULT_FILES, read_provenance
 
 CRASH = Path(__file__).with_name("crash_at.py")

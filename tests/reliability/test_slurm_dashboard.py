@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rel_helpers import run_cli
 
 pytest.importorskip("dask_jobqueue")

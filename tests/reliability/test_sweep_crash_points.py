@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from crash_at import CRASH_STATUS
 from rel_helpers import REPO, TINY_EXPERIMENT, cli_env, files_under, kill_group, run_cli
 
@@ -72,7 +71,8 @@ def assert_complete_pairs(out: Path) -> None:
     flows = sorted(p.name for p in (out / "flows").glob("r*.parquet"))
     assert len(runs) == N_RUNS and runs == flows
     for name in runs:
-        metas = [json.loads(pq.read_schema(out / sub / name).metadata[b"hunan_sim"])["run"] for sub in ("runs", "flows")]
+        metas = [json.loads(pq.read_schema(out / sub / name).metadata[b"hunan_sim"])["run"]
+                 for sub in ("runs", "flows")]
         assert metas[0] == metas[1]
     assert [f for f in files_under(out) if f.endswith(".tmp")] == []
 
