@@ -78,22 +78,22 @@ def summary_table(indicators: pd.DataFrame, years: Sequence[int] = SUMMARY_YEARS
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.run import StagedOutput, run_simulation, write_pair
+    from sim.run import StagedOutput, run_simulation
 
     # --out is checked, and its temporary folder made, before spending time on the simulation; a failing
     # scenario or a full disk removes the temporary folder again (StagedOutput), so nothing half-done remains
     staged = StagedOutput(args.out, overwrite=args.overwrite) if args.out is not None else None
-    with staged if staged is not None else contextlib.nullcontext() as stage:
+    with staged if staged is not None else contextlib.nullcontext():
         result = run_simulation(scenario=args.scenario, seed=args.seed, scale=args.scale, end_year=args.end)
-        if stage is not None:
-            paths = write_pair(result, stage)
+        if staged is not None:
+            paths = staged.write(result)
     table = summary_table(result.indicators)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(f"Scenario {args.scenario}, seed {args.seed}, {args.scale:g} households per agent "
               f"(new_urban_jobs per year; the plan's target is a 5-year sum in 10k persons)")
         print(table.astype(object).where(table.notna(), "").to_string())
     if staged is not None:
-        print("wrote " + ", ".join(str(staged.out / p.name) for p in paths))
+        print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
 

@@ -257,7 +257,6 @@ class StagedOutput:
         path = Path(text)
         self.out = Path(os.path.realpath(path)) if path.is_symlink() else path
         self.overwrite = overwrite
-        self.exists = False
         if self.out.exists() or self.out.is_symlink():
             self._check_existing()
         parent = self.out.parent
@@ -295,7 +294,6 @@ class StagedOutput:
         if not os.access(out, os.W_OK) or not os.access(out.parent, os.W_OK):
             raise InputError(field="--out", value=str(out), allowed="a folder you can write to (this one is "
                              "read-only)", source="command line")
-        self.exists = True
 
     def _remove_created(self) -> None:
         for p in self._created:  # innermost first; only folders still empty
@@ -333,8 +331,25 @@ class StagedOutput:
                              allowed=f"a folder that can be written ({exc.strerror or exc})") from None
         return self.out
 
-    def __enter__(self) -> Path:
-        return self.stage
+    def write(self, result: RunResult) -> list[Path]:
+        """Write ``indicators.parquet`` and ``flows.parquet`` into the temporary folder.
+
+        Returns:
+            The paths the two files will have once the folder is committed.
+
+        Raises:
+            InputError: a full disk or another write error (the results folder is untouched).
+        """
+        try:
+            write_table_atomic(result.indicators, self.stage / RESULT_FILES[0], result.provenance)
+            write_table_atomic(result.flows, self.stage / RESULT_FILES[1], result.provenance)
+        except OSError as exc:  # e.g. a full disk: the stage is discarded on exit, the results folder is as it was
+            raise InputError(field="--out", value=str(self.out), source="command line",
+                             allowed=f"a folder with free space ({exc.strerror or exc}); nothing was changed") from None
+        return [self.out / name for name in RESULT_FILES]
+
+    def __enter__(self) -> StagedOutput:
+        return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
@@ -345,18 +360,6 @@ class StagedOutput:
                 raise
         else:
             self.discard()
-
-
-def write_pair(result: RunResult, folder: Path) -> list[Path]:
-    """Write ``indicators.parquet`` and ``flows.parquet`` into ``folder`` (a :class:`StagedOutput` stage)."""
-    paths = [folder / name for name in RESULT_FILES]
-    try:
-        write_table_atomic(result.indicators, paths[0], result.provenance)
-        write_table_atomic(result.flows, paths[1], result.provenance)
-    except OSError as exc:  # e.g. a full disk: the stage is discarded, the results folder is as it was
-        raise InputError(field="--out", value=str(folder.parent), source="command line",
-                         allowed=f"a folder with free space ({exc.strerror or exc}); nothing was changed") from None
-    return paths
 
 
 def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = False) -> list[Path]:
@@ -370,10 +373,8 @@ def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = F
     Returns:
         The paths of the two files.
     """
-    staged = StagedOutput(out_dir, overwrite=overwrite)
-    with staged as stage:
-        write_pair(result, stage)
-    return [staged.out / name for name in RESULT_FILES]
+    with StagedOutput(out_dir, overwrite=overwrite) as staged:
+        return staged.write(result)
 
 
 def read_provenance(path: Path | str) -> dict[str, Any]:
