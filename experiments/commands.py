@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import whole_number
-from sim.errors import InputError
+from sim.errors import InputError, shown
 
 
 def _one_line_warnings() -> None:
@@ -29,6 +29,21 @@ def _one_line_warnings() -> None:
     def show(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
         print(f"warning: {message}", file=sys.stderr)
     warnings.showwarning = show  # type: ignore[assignment]
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a Dask scheduler address such as ``tcp://host:8786``, checked for its form when the
+    options are parsed, so that a malformed one is refused before a results folder is created."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        if len(text) > 1000:
+            raise ValueError("too long")
+        parse_host_port(parse_address(text)[1])
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"option --scheduler: value {shown(text)} is not a scheduler address such "
+                                         f"as tcp://host:8786 ({exc})") from None
+    return text
 
 
 def _slurm_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -101,7 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where = sweep.add_argument_group("where to run (default: a local cluster with one worker per CPU)")
     where.add_argument("--workers", type=whole_number("--workers", 1), default=None,
                        help="local worker processes (one thread each)")
-    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler", type=scheduler_address, default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--slurm", type=whole_number("--slurm", 1), default=None, metavar="JOBS",
                        help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
     where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")
