@@ -116,7 +116,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where = sweep.add_argument_group("where to run (default: a local cluster with one worker per CPU)")
     where.add_argument("--workers", type=whole_number("--workers", 1), default=None,
                        help="local worker processes (one thread each)")
-    where.add_argument("--scheduler", type=scheduler_address, default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler", type=scheduler_address, default=None,
+                       help="address of a running Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--slurm", type=whole_number("--slurm", 1), default=None, metavar="JOBS",
                        help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
     where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError, shown
+from sim.errors import InputError
 
 # ---- calendar and scale (the model's own limits) ------------------------------------------------------------
 #: First simulated year (equal to ``sim.model.START_YEAR``; a test keeps them equal).
