@@ -78,7 +78,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenario(s) × "
               f"{len(experiment.lever_points())} lever point(s) × {len(experiment.uncertainty_points())} "
               f"uncertainty point(s) × {experiment.replications} replication(s)) at scale {experiment.scale:g} to "
-              f"{experiment.end_year}; digest {experiment.digest()}; results would go to {out}")
+              f"{experiment.end_year}; digest {experiment.digest(plan)}; results would go to {out}")
         return 0
     summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
                              slurm_jobs=args.slurm, slurm_options=_slurm_options(args),

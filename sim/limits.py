@@ -66,7 +66,7 @@ MAX_SAMPLE_N = 100_000
 #: sensitivity design's N (2D + 2) rows). The shipped maximum is 128 x 36 = 4,608.
 MAX_DESIGN_POINTS = 100_000
 #: Most runs in one experiment (scenarios x lever points x uncertainty points x replications). The shipped maximum
-#: is 4,608; planning 100,000 runs (``--dry-run``) takes about a minute and a few hundred MB.
+#: is 4,608; planning 100,000 runs (``sweep --dry-run``) took 10 s and 350 MB of memory here.
 MAX_RUNS = 100_000
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
