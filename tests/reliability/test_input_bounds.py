@@ -418,3 +418,15 @@ def test_error_messages_are_one_line_whatever_the_key_holds():
     with pytest.raises(InputError) as info:
         experiment_from_dict({**BASE, "bad\nkey\x00": 1}, source="ctl.toml")
     assert "\n" not in str(info.value) and "\\n" in str(info.value)
+
+
+def test_the_calibration_report_refuses_a_posterior_that_is_not_a_regular_file(tmp_path):
+    from calibration.posterior import load_posterior
+
+    with pytest.raises(InputError) as info:
+        load_posterior("/dev/zero")
+    assert "not a regular file" in str(info.value)
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"median": {}, "samples": [1, 2]}')
+    with pytest.raises(InputError):
+        load_posterior(odd)
