@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import whole_number
-from sim.errors import InputError, shown
+from sim.errors import InputError
 
 
 def _one_line_warnings() -> None:
@@ -32,17 +32,23 @@ def _one_line_warnings() -> None:
 
 
 def scheduler_address(text: str) -> str:
-    """An argparse type: a Dask scheduler address such as ``tcp://host:8786``, checked for its form when the
-    options are parsed, so that a malformed one is refused before a results folder is created."""
+    """Check the form of a Dask scheduler address such as ``tcp://host:8786`` (not whether it answers).
+
+    Called before the experiment is loaded, so that a malformed address is refused before a results folder is
+    created. (Not an argparse type: the guides' commands, parsed by a test, write ``--scheduler $address``.)
+
+    Raises:
+        InputError: naming ``--scheduler``, the value and the expected form.
+    """
     from distributed.comm.addressing import parse_address, parse_host_port
 
     try:
         if len(text) > 1000:
-            raise ValueError("too long")
+            raise ValueError("longer than 1000 characters")
         parse_host_port(parse_address(text)[1])
     except (ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(f"option --scheduler: value {shown(text)} is not a scheduler address such "
-                                         f"as tcp://host:8786 ({exc})") from None
+        raise InputError(field="--scheduler", value=text, source="command line",
+                         allowed=f"a scheduler address such as tcp://host:8786 ({exc})") from None
     return text
 
 
@@ -71,6 +77,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if sum(bool(x) for x in (args.scheduler, args.slurm, args.workers)) > 1:
         raise InputError(field="--workers/--scheduler/--slurm", value="more than one",
                          allowed="at most one of them", source="command line")
+    if args.scheduler:
+        scheduler_address(args.scheduler)  # before anything is loaded or written
     experiment = load_experiment(args.file, overrides=args.set or ())
     out = Path(args.out) if args.out else Path("results") / experiment.name
     if args.dry_run:
@@ -116,8 +124,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where = sweep.add_argument_group("where to run (default: a local cluster with one worker per CPU)")
     where.add_argument("--workers", type=whole_number("--workers", 1), default=None,
                        help="local worker processes (one thread each)")
-    where.add_argument("--scheduler", type=scheduler_address, default=None,
-                       help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--slurm", type=whole_number("--slurm", 1), default=None, metavar="JOBS",
                        help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
     where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")

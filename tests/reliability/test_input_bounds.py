@@ -338,15 +338,11 @@ def test_set_over_a_limit_is_not_retried_as_a_string():
 @pytest.mark.parametrize("address", ["abc", "tcp://host:notaport", "tcp://[::1", "x" * 5000])
 def test_sweep_malformed_scheduler_is_refused_before_the_results_folder_exists(address, tmp_path, capsys,
                                                                                 monkeypatch):
-    work = tmp_path / "cwd"
-    work.mkdir()
-    monkeypatch.chdir(work)
     path = _experiment(tmp_path, TINY_EXPERIMENT)
-    with pytest.raises(SystemExit) as info:
-        sim.cli.main(["sweep", str(path), "--scheduler", address, "--no-progress"])
-    err = capsys.readouterr().err
-    assert info.value.code == 2 and "--scheduler" in err and len(err) < 2000
-    assert files_under(work) == []
+    out = tmp_path / "cwd" / "out"
+    _refused_by_cli(["sweep", str(path), "--scheduler", address, "--no-progress", "--out", str(out)], capsys,
+                    tmp_path, monkeypatch, "'--scheduler'", "tcp://host:8786")
+    assert not out.exists()
 
 
 def test_sweep_accepts_a_well_formed_scheduler_address():
