@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.limits import MAX_POSTERIOR_BYTES, read_limited
 
 POSTERIOR_PATH = Path(__file__).resolve().parent / "posterior.json"
 FORMAT = "hunan-sim posterior 1"
@@ -141,13 +142,21 @@ def load_posterior(path: Path | str = POSTERIOR_PATH) -> dict[str, Any]:
     if not path.exists():
         raise InputError(field="posterior", value=str(path), allowed="an existing posterior JSON (run "
                          "`hunan-sim calibrate` first)", source=str(path))
+    raw = read_limited(path, limit=MAX_POSTERIOR_BYTES, what="JSON posterior")  # a regular file, bounded
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
         median, samples = data["median"], data["samples"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except RecursionError:
+        raise InputError(field="posterior", value="JSON nested too deep", allowed="JSON with 'median' and "
+                         "'samples'", source=str(path)) from None
+    except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InputError(field="posterior", value=str(exc), allowed="JSON with 'median' and 'samples'",
                          source=str(path)) from None
-    if not samples or any(set(s) != set(median) for s in samples):
+    if not isinstance(median, dict) or not isinstance(samples, list):
+        raise InputError(field="posterior", value=f"median {type(median).__name__}, samples "
+                         f"{type(samples).__name__}", allowed="'median' a table and 'samples' a list of tables",
+                         source=str(path))
+    if not samples or any(not isinstance(s, dict) or set(s) != set(median) for s in samples):
         raise InputError(field="samples", value=f"{len(samples)} samples", allowed="a non-empty list of draws over "
                          "the parameters of 'median'", source=str(path))
     return data

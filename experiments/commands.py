@@ -62,7 +62,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_folder(args.out, field="--out")  # "" or a non-UTF-8 name: refused before anything is done
     if args.scheduler:
-        check_scheduler_address(args.scheduler)
+        check_scheduler_address(args.scheduler)  # before anything is loaded or written
     experiment = load_experiment(args.file, overrides=args.set or ())
     out = Path(args.out) if args.out is not None else Path("results") / experiment.name
     if args.dry_run:
@@ -70,7 +70,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenario(s) × "
               f"{len(experiment.lever_points())} lever point(s) × {len(experiment.uncertainty_points())} "
               f"uncertainty point(s) × {experiment.replications} replication(s)) at scale {experiment.scale:g} to "
-              f"{experiment.end_year}; digest {experiment.digest()}; results would go to {out}")
+              f"{experiment.end_year}; digest {experiment.digest(plan)}; results would go to {out}")
         return 0
     summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
                              slurm_jobs=args.slurm, slurm_options=_slurm_options(args),

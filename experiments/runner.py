@@ -217,6 +217,8 @@ def check_scheduler_address(address: str) -> None:
     from distributed.comm.addressing import parse_address, parse_host_port
 
     try:
+        if len(address) > 1000:
+            raise ValueError("longer than 1000 characters")
         scheme, location = parse_address(address)
         if scheme in ("tcp", "tls"):
             parse_host_port(location)  # a port is required

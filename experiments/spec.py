@@ -49,7 +49,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +69,23 @@ from experiments.seeds import (
 from sim.data import division_names
 from sim.errors import InputError
 from sim.indicators import INDICATORS
+from sim.limits import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_DESIGN_POINTS,
+    MAX_OVERRIDE_CHARS,
+    MAX_POSTERIOR_BYTES,
+    MAX_REPLICATIONS,
+    MAX_RUNS,
+    MAX_SAMPLE_N,
+    MAX_SCALE,
+    check_count,
+    check_document,
+    check_safe_name,
+    parse_toml,
+    read_limited,
+    read_toml,
+)
 from sim.parameters import LEVERS, ModelParameters, parameter_names, parameter_specs
 from sim.parameters_default import POSTERIOR_PATH, default_parameters
 from sim.scenario import Scenario
@@ -86,8 +102,7 @@ _UNCERTAINTY_KEYS = {"design", "n", "parameters", "ranges", "posterior_file", "n
 _OUTPUT_KEYS = {"indicators", "regions", "years", "flows"}
 _REPORT_KEYS = {"discovery"}
 _DISCOVERY_KEYS = {"indicator", "region", "year", "min", "max"}
-START_YEAR = 2010
-LAST_YEAR = 2100
+START_YEAR = FIRST_YEAR  # the bounds on years, sizes and files are declared in sim/limits.py
 
 FactorValue = float | int | bool | str
 
@@ -98,9 +113,14 @@ FactorValue = float | int | bool | str
 
 def _int(value: Any, where: str, name: str, *, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number >= {low}"
+        allowed = f"a whole number from {low} to {_count(high)}" if high is not None else f"a whole number >= {low}"
         raise InputError(field=name, value=value, allowed=allowed, source=where)
     return value
+
+
+def _count(n: int) -> str:
+    """A limit for a message: 100,000 with separators, a year (2100) without."""
+    return f"{n:,}" if n >= 10_000 else str(n)
 
 
 def _choice(value: Any, where: str, name: str, choices: Sequence[str]) -> str:
@@ -194,7 +214,7 @@ def _lever_value(lever_name: str, value: Any, where: str, name: str) -> FactorVa
     return float(value)
 
 
-def _parse_factor(name: str, raw: Any, where: str, policy_from: int) -> Factor:
+def _parse_factor(name: str, raw: Any, where: str, policy_from: int, end_year: int) -> Factor:
     fld = f"levers.{name}"
     raw = _table(raw, where, fld, _FACTOR_KEYS)
     kinds = [k for k in ("values", "range", "options") if k in raw]
@@ -202,7 +222,8 @@ def _parse_factor(name: str, raw: Any, where: str, policy_from: int) -> Factor:
         raise InputError(field=fld, value=sorted(raw), allowed="exactly one of 'values', 'range' or 'options'",
                          source=where)
     kind = kinds[0]
-    from_year = _int(raw.get("from", policy_from), where, f"{fld}.from", low=START_YEAR, high=LAST_YEAR)
+    # a factor starting after end_year would silently never be applied
+    from_year = _int(raw.get("from", policy_from), where, f"{fld}.from", low=START_YEAR, high=end_year)
     cities = raw.get("cities")
     if cities is not None:
         known = division_names()
@@ -310,6 +331,21 @@ class UncertaintySpec:
     num_levels: int = 4
     second_order: bool = False
     note: str = ""
+    n_samples: int = 0
+
+    @property
+    def n_points(self) -> int:
+        """Number of uncertainty points, computed without building the design (SALib's row counts)."""
+        d = len(self.parameters)
+        if self.design == "defaults":
+            return 1
+        if self.design == "posterior":
+            return self.n or self.n_samples
+        if self.design == "sobol_sensitivity":
+            return self.n * (2 * d + 2 if self.second_order else d + 2)
+        if self.design == "morris":
+            return self.n * (d + 1)
+        return self.n
 
     def salib_problem(self) -> dict[str, Any]:
         """The SALib problem dictionary of the varied parameters."""
@@ -348,12 +384,23 @@ def _parse_uncertainties(raw: Any, where: str, fld: str = "uncertainties", *,
                              allowed="nothing else with design = \"defaults\"", source=where)
         return UncertaintySpec()
     if design == "posterior":
-        path = Path(raw.get("posterior_file", POSTERIOR_PATH))
+        pf = raw.get("posterior_file", str(POSTERIOR_PATH))
+        if not isinstance(pf, str) or not pf or "\0" in pf or len(pf) > 4096:
+            raise InputError(field=f"{fld}.posterior_file", value=pf, allowed="the path of a posterior JSON file",
+                             source=where)
+        path = Path(pf)
         if not path.is_absolute():
             path = base_dir / path
-        if path.exists():
-            n = _int(raw.get("n", 0), where, f"{fld}.n", low=0)  # 0: every sample, in file order
-            return UncertaintySpec(design="posterior", n=n, posterior_file=str(path))
+        if path.exists() or path.is_symlink():
+            n = _int(raw.get("n", 0), where, f"{fld}.n", low=0, high=MAX_SAMPLE_N)  # 0: every sample, in file order
+            # read now (bounded: a regular file under MAX_POSTERIOR_BYTES) so that a bad file or a design too large
+            # is refused at load, before any work
+            try:
+                samples, _ = read_posterior(path)
+            except InputError as exc:
+                raise InputError(field=f"{fld}.posterior_file: {exc.field}", value=exc.value, allowed=exc.allowed,
+                                 source=f"{where} ({path})") from None
+            return UncertaintySpec(design="posterior", n=n, posterior_file=str(path), n_samples=len(samples))
         if "fallback" not in raw or not allow_fallback:
             raise InputError(field=f"{fld}.design", value="posterior",
                              allowed=f"a design other than 'posterior' while {path} does not exist, or a "
@@ -383,7 +430,7 @@ def _parse_uncertainties(raw: Any, where: str, fld: str = "uncertainties", *,
             raise InputError(field=rfld, value=r, allowed=f"[low, high] within the declared range {lo} to {hi} "
                              f"{specs[p]['unit']}", source=where)
         ranges[p] = (float(r[0]), float(r[1]))
-    n = _int(raw.get("n"), where, f"{fld}.n", low=1) if "n" in raw else None
+    n = _int(raw.get("n"), where, f"{fld}.n", low=1, high=MAX_SAMPLE_N) if "n" in raw else None
     if n is None:
         raise InputError(field=f"{fld}.n", value=None, allowed=f"a number of points for design '{design}'",
                          source=where)
@@ -407,9 +454,13 @@ def read_posterior(path: str | Path) -> tuple[list[dict[str, float]], np.ndarray
     Keys starting with ``_`` in a sample are bookkeeping and ignored; any other key must be a parameter.
     """
     path = Path(path)
+    raw = read_limited(path, limit=MAX_POSTERIOR_BYTES, what="JSON posterior")  # never /dev/zero or a FIFO
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise InputError(field="(file)", value="JSON nested too deep", allowed="a JSON posterior "
+                         "{\"median\": {...}, \"samples\": [{...}, ...]}", source=str(path)) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a number of more than 4300 digits
         raise InputError(field="(file)", value=str(exc), allowed="a readable JSON posterior", source=str(path)) \
             from None
     samples = data.get("samples") if isinstance(data, dict) else None
@@ -428,13 +479,16 @@ def read_posterior(path: str | Path) -> tuple[list[dict[str, float]], np.ndarray
             if k not in known:
                 raise InputError(field=f"samples[{i}].{k}", value=v, allowed="a parameter of ModelParameters",
                                  source=str(path))
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise InputError(field=f"samples[{i}].{k}", value=v, allowed="a number", source=str(path))
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1e300 < v < 1e300:
+                raise InputError(field=f"samples[{i}].{k}", value=v, allowed="a finite number", source=str(path))
             point[k] = float(v)
         out.append(point)
     weights = data.get("weights")
     if weights is not None:
-        w = np.asarray(weights, dtype=float)
+        try:
+            w = np.asarray(weights, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            w = np.full(0, np.nan)
         if w.shape != (len(out),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise InputError(field="weights", value=f"{len(weights) if isinstance(weights, list) else weights}",
                              allowed=f"{len(out)} non-negative numbers (one per sample)", source=str(path))
@@ -799,17 +853,21 @@ def parse_override(text: str) -> dict[str, Any]:
     """Parse a command-line override ``key=value`` (TOML syntax; dotted keys reach into tables).
 
     A bare word value is read as a string, so ``--set scenarios='["baseline"]'`` and ``--set name=test`` both
-    work. Raises InputError for anything else.
+    work. The value is held to the limits of a file (:mod:`sim.limits`). Raises InputError for anything else.
     """
+    if not isinstance(text, str) or len(text) > MAX_OVERRIDE_CHARS:
+        raise InputError(field="--set", value=text, source="command line",
+                         allowed=f"key=value of at most {MAX_OVERRIDE_CHARS:,} characters")
     if "=" not in text:
         raise InputError(field="--set", value=text, allowed="key=value, e.g. scale=1000 or uncertainties.n=8",
                          source="command line")
     key, value = (s.strip() for s in text.split("=", 1))
     for candidate in (f"{key} = {value}", f"{key} = {json.dumps(value)}"):
         try:
-            return tomllib.loads(candidate)
-        except tomllib.TOMLDecodeError:
-            continue
+            return parse_toml(candidate, source="command line", field_prefix="--set ")
+        except InputError as exc:
+            if exc.field != "TOML syntax":  # parsed, but over a limit: say so instead of trying it as a string
+                raise
     raise InputError(field="--set", value=text, allowed="key=value in TOML syntax", source="command line")
 
 
@@ -830,42 +888,61 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> Experime
         known = ", ".join(sorted(q.stem for q in EXPERIMENT_DIR.glob("*.toml")))
         raise InputError(field="experiment", value=str(path), allowed=f"a .toml file, or one of {known}",
                          source="command line")
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(field="TOML syntax", value=str(exc), allowed="a valid TOML document", source=str(p)) \
-            from None
-    except UnicodeDecodeError:
-        raise InputError(field="encoding", value="not UTF-8", allowed="a UTF-8 TOML document", source=str(p)) \
-            from None
+    data = read_toml(p)  # bounded: size, nesting, key count, string length, integer size; a BOM is accepted
     for text in overrides:
         data = _deep_merge(data, parse_override(text))
     return experiment_from_dict(data, source=str(p), base_dir=p.parent, overrides=tuple(overrides))
+
+
+def _check_size(scenarios: Sequence[str], lever_design: str, n_points: int | None, factors: Sequence[Factor],
+                uncertainty: UncertaintySpec, replications: int, where: str) -> None:
+    """Refuse a design or a plan over the limits of :mod:`sim.limits`, counting without building anything."""
+    if lever_design == "full_factorial":
+        n_lever = 1
+        for f in factors:  # the product of the levels, stopped as soon as it passes the limit
+            n_lever *= len(f.levels)
+            if n_lever > MAX_DESIGN_POINTS:
+                sizes = " x ".join(str(len(g.levels)) for g in factors)
+                raise InputError(field="levers", value=f"a full factorial of {sizes} levels", source=where,
+                                 allowed=f"at most {MAX_DESIGN_POINTS:,} lever points (limit in sim/limits.py)")
+    else:
+        n_lever = n_points or 1
+    n_unc = check_count(uncertainty.n_points, field="uncertainties", limit=MAX_DESIGN_POINTS, source=where,
+                        what=f"uncertainty points (design '{uncertainty.design}')")
+    n_runs = len(scenarios) * n_lever * n_unc * replications
+    if n_runs > MAX_RUNS:
+        raise InputError(field="replications", value=replications, source=where,
+                         allowed=f"a plan of at most {MAX_RUNS:,} runs; this one has {len(scenarios)} scenario(s) x "
+                                 f"{n_lever:,} lever point(s) x {n_unc:,} uncertainty point(s) x {replications} "
+                                 f"replication(s) = {n_runs:,} (limit in sim/limits.py)")
 
 
 def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment", base_dir: Path | None = None,
                          overrides: tuple[str, ...] = ()) -> Experiment:
     """Validate a parsed experiment definition (see the module docstring for the format)."""
     where = source
+    if not isinstance(data, Mapping):
+        raise InputError(field="(document)", value=type(data).__name__, allowed="a table", source=where)
+    check_document(dict(data), source=where)  # before the deep copy (recursive) and every other check
     data = _table(copy.deepcopy(dict(data)), where, "", _TOP_KEYS)
-    name = data.get("name", Path(source).stem)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\\0"):
-        raise InputError(field="name", value=name, allowed="a non-empty name without slashes", source=where)
+    # the name is the default results folder: never ".", "..", a path or a glob pattern
+    name = check_safe_name(data.get("name", Path(source).stem), field="name", source=where)
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(field="description", value=description, allowed="a string", source=where)
     scenarios = data.get("scenarios", ["baseline"])
-    if not isinstance(scenarios, list) or not scenarios or not all(isinstance(s, str) and s for s in scenarios):
+    if not isinstance(scenarios, list) or not scenarios or not all(isinstance(s, str) and s and len(s) <= 4096
+                                                                   for s in scenarios):
         raise InputError(field="scenarios", value=scenarios, allowed="a non-empty list of scenario names",
                          source=where)
     if len(set(scenarios)) != len(scenarios):
         raise InputError(field="scenarios", value=scenarios, allowed="distinct scenario names", source=where)
     end_year = _int(data.get("end_year", 2035), where, "end_year", low=START_YEAR + 1, high=LAST_YEAR)
     scale = data.get("scale", 100)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale < 1:
-        raise InputError(field="scale", value=scale, allowed="a number >= 1 (households per agent)", source=where)
-    replications = _int(data.get("replications", 1), where, "replications", low=1)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_SCALE:
+        raise InputError(field="scale", value=scale, source=where,
+                         allowed=f"a number from 1 to {MAX_SCALE:,} (households per agent)")
+    replications = _int(data.get("replications", 1), where, "replications", low=1, high=MAX_REPLICATIONS)
     if "master_seed" not in data:
         raise InputError(field="master_seed", value=None, allowed="a whole number >= 0 (recorded with every "
                          "result; every run's seed is derived from it)", source=where)
@@ -885,7 +962,7 @@ def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment",
     for key, value in levers_raw.items():
         if key in ("design", "n"):
             continue
-        factors.append(_parse_factor(key, value, where, policy_from))
+        factors.append(_parse_factor(key, value, where, policy_from, end_year))
     n_points = None
     if lever_design == "full_factorial":
         if "n" in levers_raw:
@@ -896,7 +973,8 @@ def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment",
                 raise InputError(field=f"levers.{f.name}.range", value=[f.low, f.high],
                                  allowed="'values' (a full factorial design needs discrete levels)", source=where)
     else:
-        n_points = _int(levers_raw.get("n"), where, "levers.n", low=1) if "n" in levers_raw else None
+        n_points = _int(levers_raw.get("n"), where, "levers.n", low=1, high=MAX_SAMPLE_N) if "n" in levers_raw \
+            else None
         if n_points is None:
             raise InputError(field="levers.n", value=None, allowed=f"a number of points for design '{lever_design}'",
                              source=where)
@@ -920,6 +998,7 @@ def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment",
     if clash:
         raise InputError(field=f"levers.{clash[0]}", value=clash[0], allowed="a name not also an uncertainty",
                          source=where)
+    _check_size(scenarios, lever_design, n_points, factors, uncertainty, replications, where)
     outputs = _parse_outputs(data.get("outputs", {}), where, end_year)
     discovery = _parse_report(data.get("report", {}), where, end_year)
     exp = Experiment(name=name, source=source, scenarios=tuple(scenarios), end_year=end_year, scale=float(scale),

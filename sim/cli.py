@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.data import load_plan_indicators
-from sim.errors import InputError
+from sim.errors import InputError, shown
+from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_INT, MAX_SCALE
 
 #: Indicators printed by ``run``, with the plan's indicator number where it sets a target.
 SUMMARY = [
@@ -32,15 +33,21 @@ SUMMARY_YEARS = (2010, 2020, 2025, 2035)
 COMMAND_MODULES = ("calibration.commands", "experiments.commands")
 
 
-def whole_number(name: str, minimum: int = 0):
-    """An argparse type: a whole number >= ``minimum``, refused with a message naming the option and value."""
+def whole_number(name: str, minimum: int = 0, maximum: int = MAX_INT):
+    """An argparse type: a whole number from ``minimum`` to ``maximum``, refused with a message naming the option,
+    the value (shortened) and the limits."""
     def parse(text: str) -> int:
+        if len(text) > 40:  # int() of more than 4300 digits raises; anything this long is over every limit anyway
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} ({len(text):,} characters) is not "
+                                             f"a whole number from {minimum} to {maximum}")
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"option {name}: value {text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} is not a whole number") from None
+        if not minimum <= value <= maximum:
+            if maximum == MAX_INT:
+                raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be from {minimum} to {maximum}")
         return value
     return parse
 
@@ -49,9 +56,7 @@ def _scale(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"option --scale: value {text!r} is not a number") from None
-    from sim.model import MAX_SCALE
-
+        raise argparse.ArgumentTypeError(f"option --scale: value {shown(text)} is not a number") from None
     if not 1 <= value <= MAX_SCALE:
         raise argparse.ArgumentTypeError(f"option --scale: value {value:g} must be from 1 to {MAX_SCALE:,} "
                                          "(households per agent)")
@@ -79,7 +84,9 @@ def summary_table(indicators: pd.DataFrame, years: Sequence[int] = SUMMARY_YEARS
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.run import StagedOutput, run_simulation
+    from sim.scenario import Scenario
 
+    Scenario.load(args.scenario)  # refuse a bad scenario file before anything is written or computed
     # --out is checked, and its temporary folder made, before spending time on the simulation; a failing
     # scenario or a full disk removes the temporary folder again (StagedOutput), so nothing half-done remains
     staged = StagedOutput(args.out, overwrite=args.overwrite) if args.out is not None else None
@@ -103,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one simulation and print the plan's indicators")
     run.add_argument("--scenario", default="baseline", help="a name in scenarios/ or a path to a .toml file")
-    run.add_argument("--end", type=whole_number("--end"), default=2035, help="last simulated year (default 2035)")
+    run.add_argument("--end", type=whole_number("--end", FIRST_YEAR + 1, LAST_YEAR), default=2035,
+                     help=f"last simulated year, {FIRST_YEAR + 1}-{LAST_YEAR} (default 2035)")
     run.add_argument("--seed", type=whole_number("--seed"), default=1, help="random seed (default 1)")
     run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
     run.add_argument("--out", default=None, help="new folder for indicators.parquet and flows.parquet (written "
@@ -126,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except MemoryError:
-        print("error: out of memory; use a larger --scale (households per agent)", file=sys.stderr)
+        print("error: out of memory; use a larger --scale (households per agent) or, for a sweep, fewer runs",
+              file=sys.stderr)
         return 2
 
 

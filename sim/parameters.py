@@ -21,7 +21,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from sim.errors import InputError
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python bool, int or float it holds (EMA Workbench and pandas hand levers and
+    parameters over as ``np.int64``, ``np.float64`` or ``np.bool_``); anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) and not isinstance(value, np.str_ | np.bytes_) else value
 
 # --------------------------------------------------------------------------------------------------------
 # Behavioural parameters
@@ -263,6 +271,9 @@ class ModelParameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, np.generic):
+                value = _plain(value)
+                object.__setattr__(self, f.name, value)  # frozen: store the plain Python number
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise InputError(field=f.name, value=value, allowed="a finite number", source="parameters")
             low, high = f.metadata["low"], f.metadata["high"]
@@ -276,11 +287,24 @@ class ModelParameters:
         if unknown:
             raise InputError(field=unknown[0], value=changes[unknown[0]],
                              allowed="one of " + ", ".join(parameter_names()), source="parameters")
-        return dataclasses.replace(self, **{k: float(v) for k, v in changes.items()})
+        return dataclasses.replace(self, **{k: _as_float(k, v) for k, v in changes.items()})
 
     def as_dict(self) -> dict[str, float]:
         """The parameter values by name."""
         return dataclasses.asdict(self)
+
+
+def _as_float(name: str, value: Any) -> float:
+    """A parameter value as a float, refused (not crashed on) when it is not a number or is too large for one."""
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field=name, value=value, allowed="a finite number", source="parameters")
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float's range (a 400-digit number)
+        spec = next(f.metadata for f in dataclasses.fields(ModelParameters) if f.name == name)
+        raise InputError(field=name, value=value, allowed=f"{spec['low']} to {spec['high']} {spec['unit']}",
+                         source="parameters") from None
 
 
 def parameter_names() -> list[str]:
@@ -334,22 +358,27 @@ class Lever:
     choices: tuple[str, ...] = ()
 
     def validate(self, value: Any, *, source: str = "scenario") -> float:
-        """Check a value for this lever and return it as a float (bools as 0/1)."""
+        """Check a value for this lever and return it as a float (bools as 0/1).
+
+        numpy scalars are accepted as the Python numbers they hold (EMA Workbench passes ``np.int64``).
+        """
+        value = _plain(value)
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise InputError(field=self.name, value=value, allowed="true or false", source=source)
             return float(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(field=self.name, value=value, allowed=f"a number from {self.low} to {self.high} "
-                             f"{self.unit}", source=source)
+        allowed = f"{self.low:g} to {self.high:g} {self.unit}".rstrip()
+        if self.choices:
+            allowed += " (" + ", ".join(f"{i} = {c}" for i, c in enumerate(self.choices)) + ")"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(field=self.name, value=value, allowed=f"a number from {allowed}", source=source)
+        # the range first, compared exactly: a 400-digit int is refused here instead of overflowing float();
+        # NaN fails every comparison and infinities fail the range
+        if not self.low <= value <= self.high:
+            raise InputError(field=self.name, value=value, allowed=allowed, source=source)
         if self.kind == "int" and float(value) != int(value):
             raise InputError(field=self.name, value=value, allowed=f"a whole number from {self.low:g} to "
                              f"{self.high:g}", source=source)
-        if not (math.isfinite(float(value)) and self.low <= value <= self.high):
-            allowed = f"{self.low:g} to {self.high:g} {self.unit}"
-            if self.choices:
-                allowed += " (" + ", ".join(f"{i} = {c}" for i, c in enumerate(self.choices)) + ")"
-            raise InputError(field=self.name, value=value, allowed=allowed, source=source)
         return float(value)
 
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.limits import MAX_POSTERIOR_BYTES, read_limited
 from sim.parameters import ModelParameters, parameter_names
 
 POSTERIOR_PATH = Path(__file__).resolve().parent.parent / "calibration" / "posterior.json"
@@ -16,13 +17,24 @@ POSTERIOR_PATH = Path(__file__).resolve().parent.parent / "calibration" / "poste
 
 def default_parameters(path: Path = POSTERIOR_PATH) -> ModelParameters:
     """Declared defaults, overridden by the posterior medians in ``path`` when that file exists."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return ModelParameters()
+    # bounded: a regular file under MAX_POSTERIOR_BYTES (never /dev/zero, a FIFO or a folder)
+    raw = read_limited(path, limit=MAX_POSTERIOR_BYTES, what="JSON posterior")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
         medians = data["median"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except RecursionError:
+        raise InputError(field="median", value="JSON nested too deep", allowed="a posterior JSON with a 'median' "
+                         "table", source=str(path)) from None
+    except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InputError(field="median", value=str(exc), allowed="a posterior JSON with a 'median' table",
                          source=str(path)) from None
+    if not isinstance(medians, dict):
+        raise InputError(field="median", value=medians, allowed="a table of parameter = value", source=str(path))
     known = set(parameter_names())
-    return ModelParameters().replace(**{k: v for k, v in medians.items() if k in known})
+    try:
+        return ModelParameters().replace(**{k: v for k, v in medians.items() if k in known})
+    except InputError as exc:
+        raise InputError(field=f"median.{exc.field}", value=exc.value, allowed=exc.allowed, source=str(path)) \
+            from None

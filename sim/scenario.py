@@ -20,7 +20,6 @@ validated on load; errors name the file, the field, the value and what is allowe
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 
 from sim.data import division_index
 from sim.errors import InputError
+from sim.limits import LAST_YEAR, MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, NEVER_YEAR, check_document, read_toml
 from sim.parameters import LEVERS
 from sim.world import N_DIVISIONS
 
@@ -92,15 +92,7 @@ class Scenario:
             known = ", ".join(available_scenarios())
             raise InputError(field="scenario", value=str(name_or_path),
                              allowed=f"one of {known} or a path to a .toml file", source="scenario")
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(field="TOML syntax", value=str(exc), allowed="a valid TOML document",
-                             source=str(path)) from None
-        except UnicodeDecodeError:
-            raise InputError(field="encoding", value="not UTF-8", allowed="a UTF-8 TOML document",
-                             source=str(path)) from None
+        data = read_toml(path)  # bounded: size, nesting, key count, string length, integer size
         return cls.from_dict(data, source=str(path), _seen=(path.resolve(),))
 
     @classmethod
@@ -108,13 +100,15 @@ class Scenario:
         """Build and validate a scenario from parsed TOML."""
         if not isinstance(data, dict):
             raise InputError(field="(document)", value=type(data).__name__, allowed="a table", source=source)
+        check_document(data, source=source)  # before anything recursive (a repr, a copy) touches it
         unknown = sorted(set(data) - _TOP_KEYS)
         if unknown:
             raise InputError(field=unknown[0], value=data[unknown[0]],
                              allowed="top-level keys " + ", ".join(sorted(_TOP_KEYS)), source=source)
         name = data.get("name", Path(source).stem)
-        if not isinstance(name, str) or not name:
-            raise InputError(field="name", value=name, allowed="a non-empty string", source=source)
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
+            raise InputError(field="name", value=name, source=source,
+                             allowed=f"a non-empty string of at most {MAX_NAME_CHARS} printable characters")
         blocks: list[PolicyBlock] = []
         parent = data.get("extends")
         if parent is not None:
@@ -129,8 +123,12 @@ class Scenario:
             if not ppath.exists():
                 raise InputError(field="extends", value=parent,
                                  allowed="one of " + ", ".join(available_scenarios()), source=source)
-            with ppath.open("rb") as fh:
-                blocks.extend(cls.from_dict(tomllib.load(fh), source=str(ppath), _seen=_seen + (ppath,)).blocks)
+            if len(_seen) >= MAX_EXTENDS_DEPTH:
+                raise InputError(field="extends", value=parent, source=source,
+                                 allowed=f"a chain of at most {MAX_EXTENDS_DEPTH} scenarios extending one another "
+                                         "(limit in sim/limits.py)")
+            # a malformed parent is refused naming the parent's file (read_toml's source)
+            blocks.extend(cls.from_dict(read_toml(ppath), source=str(ppath), _seen=_seen + (ppath,)).blocks)
         raw_blocks = data.get("policy", [])
         if not isinstance(raw_blocks, list):
             raise InputError(field="policy", value=raw_blocks, allowed="an array of tables [[policy]]", source=source)
@@ -221,10 +219,13 @@ def _parse_blocks(raw: Any, *, where: str) -> list[PolicyBlock]:
 
 def _parse_block(raw: dict[str, Any], *, where: str) -> PolicyBlock:
     from_year = raw.get("from", 0)
-    until_year = raw.get("until", 9999)
-    for key, value in (("from", from_year), ("until", until_year)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9999:
-            raise InputError(field=key, value=value, allowed="a year such as 2021", source=where)
+    until_year = raw.get("until", NEVER_YEAR)
+    # a block starting after the model's last year would silently never apply
+    for key, value, high in (("from", from_year, LAST_YEAR), ("until", until_year, NEVER_YEAR)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            raise InputError(field=key, value=value, source=where,
+                             allowed=f"a year such as 2021, at most {high}" + (" (the model's last year)"
+                                                                             if key == "from" else " (never ends)"))
     if until_year < from_year:
         raise InputError(field="until", value=until_year, allowed=f"a year not before 'from' ({from_year})",
                          source=where)

@@ -99,8 +99,8 @@ def test_levers_and_uncertainties_are_kept_apart():
 BASE = 'name = "t"\nmaster_seed = 1\nscenarios = ["baseline"]\n'
 BAD = [
     ("colour = 1", "colour", "keys"),
-    ("scale = 0.5", "scale", ">= 1"),
-    ("replications = 0", "replications", ">= 1"),
+    ("scale = 0.5", "scale", "from 1 to 100,000"),
+    ("replications = 0", "replications", "from 1 to 1000"),
     ("[levers.no_such_lever]\nvalues = [1]", "levers.no_such_lever", "a lever"),
     ("[levers.settlement_min_years]\nvalues = [0, 11]", "levers.settlement_min_years.values[1]", "0 to 10"),
     ("[levers.settlement_requires_job]\nvalues = [0, 1]", "levers.settlement_requires_job.values[0]", "true or false"),
