@@ -259,9 +259,10 @@ class ChoiceContext:
 #: Dimensions of the household types of the division-level network (:func:`group_dims` for any network).
 GROUP_DIMS = (N_LOCATIONS, N_DIVISIONS + 1, 2, 2, 2, 2, 2, 2)
 GROUP_NAMES = ("loc", "hukou_div", "hukou_urban", "permit", "children", "owner", "college", "land")
-#: Household types whose utilities are computed at once (bounds the temporaries of :func:`type_utilities`:
-#: 4096 types x 250 places x 8 bytes = 8 MB per array).
-TYPE_BLOCK = 4096
+#: Type-place cells whose utilities are computed at once: 1 MB per float array, about 13 MB of temporaries
+#: (benchmarks/choice_memory.py). At 29 places a block holds 4519 types, more than the 1,000-1,500 occupied
+#: at any scale, so the model does one block; at 250 places 524 types.
+TYPE_CELLS = 2**17
 #: Cells (reviewing households x places) compared at once when drawing destinations (bounds memory: the
 #: rows and the comparison take about 9 bytes per cell, 0.3 GB; at 29 places the 1 M-household chunk fits).
 DRAW_CELLS = 2**25
@@ -288,6 +289,11 @@ def group_index(h: Households, idx: IntArray | slice = slice(None)) -> IntArray:
     return np.ravel_multi_index(tuple(np.asarray(p, dtype=np.int64) for p in parts), group_dims(h.places))
 
 
+def type_block(places: Places) -> int:
+    """Household types whose utilities are computed at once: :data:`TYPE_CELLS` cells."""
+    return max(1, TYPE_CELLS // places.n)
+
+
 def type_utilities(ctx: ChoiceContext, p: Any, types: IntArray) -> np.ndarray:
     """Deterministic utility (10k yuan) of every destination for the given household types, shape (types, places).
 
@@ -303,8 +309,9 @@ def type_utilities(ctx: ChoiceContext, p: Any, types: IntArray) -> np.ndarray:
     places = ctx.places
     types = np.asarray(types, dtype=np.int64)
     out = np.empty((len(types), places.n))
-    for start in range(0, len(types), TYPE_BLOCK):
-        block = types[start:start + TYPE_BLOCK]
+    step = type_block(places)
+    for start in range(0, len(types), step):
+        block = types[start:start + step]
         parts = [np.asarray(a)[:, None] for a in np.unravel_index(block, group_dims(places))]
         out[start:start + len(block)] = _utility_rows(ctx, p, *parts)
     return out
@@ -394,32 +401,58 @@ def choose_destinations(h: Households, cdf: np.ndarray | None, review_rate: floa
     """Draw next year's place for the households that review it.
 
     One uniform draw per reviewing household against its type's cumulative choice row (the fastest
-    correct sampler measured in STACK.md). Works in chunks to bound memory at full scale (at most
-    ``chunk`` households and :data:`DRAW_CELLS` household-place cells at once). The choice rows come from
-    one of: ``cdf`` (:func:`choice_cdf` of every type); ``utility`` (:func:`utility_table`) and
-    ``taste_scale``; or ``context`` and ``params`` (the model's way): the utilities are then computed only
-    for the types of the reviewing households (:func:`type_utilities`). All three give the same rows.
+    correct sampler measured in STACK.md). The choice rows come from one of: ``cdf`` (:func:`choice_cdf` of
+    every type); ``utility`` (:func:`utility_table`) and ``taste_scale``; or ``context`` and ``params`` (the
+    model's way). All three give the same rows and the same draws.
+
+    With ``context``, utilities are computed only for the types of the reviewing households, :func:`type_block`
+    types at a time, and each block's households draw from that block's rows before the next block is
+    computed: memory grows with the places, not with the number of occupied types (benchmarks/PROFILE.md,
+    "destination choice at 250 places"). Households are compared at most ``chunk`` at a time and
+    :data:`DRAW_CELLS` household-place cells at a time. The uniforms are drawn for all reviewing households
+    at once, in their order: the same stream as drawing them chunk by chunk.
 
     Returns:
         (index of reviewing households, their chosen places); the chosen place may equal the current.
     """
+    block = type_block(h.places)
     reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate))
     types = group_index(h, reviewing)
-    if cdf is None:
-        occupied, types = np.unique(types, return_inverse=True)
-        if context is not None:
-            cdf = choice_cdf(type_utilities(context, params, occupied), params.taste_scale)
-        else:
-            cdf = choice_cdf(utility[np.unravel_index(occupied, group_dims(h.places))], taste_scale)
     dest = np.empty(len(reviewing), dtype=h.places.loc_dtype)
-    # a chunk of households needs chunk x places cells; the uniforms drawn chunk by chunk are the same stream
-    chunk = max(1, min(chunk, DRAW_CELLS // cdf.shape[1]))
-    for start in range(0, len(reviewing), chunk):
-        idx = reviewing[start:start + chunk]
-        rows = cdf[types[start:start + chunk]]
-        u = rng.random(len(idx))
-        dest[start:start + chunk] = (rows < u[:, None]).sum(axis=1)
+    if cdf is not None:
+        _draw(cdf, types, rng.random(len(reviewing)), dest, None, chunk)
+        return reviewing, dest
+    occupied, types = np.unique(types, return_inverse=True)
+    u = rng.random(len(reviewing))
+    if context is None:
+        cdf = choice_cdf(utility[np.unravel_index(occupied, group_dims(h.places))], taste_scale)
+        _draw(cdf, types, u, dest, None, chunk)
+        return reviewing, dest
+    if len(occupied) <= block:
+        _draw(choice_cdf(type_utilities(context, params, occupied), params.taste_scale), types, u, dest, None, chunk)
+        return reviewing, dest
+    # several blocks of types: visit the households block by block (a stable sort keeps their order within one)
+    order = np.argsort(types, kind="stable")
+    starts = np.arange(0, len(occupied), block)
+    bounds = np.searchsorted(types[order], np.append(starts, len(occupied)))
+    for b, lo in enumerate(starts):
+        rows = choice_cdf(type_utilities(context, params, occupied[lo:lo + block]), params.taste_scale)
+        where = order[bounds[b]:bounds[b + 1]]
+        _draw(rows, types[where] - lo, u[where], dest, where, chunk)
     return reviewing, dest
+
+
+def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where: IntArray | None,
+          chunk: int) -> None:
+    """Write into ``dest`` (at ``where``, or in order) the place each uniform ``u`` picks from its ``cdf`` row:
+    the number of cumulative probabilities below it."""
+    step = max(1, min(chunk, DRAW_CELLS // cdf.shape[1]))
+    for start in range(0, len(rows), step):
+        picked = (cdf[rows[start:start + step]] < u[start:start + step, None]).sum(axis=1)
+        if where is None:
+            dest[start:start + step] = picked
+        else:
+            dest[where[start:start + step]] = picked
 
 
 # ------------------------------------------------------------------------------------------------------

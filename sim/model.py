@@ -420,7 +420,8 @@ class HunanModel(mesa.Model):
 
         urban_households = np.bincount(div[div >= 0], minlength=N_DIVISIONS) * self.scale
         renovated = np.array([g.renovated_units for g in self.city_governments])
-        urban_amenity = p.urban_amenity + RENOVATION_AMENITY * np.minimum(1, renovated / np.maximum(urban_households, 1))
+        urban_amenity = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
+            1, renovated / np.maximum(urban_households, 1))
         urban_amenity[self.world.names.index(CAPITAL)] += p.capital_amenity
         # Calibrated place effects: the census 2020 distribution of people (calibration/division_effects.py)
         urban_amenity += self.division_effects[:, 0]
@@ -543,7 +544,8 @@ class HunanModel(mesa.Model):
             rows, cdf = self._county_weights[d]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         hukou_county = c["hukou_county"][movers].astype(np.int64)
-        home_village = rural_dest & (hukou_county >= 0) & (self.county_division[np.maximum(hukou_county, 0)] == dest_div)
+        home_village = (rural_dest & (hukou_county >= 0)
+                        & (self.county_division[np.maximum(hukou_county, 0)] == dest_div))
         county[home_village] = hukou_county[home_village]
         for d in np.unique(dest_div[rural_dest & ~home_village]):
             m = rural_dest & ~home_village & (dest_div == d)

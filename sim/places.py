@@ -131,7 +131,7 @@ class Places:
                     table[k] = place
         table[2 * d:] = int(np.flatnonzero(self.kind == PlaceKind.OUTSIDE)[0])
         if np.any(table < 0):
-            raise ValueError("places: every division needs a RURAL and an URBAN or CENTRAL_CITY place for its hukou holders")
+            raise ValueError("places: every division needs a RURAL and an URBAN or CENTRAL_CITY place for its hukou")
         return table.astype(self.loc_dtype)
 
     # ------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import agents.households as households_module
-from agents.households import choice_cdf, group_index, type_utilities, utility_table
+from agents.households import choice_cdf, choose_destinations, group_index, type_utilities, utility_table
 from sim.data import load_divisions
 from sim.model import HunanModel
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, PlaceKind, Places, default_places
@@ -148,6 +148,21 @@ def test_utilities_of_occupied_types_are_the_full_tables_rows_bit_for_bit(model,
     rows = type_utilities(ctx, p, types)
     np.testing.assert_array_equal(rows, full[types])
     # computing the rows in small blocks changes nothing either
-    monkeypatch.setattr(households_module, "TYPE_BLOCK", 7)
+    monkeypatch.setattr(households_module, "TYPE_CELLS", 7 * model.places.n)
     np.testing.assert_array_equal(type_utilities(ctx, p, types), rows)
     np.testing.assert_array_equal(choice_cdf(rows, p.taste_scale), choice_cdf(full, p.taste_scale)[types])
+
+
+def test_destination_draws_are_the_same_whichever_blocks_and_chunks(model, monkeypatch) -> None:
+    ctx, p, h = model.choice_context(), model.params, model.households
+    cdf = choice_cdf(utility_table(ctx, p), p.taste_scale)
+    who, dest = choose_destinations(h, cdf, 0.5, np.random.default_rng(3))
+    assert dest.dtype == model.places.loc_dtype and len(np.unique(dest)) > 10
+    got = choose_destinations(h, None, 0.5, np.random.default_rng(3), context=ctx, params=p)
+    np.testing.assert_array_equal(got[0], who)
+    np.testing.assert_array_equal(got[1], dest)
+    # many small type blocks (households visited block by block) and small household chunks
+    monkeypatch.setattr(households_module, "TYPE_CELLS", 50 * model.places.n)
+    got = choose_destinations(h, None, 0.5, np.random.default_rng(3), chunk=777, context=ctx, params=p)
+    np.testing.assert_array_equal(got[0], who)
+    np.testing.assert_array_equal(got[1], dest)
