@@ -66,8 +66,7 @@ class Sector(IntEnum):
 #: Column name -> dtype of the household table. Small dtypes keep 20 M households under 1 GB.
 SCHEMA: dict[str, Any] = {
     "hid": np.uint32,              # stable household id (for following a household)
-    "loc": np.int8,                # current place (row of sim.places.Places); a table of more than 127
-                                   # places makes it int16 (Places.loc_dtype, see empty_columns)
+    "loc": np.int8,                # current place, a row of sim.places.Places (int16 beyond 127 places)
     "county": np.int16,            # current county (row of the 2010 county table), -1 outside
     "hukou_div": np.int8,          # division of hukou registration, 14 = another province
     "hukou_county": np.int16,      # county of hukou registration, -1 = another province

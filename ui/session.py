@@ -26,7 +26,7 @@ from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
-from sim.places import N_DIVISIONS, OUTSIDE_DIV, default_places
+from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
 from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value
 
 FOREVER = 9999
@@ -364,9 +364,12 @@ def live_sessions() -> int:
     return sum(1 for s in list(_LIVE) if not s.released)
 
 
-def place_of(loc: int) -> tuple[str, str]:
-    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id."""
-    return default_places().label(int(loc))
+def place_of(loc: int, places: Places | None = None) -> tuple[str, str]:
+    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id.
+
+    ``places``: the model's table (``session.model.places``); by default the division-level network's.
+    """
+    return (default_places() if places is None else places).label(int(loc))
 
 
 def hukou_place_of(record: dict[str, Any]) -> str:
