@@ -17,7 +17,7 @@ so outputs (flow tables, digests) are unchanged; nothing outside this module may
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -60,6 +60,13 @@ class Places:
         node: index of each place's transport node in ``node_names`` (``World.travel_hours`` rows).
         node_names: transport node names: the divisions' English names, then ``outside``.
         division_names: English names of the divisions in id order.
+        outside: id of the outside place.
+        in_hunan: True for every place but outside.
+        in_hunan_city: True for Hunan's urban places (the cities whose governments set hukou and permit rules).
+        is_village: True for rural places.
+        city_division: division of each Hunan urban place, -1 elsewhere (int8, indexed by a household's loc).
+        lookup_division: division of each place, outside pointed at the last division so that per-division
+            arrays can be indexed for every place (callers mask outside).
     """
 
     division: np.ndarray
@@ -69,6 +76,13 @@ class Places:
     node: np.ndarray
     node_names: tuple[str, ...]
     division_names: tuple[str, ...]
+    outside: int = field(init=False)
+    in_hunan: np.ndarray = field(init=False, repr=False)
+    in_hunan_city: np.ndarray = field(init=False, repr=False)
+    is_village: np.ndarray = field(init=False, repr=False)
+    city_division: np.ndarray = field(init=False, repr=False)
+    lookup_division: np.ndarray = field(init=False, repr=False)
+    _hukou_table: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.division)
@@ -212,7 +226,8 @@ class Places:
         for mask, values in ((self.in_hunan_city, urban), (self.is_village, rural)):
             ids = np.flatnonzero(mask)
             values = np.asarray(values, dtype=float)
-            out[ids] = values[self.division[ids]] if values.ndim and len(values) == self.n_divisions else values
+            per_division = values.ndim == 1 + len(tail) and len(values) == self.n_divisions
+            out[ids] = values[self.division[ids]] if per_division else values
         out[self.outside] = outside
         return out
 
