@@ -62,7 +62,7 @@ def city_workers(h: Households) -> np.ndarray:
     sums are exact whatever the order.
     """
     c = h.cols
-    key = c["loc"].astype(np.int16)
+    key = c["loc"].astype(h.places.key_dtype(9))
     key *= 9
     key += c["employment"] * np.int8(3)
     key += c["sector"]

@@ -647,7 +647,7 @@ class HunanModel(mesa.Model):
 
         div = markets.urban_division(h)
         n_tenure = len(Tenure)
-        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
         loc_tenure *= n_tenure
         loc_tenure += c["tenure"]
         occupied = places.urban_by_division(np.bincount(loc_tenure, minlength=places.n * n_tenure).reshape(
@@ -674,7 +674,7 @@ class HunanModel(mesa.Model):
         paid_table = np.zeros((places.n, n_tenure))
         paid_table[:, Tenure.MARKET_RENT] = rent_here
         paid_table[:, Tenure.PUBLIC_RENTAL] = rent_here * p.public_rent_discount
-        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
         loc_tenure *= n_tenure
         loc_tenure += c["tenure"]
         paid = paid_table.ravel()[loc_tenure]

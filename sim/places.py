@@ -167,6 +167,11 @@ class Places:
         the household table's ``loc`` column has this type, so a county network gets int16 by itself."""
         return np.dtype(np.int8) if self.n <= np.iinfo(np.int8).max else np.dtype(np.int16)
 
+    def key_dtype(self, cells_per_place: int) -> np.dtype:
+        """Smallest integer type (int16 or int32) for a per-household key ``loc * cells_per_place + cell``."""
+        fits = self.n * cells_per_place <= np.iinfo(np.int16).max
+        return np.dtype(np.int16) if fits else np.dtype(np.int32)
+
     def urban_places(self) -> np.ndarray:
         """Ids of the urban places in Hunan, ordered by division."""
         return np.flatnonzero(self.in_hunan_city)

@@ -116,6 +116,8 @@ def test_a_finer_network_gets_a_wider_loc_type_and_places_hukou_in_the_central_c
     assert fine.kind[fine.hukou_place(np.array([4]), np.array([True]))[0]] == PlaceKind.CENTRAL_CITY
     assert fine.kind[fine.hukou_place(np.array([4]), np.array([False]))[0]] == PlaceKind.RURAL
     assert fine.hukou_place(np.array([4]), np.array([True])).dtype == np.int16
+    # per-household keys (place x a few cells) widen before they could overflow
+    assert fine.key_dtype(9) == np.int16 and county_like(300).key_dtype(9) == np.int32
 
 
 def test_bad_tables_are_refused(places) -> None:
