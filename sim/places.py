@@ -85,6 +85,9 @@ class Places:
     _hukou_table: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # The table is shared (by the world, the households, every model of default_places): read-only copies.
+        for name in ("division", "county", "kind", "is_urban", "node"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
         n = len(self.division)
         for name in ("county", "kind", "is_urban", "node"):
             if len(getattr(self, name)) != n:
@@ -110,7 +113,7 @@ class Places:
             "_hukou_table": self._build_hukou_table(),
         }
         for k, v in derived.items():
-            object.__setattr__(self, k, v)
+            object.__setattr__(self, k, _frozen(v) if isinstance(v, np.ndarray) else v)
 
     # ------------------------------------------------------------------------------------------------
     # Construction
@@ -252,6 +255,13 @@ class Places:
         if place == self.outside:
             return OUTSIDE, OUTSIDE
         return self.division_names[self.division[place]], "urban" if self.is_urban[place] else "rural"
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """A read-only copy of an array."""
+    out = np.array(values)
+    out.flags.writeable = False
+    return out
 
 
 @functools.cache

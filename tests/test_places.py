@@ -55,6 +55,8 @@ def test_division_level_table_has_a_rural_and_an_urban_place_per_division_and_ou
     assert places.in_hunan_city.sum() == N_DIVISIONS and places.is_village.sum() == N_DIVISIONS
     assert places.county.tolist() == [-1] * places.n  # no place is one county's at division level
     assert places.loc_dtype == np.int8
+    with pytest.raises(ValueError, match="read-only"):
+        places.in_hunan_city[0] = True  # the table is shared by every model: nobody may change it
 
 
 def test_lookups_agree_with_the_kinds(places) -> None:
