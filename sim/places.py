@@ -65,7 +65,7 @@ class Places:
         in_hunan_city: True for Hunan's urban places (the cities whose governments set hukou and permit rules).
         is_village: True for rural places.
         city_division: division of each Hunan urban place, -1 elsewhere (int8, indexed by a household's loc).
-        lookup_division: division of each place, outside pointed at the last division so that per-division
+        lookup_division: division of each place (int8), outside pointed at the last division so that per-division
             arrays can be indexed for every place (callers mask outside).
     """
 
@@ -109,7 +109,7 @@ class Places:
             "is_village": rural,
             "city_division": np.where(self.is_urban & hunan, self.division, -1).astype(np.int8),
             # per-division arrays have no row for outside: point it at the last division (callers mask it)
-            "lookup_division": np.minimum(self.division, d - 1).astype(np.int64),
+            "lookup_division": np.minimum(self.division, d - 1).astype(np.int8),
             "_hukou_table": self._build_hukou_table(),
         }
         for k, v in derived.items():
