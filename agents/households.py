@@ -4,7 +4,7 @@ Households are not Mesa agents: at 18.6 million real households a Python object 
 times slower (STACK.md). They are a table of numpy arrays, one array per attribute, and each behaviour is a
 function over the whole table:
 
-* :func:`choose_destinations`: where to live next year (random utility over 29 places, incl. return moves);
+* :func:`choose_destinations`: where to live next year (random utility over all places, incl. return moves);
 * :func:`apply_for_permits`: residence-permit uptake by households living away from their hukou place;
 * :func:`decide_settlement`: hukou transfer by eligible migrants, a separate decision from staying.
 
@@ -15,13 +15,13 @@ Money is in 10,000 yuan per person per year (income, rents) or per household (sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
-from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, N_LOCATIONS, Places, default_places
 
 FloatArray = np.ndarray  # 1-D float array, one value per household unless named otherwise
 IntArray = np.ndarray
@@ -66,7 +66,7 @@ class Sector(IntEnum):
 #: Column name -> dtype of the household table. Small dtypes keep 20 M households under 1 GB.
 SCHEMA: dict[str, Any] = {
     "hid": np.uint32,              # stable household id (for following a household)
-    "loc": np.int8,                # current location: 2*division + urban, 28 = outside Hunan
+    "loc": np.int8,                # current place, a row of sim.places.Places (int16 beyond 127 places)
     "county": np.int16,            # current county (row of the 2010 county table), -1 outside
     "hukou_div": np.int8,          # division of hukou registration, 14 = another province
     "hukou_county": np.int16,      # county of hukou registration, -1 = another province
@@ -105,10 +105,12 @@ class Households:
     """The household table: one numpy array per column of :data:`SCHEMA`, all of equal length.
 
     ``cols`` holds views of the first ``len`` rows of larger arrays (``_store``), so that households formed
-    each year are written into spare rows instead of copying every column (:meth:`append`).
+    each year are written into spare rows instead of copying every column (:meth:`append`). ``places`` is
+    the table the ``loc`` column indexes (the world's; by default the division-level network).
     """
 
     cols: dict[str, np.ndarray]
+    places: Places = field(default_factory=default_places)
 
     def __post_init__(self) -> None:
         lengths = {len(v) for v in self.cols.values()}
@@ -166,14 +168,14 @@ class Households:
                 store[k] = new
             self.__dict__["_store"] = store
         for k, v in store.items():
-            v[n:end] = np.asarray(other[k], dtype=SCHEMA[k])
+            v[n:end] = np.asarray(other[k], dtype=v.dtype)
         self.cols = {k: v[:end] for k, v in store.items()}
 
     def hukou_loc(self, idx: IntArray | slice = slice(None)) -> IntArray:
-        """Location of each household's hukou place (urban or rural part of its division; 28 = outside).
+        """Place of each household's hukou (:meth:`sim.places.Places.hukou_place`; another province = outside).
 
         ``idx`` restricts it to some households (the result then has their length)."""
-        return _HUKOU_LOC[2 * self.cols["hukou_div"][idx].astype(np.int16) + self.cols["hukou_urban"][idx]]
+        return self.places.hukou_place(self.cols["hukou_div"][idx], self.cols["hukou_urban"][idx])
 
     def away(self) -> BoolArray:
         """True where a household lives away from its hukou place (a migrant, incl. rural hukou in town)."""
@@ -184,8 +186,8 @@ class Households:
         return self.cols["n_members"] - self.cols["n_children"]
 
     def persons_by_loc(self) -> np.ndarray:
-        """Persons (agent units) at each of the 29 locations."""
-        return np.bincount(self.cols["loc"], weights=self.cols["n_members"], minlength=N_LOCATIONS)
+        """Persons (agent units) at each place."""
+        return np.bincount(self.cols["loc"], weights=self.cols["n_members"], minlength=self.places.n)
 
     def to_frame(self) -> Any:
         """The table as a pandas DataFrame (for inspection and the UI's "follow a household")."""
@@ -194,16 +196,12 @@ class Households:
         return pd.DataFrame(self.cols)
 
 
-#: Hukou place by ``2 * hukou_div + hukou_urban`` (another province, hukou_div 14, is outside either way).
-_HUKOU_LOC = np.array([OUTSIDE_LOC if k // 2 == OUTSIDE_DIV else k for k in range(2 * OUTSIDE_DIV + 2)], dtype=np.int8)
-#: By location: the division of its city, -1 for villages and outside.
-_CITY_DIVISION = np.array([d // 2 if (d % 2 == 1 and d != OUTSIDE_LOC) else -1 for d in range(N_LOCATIONS)],
-                          dtype=np.int8)
-
-
-def empty_columns(n: int) -> dict[str, np.ndarray]:
-    """Zero-filled columns for ``n`` households."""
-    return {k: np.zeros(n, dtype=t) for k, t in SCHEMA.items()}
+def empty_columns(n: int, places: Places | None = None) -> dict[str, np.ndarray]:
+    """Zero-filled columns for ``n`` households; ``loc`` gets the type of ``places`` (default: :data:`SCHEMA`'s)."""
+    cols = {k: np.zeros(n, dtype=t) for k, t in SCHEMA.items()}
+    if places is not None:
+        cols["loc"] = np.zeros(n, dtype=places.loc_dtype)
+    return cols
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -221,22 +219,26 @@ REVIEW_OLD = 0.4     # head 55 and over
 class ChoiceContext:
     """Everything about places that enters the destination choice, for one year.
 
-    All arrays are indexed by location (29) unless noted. Money in 10k yuan per person per year.
+    All arrays are indexed by place (``places.n`` rows, 29 in the division-level network) unless noted.
+    Money in 10k yuan per person per year.
 
     Attributes:
-        expected_income: (29, 2) expected income by location and college (0/1): wage × job probability
+        expected_income: (places, 2) expected income by place and college (0/1): wage × job probability
             (Harris-Todaro) for urban places and outside, farm income for rural places.
-        rent: market rent per person by location (0 for rural places).
+        rent: market rent per person by place (0 for rural places).
         rent_relief: expected share of the rent saved through public or affordable rental housing, for
-            households without and with local hukou, (29, 2).
-        access_general: (29, 3) share of hukou holders' public services obtained, by status at that place
+            households without and with local hukou, (places, 2).
+        access_general: (places, 3) share of hukou holders' public services obtained, by status at that place
             (0 = no permit, 1 = permit holder, 2 = hukou holder) for general services (health, housing,
             training).
-        access_school: (29, 3) the same for schooling of children.
-        settle_prospect: (29,) chance-weighted openness of settlement for newcomers (0-1).
-        amenity: (29,) amenity of each place.
-        hours: (29, 29) travel hours between locations.
-        network: (15, 29) log migrant-network size by hukou division and location.
+        access_school: (places, 3) the same for schooling of children.
+        settle_prospect: (places,) chance-weighted openness of settlement for newcomers (0-1).
+        amenity: (places,) amenity of each place.
+        hours: (places, places) travel hours between places.
+        network: (divisions + 1, places) log migrant-network size by hukou division and place.
+        land_income: (divisions + 1,) farm income kept by absent land holders, by hukou division.
+        farm_income: (divisions + 1,) farm income at home by hukou division (the last, another province: 0).
+        places: the places these arrays are indexed by.
     """
 
     expected_income: np.ndarray
@@ -248,17 +250,30 @@ class ChoiceContext:
     amenity: np.ndarray
     hours: np.ndarray
     network: np.ndarray
-    land_income: np.ndarray  # (15,) farm income kept by absent land holders, by hukou division
-    farm_income: np.ndarray  # (15,) farm income at home by hukou division (15th: 0)
+    land_income: np.ndarray
+    farm_income: np.ndarray
+    places: Places = field(default_factory=default_places)
 
 
-#: Dimensions of the household types for which choice probabilities are tabulated.
+#: Dimensions of the household types of the division-level network (:func:`group_dims` for any network).
 GROUP_DIMS = (N_LOCATIONS, N_DIVISIONS + 1, 2, 2, 2, 2, 2, 2)
 GROUP_NAMES = ("loc", "hukou_div", "hukou_urban", "permit", "children", "owner", "college", "land")
+#: Type-place cells whose utilities are computed at once: 1 MB per float array, about 13 MB of temporaries
+#: (benchmarks/choice_memory.py). At 29 places a block holds 4519 types, more than the 1,000-1,500 occupied
+#: at any scale, so the model does one block; at 250 places 524 types.
+TYPE_CELLS = 2**17
+#: Cells (reviewing households x places) compared at once when drawing destinations (bounds memory: the
+#: rows and the comparison take about 9 bytes per cell, 0.3 GB; at 29 places the 1 M-household chunk fits).
+DRAW_CELLS = 2**25
+
+
+def group_dims(places: Places) -> tuple[int, ...]:
+    """Dimensions of the household types for a network of places (:data:`GROUP_NAMES` order)."""
+    return (places.n, places.n_divisions + 1, 2, 2, 2, 2, 2, 2)
 
 
 def group_index(h: Households, idx: IntArray | slice = slice(None)) -> IntArray:
-    """Type index of each household (row-major over :data:`GROUP_DIMS`)."""
+    """Type index of each household (row-major over :func:`group_dims`)."""
     c = h.cols
     parts = (
         c["loc"][idx].astype(np.int64),
@@ -270,33 +285,45 @@ def group_index(h: Households, idx: IntArray | slice = slice(None)) -> IntArray:
         c["education"][idx] == Education.COLLEGE,
         c["land_contract"][idx] | c["homestead"][idx],
     )
-    return np.ravel_multi_index(tuple(np.asarray(p, dtype=np.int64) for p in parts), GROUP_DIMS)
+    return np.ravel_multi_index(tuple(np.asarray(p, dtype=np.int64) for p in parts), group_dims(h.places))
 
 
-def utility_table(ctx: ChoiceContext, p: Any) -> np.ndarray:
-    """Deterministic utility (10k yuan) of each destination for each household type.
+def type_block(places: Places) -> int:
+    """Household types whose utilities are computed at once: :data:`TYPE_CELLS` cells."""
+    return max(1, TYPE_CELLS // places.n)
 
-    Returns an array of shape ``GROUP_DIMS + (29,)``. Terms (docs/ODD.md, submodel "migration choice"):
-    expected income, minus rent not covered by public housing, plus the value of public services given the
-    household's status at the destination, plus amenity, home attachment and migrant networks, minus the
-    moving cost c₀ + c₁ · hours for any move, minus an entry cost for villages other than the hukou village
-    (farming needs land rights there).
+
+def type_utilities(ctx: ChoiceContext, p: Any, types: IntArray) -> np.ndarray:
+    """Deterministic utility (10k yuan) of every destination for the given household types, shape (types, places).
+
+    ``types``: type indices (:func:`group_index`). Only these rows are computed, so the cost grows with the
+    occupied types times the places, never with the full table of all types (issue 14: at 250 places the full
+    table would take about 0.5 GB). Terms (docs/ODD.md, submodel "migration choice"): expected income, minus
+    rent not covered by public housing, plus the value of public services given the household's status at
+    the destination, plus amenity, home attachment and migrant networks, minus the moving cost c₀ + c₁ · hours
+    for any move, minus an entry cost for villages other than the hukou village (farming needs land rights
+    there). Each cell is computed by the same operations in the same order whichever rows are asked for, so
+    a row is bit for bit the same as in the full table.
     """
-    L, D = N_LOCATIONS, N_DIVISIONS + 1
-    # Broadcast axes: origin, hukou_div, hukou_urban, permit, children, owner, college, land, destination
-    o = np.arange(L).reshape(L, 1, 1, 1, 1, 1, 1, 1, 1)
-    hd = np.arange(D).reshape(1, D, 1, 1, 1, 1, 1, 1, 1)
-    hu = np.arange(2).reshape(1, 1, 2, 1, 1, 1, 1, 1, 1)
-    permit = np.arange(2).reshape(1, 1, 1, 2, 1, 1, 1, 1, 1)
-    kids = np.arange(2).reshape(1, 1, 1, 1, 2, 1, 1, 1, 1)
-    owner = np.arange(2).reshape(1, 1, 1, 1, 1, 2, 1, 1, 1)
-    college = np.arange(2).reshape(1, 1, 1, 1, 1, 1, 2, 1, 1)
-    land = np.arange(2).reshape(1, 1, 1, 1, 1, 1, 1, 2, 1)
-    j = np.arange(L).reshape(1, 1, 1, 1, 1, 1, 1, 1, L)
+    places = ctx.places
+    types = np.asarray(types, dtype=np.int64)
+    out = np.empty((len(types), places.n))
+    step = type_block(places)
+    for start in range(0, len(types), step):
+        block = types[start:start + step]
+        parts = [np.asarray(a)[:, None] for a in np.unravel_index(block, group_dims(places))]
+        out[start:start + len(block)] = _utility_rows(ctx, p, *parts)
+    return out
 
-    home_loc = np.where(hd == OUTSIDE_DIV, OUTSIDE_LOC, 2 * hd + hu)
+
+def _utility_rows(ctx: ChoiceContext, p: Any, o: IntArray, hd: IntArray, hu: IntArray, permit: IntArray,
+                  kids: IntArray, owner: IntArray, college: IntArray, land: IntArray) -> np.ndarray:
+    """Utilities of all destinations (columns) for household types given as column vectors of their parts."""
+    places = ctx.places
+    j = np.arange(places.n)[None, :]
+    home_loc = places.hukou_place(hd, hu)
     j_is_home = j == home_loc
-    j_rural = (j % 2 == 0) & (j != OUTSIDE_LOC)
+    j_rural = places.is_village[j]
     stay = j == o
 
     # Income: at the home village the farm income, elsewhere the expected wage plus absent-owner land income.
@@ -328,11 +355,21 @@ def utility_table(ctx: ChoiceContext, p: Any) -> np.ndarray:
          + ctx.network[hd, j] - move_cost)
     # Rural places other than the hukou village cost an entry cost (farming needs land rights there).
     v = np.where(j_rural & ~j_is_home & ~stay, v - p.rural_entry_cost, v)
-    return np.broadcast_to(v, GROUP_DIMS + (L,))
+    return np.broadcast_to(v, (len(o), places.n))
+
+
+def utility_table(ctx: ChoiceContext, p: Any) -> np.ndarray:
+    """:func:`type_utilities` of every household type, shape ``group_dims(places) + (places,)``.
+
+    The full table (6.5 MB at 29 places, about 0.5 GB at 250): for tests and inspection. The model computes
+    the rows of the occupied types only (:func:`choose_destinations` with ``context``).
+    """
+    dims = group_dims(ctx.places)
+    return type_utilities(ctx, p, np.arange(int(np.prod(dims)))).reshape(dims + (ctx.places.n,))
 
 
 def choice_cdf(utility: np.ndarray, taste_scale: float) -> np.ndarray:
-    """Cumulative logit choice probabilities over destinations, shape (n_types, 29), last column 1."""
+    """Cumulative logit choice probabilities over destinations, shape (n_types, places), last column 1."""
     u = utility.reshape(-1, utility.shape[-1]) / taste_scale
     u = u - u.max(axis=1, keepdims=True)
     w = np.exp(u)
@@ -358,29 +395,63 @@ def review_probability(h: Households, review_rate: float) -> FloatArray:
 
 def choose_destinations(h: Households, cdf: np.ndarray | None, review_rate: float, rng: np.random.Generator,
                         chunk: int = 1_000_000, *, utility: np.ndarray | None = None,
-                        taste_scale: float | None = None) -> tuple[IntArray, IntArray]:
-    """Draw next year's location for the households that review it.
+                        taste_scale: float | None = None, context: ChoiceContext | None = None,
+                        params: Any = None) -> tuple[IntArray, IntArray]:
+    """Draw next year's place for the households that review it.
 
     One uniform draw per reviewing household against its type's cumulative choice row (the fastest
-    correct sampler measured in STACK.md). Works in chunks to bound memory at full scale. Either ``cdf``
-    (:func:`choice_cdf` of every type) is given, or ``utility`` (:func:`utility_table`) and ``taste_scale``:
-    the cumulative rows are then computed only for the types of the reviewing households (the same rows).
+    correct sampler measured in STACK.md). The choice rows come from one of: ``cdf`` (:func:`choice_cdf` of
+    every type); ``utility`` (:func:`utility_table`) and ``taste_scale``; or ``context`` and ``params`` (the
+    model's way). All three give the same rows and the same draws.
+
+    With ``context``, utilities are computed only for the types of the reviewing households, :func:`type_block`
+    types at a time, and each block's households draw from that block's rows before the next block is
+    computed: memory grows with the places, not with the number of occupied types (benchmarks/PROFILE.md,
+    "destination choice at 250 places"). Households are compared at most ``chunk`` at a time and
+    :data:`DRAW_CELLS` household-place cells at a time. The uniforms are drawn for all reviewing households
+    at once, in their order: the same stream as drawing them chunk by chunk.
 
     Returns:
-        (index of reviewing households, their chosen locations); the chosen location may equal the current.
+        (index of reviewing households, their chosen places); the chosen place may equal the current.
     """
+    block = type_block(h.places)
     reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate))
     types = group_index(h, reviewing)
-    if cdf is None:
-        occupied, types = np.unique(types, return_inverse=True)
-        cdf = choice_cdf(utility[np.unravel_index(occupied, GROUP_DIMS)], taste_scale)
-    dest = np.empty(len(reviewing), dtype=np.int8)
-    for start in range(0, len(reviewing), chunk):
-        idx = reviewing[start:start + chunk]
-        rows = cdf[types[start:start + chunk]]
-        u = rng.random(len(idx))
-        dest[start:start + chunk] = (rows < u[:, None]).sum(axis=1)
+    dest = np.empty(len(reviewing), dtype=h.places.loc_dtype)
+    if cdf is not None:
+        _draw(cdf, types, rng.random(len(reviewing)), dest, None, chunk)
+        return reviewing, dest
+    occupied, types = np.unique(types, return_inverse=True)
+    u = rng.random(len(reviewing))
+    if context is None:
+        cdf = choice_cdf(utility[np.unravel_index(occupied, group_dims(h.places))], taste_scale)
+        _draw(cdf, types, u, dest, None, chunk)
+        return reviewing, dest
+    if len(occupied) <= block:
+        _draw(choice_cdf(type_utilities(context, params, occupied), params.taste_scale), types, u, dest, None, chunk)
+        return reviewing, dest
+    # several blocks of types: visit the households block by block (a stable sort keeps their order within one)
+    order = np.argsort(types, kind="stable")
+    starts = np.arange(0, len(occupied), block)
+    bounds = np.searchsorted(types[order], np.append(starts, len(occupied)))
+    for b, lo in enumerate(starts):
+        rows = choice_cdf(type_utilities(context, params, occupied[lo:lo + block]), params.taste_scale)
+        where = order[bounds[b]:bounds[b + 1]]
+        _draw(rows, types[where] - lo, u[where], dest, where, chunk)
     return reviewing, dest
+
+
+def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where: IntArray | None,
+          chunk: int) -> None:
+    """Write into ``dest`` (at ``where``, or in order) the place each uniform ``u`` picks from its ``cdf`` row:
+    the number of cumulative probabilities below it."""
+    step = max(1, min(chunk, DRAW_CELLS // cdf.shape[1]))
+    for start in range(0, len(rows), step):
+        picked = (cdf[rows[start:start + step]] < u[start:start + step, None]).sum(axis=1)
+        if where is None:
+            dest[start:start + step] = picked
+        else:
+            dest[where[start:start + step]] = picked
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -406,7 +477,7 @@ def city_migrants(h: Households) -> IntArray:
     up a permit or settle), in table order."""
     c = h.cols
     loc = c["loc"]
-    return np.flatnonzero((_CITY_DIVISION[loc] >= 0) & (loc != h.hukou_loc()))
+    return np.flatnonzero(h.places.in_hunan_city[loc] & (loc != h.hukou_loc()))
 
 
 def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.random.Generator,
@@ -421,7 +492,7 @@ def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.ran
     u = rng.random(len(h))  # one uniform per household, as always; only the candidates' are read
     cand = city_migrants(h) if migrants is None else migrants
     cand = cand[~c["permit"][cand]]
-    div = _CITY_DIVISION[c["loc"][cand]]
+    div = h.places.city_division[c["loc"][cand]]
     cand_ok = c["years_here"][cand] >= policy.city("permit_min_years")[div]
     cand, div = cand[cand_ok], div[cand_ok]
     p = apply_rate * permit_benefit_table(policy)[div, (c["n_children"][cand] > 0).view(np.uint8)]
@@ -439,7 +510,7 @@ def settlement_eligible_rows(h: Households, policy: Any, migrants: IntArray | No
     """
     c = h.cols
     idx = city_migrants(h) if migrants is None else migrants
-    div = _CITY_DIVISION[c["loc"][idx]]
+    div = h.places.city_division[c["loc"][idx]]
     cond = policy.city("settlement_housing_condition")[div]
     tenure = c["tenure"][idx]
     housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
@@ -474,8 +545,8 @@ def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarr
 
 
 def _settlement_gain_table(policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
-    """:func:`settlement_gain` by location, permit (0/1) and children (0/1), shape (29, 2, 2)."""
-    loc = np.arange(N_LOCATIONS)[:, None, None]
+    """:func:`settlement_gain` by place, permit (0/1) and children (0/1), shape (places, 2, 2)."""
+    loc = np.arange(access_general.shape[0])[:, None, None]
     status = np.arange(2)[None, :, None]
     kids = np.arange(2, dtype=bool)[None, None, :]
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])

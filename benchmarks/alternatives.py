@@ -32,7 +32,7 @@ from agents.households import (
     Tenure,
     permit_benefit,
 )
-from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
 
 IntArray = np.ndarray
 FloatArray = np.ndarray

@@ -59,7 +59,7 @@ from sim.data import load_counties_2010
 from sim.model import MIGRANT_INSURANCE_SHARE
 from sim.parameters import ModelParameters
 from sim.scenario import Policy
-from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
 
 if TYPE_CHECKING:
     from sim.model import HunanModel

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from agents.households import settlement_willing
-from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, OUTSIDE_DIV
 
 if TYPE_CHECKING:
     from sim.model import HunanModel
@@ -82,12 +82,6 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
-#: By location id: the urban part of a Hunan division, and the rural part (outside is neither).
-_IS_CITY = np.array([loc % 2 == 1 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
-_IS_VILLAGE = np.array([loc % 2 == 0 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
-#: Location of the hukou place by ``2 * hukou_div + hukou_urban`` (both halves of 14 map to outside).
-_HUKOU_LOC = np.array([OUTSIDE_LOC if k // 2 == OUTSIDE_DIV else k for k in range(2 * OUTSIDE_DIV + 2)], dtype=np.int8)
-
 # Bits of the per-record key of compute_indicators (the location and the employment state come on top).
 _REGISTERED, _HUKOU_URBAN, _AWAY, _PERMIT, _ELSEWHERE, _CENTRAL = 1, 2, 4, 8, 16, 32
 _N_FLAGS = 64
@@ -107,12 +101,13 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     loc8 = c["loc"]
     n_members = c["n_members"]
     hukou_div = c["hukou_div"]
+    places = model.places
     nd = N_DIVISIONS + 1
-    L = N_LOCATIONS
+    L = places.n
 
     # per-record key: ((loc * 64 + flags) * 3 + employment)
     registered = hukou_div != OUTSIDE_DIV
-    hukou_loc = _HUKOU_LOC[2 * hukou_div.astype(np.int16) + c["hukou_urban"]]
+    hukou_loc = places.hukou_place(hukou_div, c["hukou_urban"])
     away = loc8 != hukou_loc
     county = c["county"]
     central = (county >= 0) & model.county_is_district[np.maximum(county, 0)]
@@ -140,13 +135,13 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         return members_by_key[:, sel, :].sum(axis=(1, 2))
 
     def by_div(per_loc: np.ndarray) -> np.ndarray:
-        """Hunan's divisions from a per-location array (urban + rural parts), scaled to persons."""
-        return (per_loc[0:OUTSIDE_LOC:2] + per_loc[1:OUTSIDE_LOC:2]) * s
+        """Hunan's divisions from a per-place array (all its places), scaled to persons."""
+        return places.by_division(per_loc) * s
 
     all_loc = persons(0)
     pop = by_div(all_loc)
-    upop = all_loc[1:OUTSIDE_LOC:2] * s
-    cpop = persons(_CENTRAL)[1:OUTSIDE_LOC:2] * s
+    upop = places.urban_by_division(all_loc) * s
+    cpop = places.urban_by_division(persons(_CENTRAL)) * s
     reg_loc = persons(_REGISTERED)
     reg_pop = reg_loc.sum() * s
     nonag = persons(_REGISTERED | _HUKOU_URBAN).sum() * s
@@ -159,20 +154,20 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     left_behind_by_hukou = np.bincount(hukou_div, weights=np.where(left_behind, kids, 0),
                                        minlength=nd)[:N_DIVISIONS] * s
 
-    urban_workers = workers_by_key[1:OUTSIDE_LOC:2].sum(axis=1)  # (14, employment)
+    urban_workers = places.urban_by_division(workers_by_key.sum(axis=1))  # (14, employment)
     lab_d = urban_workers[:, 0] + urban_workers[:, 1]  # employed + unemployed (farming is not labour force)
     unemp_d = urban_workers[:, 1]
 
     members = n_members.astype(float)
     income_total = c["income"].astype(float) * members
     inc_loc = np.bincount(loc8, weights=income_total, minlength=L)
-    urban = _IS_CITY[loc8]
-    rural_pop = all_loc[0:OUTSIDE_LOC:2] * s
-    ui = inc_loc[1:OUTSIDE_LOC:2] * s / np.maximum(upop, 1)
-    ri = inc_loc[0:OUTSIDE_LOC:2] * s / np.maximum(rural_pop, 1)
-    rural = _IS_VILLAGE[loc8]
-    ui_p = income_total[urban].sum() / max(all_loc[1:OUTSIDE_LOC:2].sum(), 1)
-    ri_p = income_total[rural].sum() / max(all_loc[0:OUTSIDE_LOC:2].sum(), 1)
+    urban = places.in_hunan_city[loc8]
+    rural_pop = places.rural_by_division(all_loc) * s
+    ui = places.urban_by_division(inc_loc) * s / np.maximum(upop, 1)
+    ri = places.rural_by_division(inc_loc) * s / np.maximum(rural_pop, 1)
+    rural = places.is_village[loc8]
+    ui_p = income_total[urban].sum() / max(all_loc[places.in_hunan_city].sum(), 1)
+    ri_p = income_total[rural].sum() / max(all_loc[places.is_village].sum(), 1)
     del income_total, members
 
     # migrant children living with parents in Hunan's cities, and their expected public-school access
@@ -214,14 +209,14 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "settled_migrants": settled.sum(),
         "settled_outside_hunan": model.settled_outside_this_year * s,
         "settle_willing_share": willing_share,
-        "permit_holders": permit_loc[:OUTSIDE_LOC].sum() * s,
+        "permit_holders": permit_loc[places.in_hunan].sum() * s,
         "migrant_children_public_school_share": school_share,
         "left_behind_children": left_behind_by_hukou.sum(),
         "public_rental_units": pr_units.sum(),
         "land_quota_used": land.sum(),
-        "outside_hunan_population": reg_loc[OUTSIDE_LOC] * s,
-        "registered_elsewhere_in_hunan": elsewhere_loc[:OUTSIDE_LOC].sum() * s,
-        "registered_other_province": other_prov_loc[:OUTSIDE_LOC].sum() * s,
+        "outside_hunan_population": reg_loc[places.outside] * s,
+        "registered_elsewhere_in_hunan": elsewhere_loc[places.in_hunan].sum() * s,
+        "registered_other_province": other_prov_loc[places.in_hunan].sum() * s,
         "births": model.demography_counts["births"] * s,
         "deaths": model.demography_counts["deaths"] * s,
         "arrivals_from_outside": model.demography_counts["arrivals"] * s,
@@ -252,5 +247,5 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     }
     for k, arr in per_div.items():
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
-    rows.append((year, "outside", "population", float(all_loc[OUTSIDE_LOC] * s)))
+    rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
     return rows

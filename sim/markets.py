@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from agents.households import Employment, Households, Sector, Tenure
-from sim.world import N_DIVISIONS, OUTSIDE_LOC
+from sim.places import N_DIVISIONS
 
 URBAN_SECTORS = (Sector.MANUFACTURING, Sector.SERVICES)
 #: By tenure: renting in some form (market, public rental, dormitory), the households that may buy.
@@ -46,15 +46,13 @@ def labour_units(h: Households) -> np.ndarray:
     return np.maximum(h.n_adults(), 1).astype(float)
 
 
-#: Division of each location's city (-1 for villages and the outside node): a lookup is several times
-#: faster than the arithmetic over every household (benchmarks/PROFILE.md).
-_URBAN_DIVISION = np.array([d // 2 if (d % 2 == 1 and d != OUTSIDE_LOC) else -1 for d in range(OUTSIDE_LOC + 1)],
-                           dtype=np.int8)
-
-
 def urban_division(h: Households) -> np.ndarray:
-    """Division of households living in a Hunan city, -1 for everyone else (int8: one byte per household)."""
-    return _URBAN_DIVISION[h.cols["loc"]]
+    """Division of households living in a Hunan city, -1 for everyone else (int8: one byte per household).
+
+    A lookup in the places table (``Places.city_division``) is several times faster than arithmetic over every
+    household (benchmarks/PROFILE.md).
+    """
+    return h.places.city_division[h.cols["loc"]]
 
 
 def city_workers(h: Households) -> np.ndarray:
@@ -64,13 +62,13 @@ def city_workers(h: Households) -> np.ndarray:
     sums are exact whatever the order.
     """
     c = h.cols
-    key = c["loc"].astype(np.int16)
+    key = c["loc"].astype(h.places.key_dtype(9))
     key *= 9
     key += c["employment"] * np.int8(3)
     key += c["sector"]
     units = np.maximum(c["n_members"] - c["n_children"], 1)
-    table = np.bincount(key, weights=units, minlength=9 * (OUTSIDE_LOC + 1)).reshape(OUTSIDE_LOC + 1, 3, 3)
-    return table[1:OUTSIDE_LOC:2]
+    n = h.places.n
+    return h.places.urban_by_division(np.bincount(key, weights=units, minlength=9 * n).reshape(n, 3, 3))
 
 
 def sector_employment(h: Households, workers: np.ndarray | None = None) -> np.ndarray:
@@ -139,7 +137,7 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     c["sector"][idx] = sector[hired]
     hires = np.bincount(sdiv[hired], weights=w[idx], minlength=N_DIVISIONS)
     # outside Hunan
-    out = c["loc"] == OUTSIDE_LOC
+    out = c["loc"] == h.places.outside
     c["employment"][out] = np.where(rng.random(int(out.sum())) < outside_unemployment, Employment.UNEMPLOYED,
                                     Employment.EMPLOYED)
     return hires

@@ -27,7 +27,6 @@ from agents.households import (
     choose_destinations,
     city_migrants,
     settlers,
-    utility_table,
 )
 from sim import markets
 from sim.data import DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions
@@ -36,7 +35,8 @@ from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
 from sim.population import estimate_memory_bytes, synthesise_population
 from sim.scenario import Scenario
-from sim.world import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC, World
+from sim.places import N_DIVISIONS, OUTSIDE_DIV
+from sim.world import World
 
 START_YEAR = 2010
 #: Regional per-capita disposable income in 2015 (yuan), calibration/data/divisions_economy.csv
@@ -52,14 +52,13 @@ OUTSIDE_GENERAL_ACCESS, OUTSIDE_SCHOOL_ACCESS = 0.2, 0.3
 MIGRANT_INSURANCE_SHARE = 0.5
 #: Amenity (10k yuan) of renovating every urban household's home (assumption).
 RENOVATION_AMENITY = 0.5
+#: The capital, whose urban place gets ``capital_amenity``.
+CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
 MAX_SCALE = 100_000
 #: Memory the scale guard allows by default (bytes): 20 GiB of this 24 GiB machine.
 DEFAULT_MEMORY_LIMIT = 20 * 2**30
 
-
-#: By location: the urban part of a Hunan division (outside Hunan is not one of Hunan's cities).
-_IN_CITY = np.array([loc % 2 == 1 and loc != OUTSIDE_LOC for loc in range(N_LOCATIONS)])
 
 #: By tenure: market or public renters (the households public rental housing relieves).
 _RENTS = np.array([t in (Tenure.MARKET_RENT, Tenure.PUBLIC_RENTAL) for t in range(len(Tenure))])
@@ -125,6 +124,7 @@ class HunanModel(mesa.Model):
         self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         self.year = START_YEAR
         self.world = World.build()
+        self.places = self.world.places
         counties = load_counties_2010()
         self.county_is_district = counties.is_district.to_numpy()
         self.county_division = counties.division.to_numpy()
@@ -140,14 +140,14 @@ class HunanModel(mesa.Model):
         self.households = synthesise_population(
             households_per_agent=self.scale, rng=self.rng, initial_unemployment_rate=params.initial_unemployment_rate,
             saving_rate=params.saving_rate, dormitory_share=params.dormitory_share,
-            urban_income=self.urban_wage, rural_income=self.farm_income)
+            urban_income=self.urban_wage, rural_income=self.farm_income, places=self.places)
         self._next_hid = len(self.households)
         emp = markets.sector_employment(self.households)
         self.firms = [[SectorFirms(self, division=d, sector=k, employment_2010=emp[d, k]) for k in range(2)]
                       for d in range(N_DIVISIONS)]
         persons = self.households.persons_by_loc()
-        self.urban_persons_2010 = persons[1:OUTSIDE_LOC:2].copy()
-        self.rural_persons_2010 = persons[0:OUTSIDE_LOC:2].copy()
+        self.urban_persons_2010 = self.places.urban_by_division(persons)
+        self.rural_persons_2010 = self.places.rural_by_division(persons)
         for farm in self.farms:
             farm.rural_persons_2010 = float(self.rural_persons_2010[farm.division])
         self._urban_persons_prev = self.urban_persons_2010.copy()
@@ -241,8 +241,8 @@ class HunanModel(mesa.Model):
         deaths = rng.binomial(c["n_members"], p.death_rate_2010)
         # births and deaths are rare: count and apply them through the rows that have any
         born, died = np.flatnonzero(births), np.flatnonzero(deaths)
-        births_in = c["loc"][born] != OUTSIDE_LOC
-        deaths_in = c["loc"][died] != OUTSIDE_LOC
+        births_in = self.places.in_hunan[c["loc"][born]]
+        deaths_in = self.places.in_hunan[c["loc"][died]]
         self.demography_counts = {"births": float(births[born[births_in]].sum()),
                                   "deaths": float(deaths[died[deaths_in]].sum()),
                                   "births_outside": float(births[born[~births_in]].sum()),
@@ -289,7 +289,7 @@ class HunanModel(mesa.Model):
         new["n_children"][:] = 0
         new["head_age"][:] = rng.integers(20, 30, k)
         new["education"][:] = np.minimum(new["education"] + (rng.random(k) < 0.5), 3)
-        town = new["loc"] % 2 == 1
+        town = self.places.in_hunan_city[new["loc"]]
         new["employment"][:] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
         new["tenure"][:] = np.where(town, Tenure.MARKET_RENT, Tenure.RURAL_SELF_BUILT)
         new["savings"][:] = 0
@@ -307,8 +307,8 @@ class HunanModel(mesa.Model):
         """Firms update demand and wages; job seekers are matched to vacancies; farm incomes follow labour."""
         p, h = self.params, self.households
         persons = h.persons_by_loc()
-        upop = persons[1:OUTSIDE_LOC:2]
-        rpop = persons[0:OUTSIDE_LOC:2]
+        upop = self.places.urban_by_division(persons)
+        rpop = self.places.rural_by_division(persons)
         agglo_growth = (np.maximum(upop, 1) / np.maximum(self._urban_persons_prev, 1)) ** p.agglomeration_elasticity
         incentive = self.policy.city("industry_transfer_incentive")
         for d in range(N_DIVISIONS):
@@ -351,15 +351,16 @@ class HunanModel(mesa.Model):
         """Per-capita income of every household from its place, job and land."""
         p, c = self.params, self.households.cols
         # The income is a function of (location, employment, college, absent land holder, hukou division):
-        # fill that table of 29 x 3 x 2 x 2 x 14 cells by the formula, then look every household up in it.
-        loc = np.arange(N_LOCATIONS).reshape(-1, 1, 1, 1, 1)
+        # fill that table of places x 3 x 2 x 2 x 14 cells by the formula, then look every household up in it.
+        places = self.places
         employment = np.arange(3).reshape(1, -1, 1, 1, 1)
         college = np.arange(2, dtype=bool).reshape(1, 1, -1, 1, 1)
         absent_land = np.arange(2, dtype=bool).reshape(1, 1, 1, -1, 1)
         hdiv = np.arange(N_DIVISIONS).reshape(1, 1, 1, 1, -1)
-        div = np.minimum(loc // 2, N_DIVISIONS - 1)
+        div = places.lookup_division.reshape(-1, 1, 1, 1, 1)
         skill = 1.0 + p.college_wage_premium * college
-        wage = np.where(loc == OUTSIDE_LOC, self.outside_wage, self.urban_wage[div]) * skill
+        is_outside = ~places.in_hunan.reshape(-1, 1, 1, 1, 1)
+        wage = np.where(is_outside, self.outside_wage, self.urban_wage[div]) * skill
         town_income = np.where(employment == Employment.EMPLOYED, wage, p.unemployed_income_share * wage)
         income = np.where(employment == Employment.FARMING, self.farm_income[div], town_income)
         table = (income + absent_land * p.land_rent_share * self.farm_income[hdiv]).ravel()
@@ -384,28 +385,25 @@ class HunanModel(mesa.Model):
         """What households know about every place this year (see :class:`agents.households.ChoiceContext`)."""
         p, pol, h = self.params, self.policy, self.households
         c = h.cols
-        L = N_LOCATIONS
+        places = self.places
+        L = places.n
         skill = np.array([1.0, 1.0 + p.college_wage_premium])
         b = p.unemployed_income_share
-        exp_inc = np.zeros((L, 2))
         job = 1 - self.unemployment
-        exp_inc[1:OUTSIDE_LOC:2] = (self.urban_wage * (job + (1 - job) * b))[:, None] * skill[None, :]
-        exp_inc[0:OUTSIDE_LOC:2] = self.farm_income[:, None]
         u_out = p.outside_unemployment_rate
-        exp_inc[OUTSIDE_LOC] = self.outside_wage * (1 - u_out + u_out * b) * skill
-        rent = np.zeros(L)
-        rent[1:OUTSIDE_LOC:2] = self.rent
-        rent[OUTSIDE_LOC] = self.rent_outside
+        exp_inc = places.spread(urban=(self.urban_wage * (job + (1 - job) * b))[:, None] * skill[None, :],
+                                rural=self.farm_income[:, None],
+                                outside=self.outside_wage * (1 - u_out + u_out * b) * skill, tail=(2,))
+        rent = places.spread(urban=self.rent, outside=self.rent_outside)
 
         div = markets.urban_division(h)
         renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         disc = 1 - p.public_rent_discount
-        relief = np.zeros((L, 2))
-        relief[1:OUTSIDE_LOC:2, 1] = disc * np.minimum(1, (public + affordable) / np.maximum(renters, 1))
-        relief[1:OUTSIDE_LOC:2, 0] = disc * np.minimum(
-            1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1))
+        relief = places.spread(urban=np.stack([
+            disc * np.minimum(1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1)),
+            disc * np.minimum(1, (public + affordable) / np.maximum(renters, 1))], axis=1), tail=(2,))
 
         hours = self.world.location_hours()
         # Migrant networks: share of the people from each division (by origin, so settlers still count)
@@ -417,19 +415,18 @@ class HunanModel(mesa.Model):
         key += c["loc"]
         stock = np.bincount(key, weights=c["n_members"], minlength=(N_DIVISIONS + 1) * L).reshape(N_DIVISIONS + 1, L)
         base = stock.sum(axis=1)
-        stock[np.arange(L)[None, :] // 2 == np.arange(N_DIVISIONS + 1)[:, None]] = 0.0
+        stock[places.division[None, :] == np.arange(N_DIVISIONS + 1)[:, None]] = 0.0
         network = p.network_weight * np.log1p(100 * stock / np.maximum(base, 1)[:, None])
 
-        amenity = np.zeros(L)
         urban_households = np.bincount(div[div >= 0], minlength=N_DIVISIONS) * self.scale
         renovated = np.array([g.renovated_units for g in self.city_governments])
-        amenity[1:OUTSIDE_LOC:2] = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
+        urban_amenity = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
             1, renovated / np.maximum(urban_households, 1))
-        amenity[1] += p.capital_amenity  # Changsha's urban part (division 0)
+        urban_amenity[self.world.names.index(CAPITAL)] += p.capital_amenity
         # Calibrated place effects: the census 2020 distribution of people (calibration/division_effects.py)
-        amenity[1:OUTSIDE_LOC:2] += self.division_effects[:, 0]
-        amenity[0:OUTSIDE_LOC:2] += self.division_effects[:, 1]
-        amenity[OUTSIDE_LOC] = p.outside_amenity
+        urban_amenity += self.division_effects[:, 0]
+        amenity = places.spread(urban=urban_amenity, rural=0.0 + self.division_effects[:, 1],
+                                outside=p.outside_amenity)
 
         farm = np.append(self.farm_income, 0.0)
         # Utilities are in 2010 yuan: incomes and rents are deflated by the nominal wage index, so that
@@ -447,50 +444,45 @@ class HunanModel(mesa.Model):
 
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
-        pol = self.policy
-        L = N_LOCATIONS
-        gen = np.zeros((L, 3))
-        school = np.zeros((L, 3))
+        pol, places = self.policy, self.places
         permit_general = (pol.city("permit_health_share") + pol.city("permit_housing_share")
                           + pol.city("permit_training_share")) / 3.0
         base_school = pol.city("migrant_school_access")
-        gen[1:OUTSIDE_LOC:2] = np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1)
-        school[1:OUTSIDE_LOC:2] = np.stack(
-            [base_school, np.maximum(pol.city("permit_schooling_share"), base_school), np.ones(N_DIVISIONS)], axis=1)
-        gen[0:OUTSIDE_LOC:2] = RURAL_GENERAL_ACCESS
-        school[0:OUTSIDE_LOC:2] = RURAL_SCHOOL_ACCESS
-        gen[OUTSIDE_LOC] = [OUTSIDE_GENERAL_ACCESS, OUTSIDE_GENERAL_ACCESS, 1.0]
-        school[OUTSIDE_LOC] = [OUTSIDE_SCHOOL_ACCESS, OUTSIDE_SCHOOL_ACCESS, 1.0]
+        gen = places.spread(
+            urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
+            rural=RURAL_GENERAL_ACCESS, outside=[OUTSIDE_GENERAL_ACCESS, OUTSIDE_GENERAL_ACCESS, 1.0], tail=(3,))
+        school = places.spread(
+            urban=np.stack([base_school, np.maximum(pol.city("permit_schooling_share"), base_school),
+                            np.ones(N_DIVISIONS)], axis=1),
+            rural=RURAL_SCHOOL_ACCESS, outside=[OUTSIDE_SCHOOL_ACCESS, OUTSIDE_SCHOOL_ACCESS, 1.0], tail=(3,))
         self.access_general, self.access_school = gen, school
         # Openness of settlement to a newcomer (assumption, docs/ODD.md): each condition discounts it.
         housing_factor = np.array([1.0, 0.8, 0.5])[pol.city("settlement_housing_condition").astype(int)]
         openness = (1 / (1 + pol.city("settlement_min_years") / 3) / (1 + pol.city("settlement_min_insurance_years") / 3)
                     * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, 0.8, 1.0))
-        prospect = np.zeros(L)
-        prospect[1:OUTSIDE_LOC:2] = openness
-        self.settle_prospect = prospect
+        self.settle_prospect = places.spread(urban=openness)
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
         p, h, rng = self.params, self.households, self.rng
         self._update_service_access()
         ctx = self.choice_context()
-        who, dest = choose_destinations(h, None, p.review_rate, rng, utility=utility_table(ctx, p),
-                                        taste_scale=p.taste_scale)
+        who, dest = choose_destinations(h, None, p.review_rate, rng, context=ctx, params=p)
         c = h.cols
         moving = dest != c["loc"][who]
         movers, dest = who[moving], dest[moving].astype(np.int64)
         origin = c["loc"][movers].astype(np.int64)
         persons = c["n_members"][movers].astype(float)
+        n_places, outside = self.places.n, self.places.outside
         if len(movers):
-            od = origin * N_LOCATIONS + dest
-            n_hh = np.bincount(od, minlength=N_LOCATIONS**2)
-            n_p = np.bincount(od, weights=persons, minlength=N_LOCATIONS**2)
+            od = origin * n_places + dest
+            n_hh = np.bincount(od, minlength=n_places**2)
+            n_p = np.bincount(od, weights=persons, minlength=n_places**2)
             for k in np.flatnonzero(n_hh):
-                self.flow_rows.append((self.year, int(k // N_LOCATIONS), int(k % N_LOCATIONS),
-                                       float(n_hh[k] * self.scale), float(n_p[k] * self.scale)))
-        self.demography_counts["arrivals"] = float(persons[(origin == OUTSIDE_LOC)].sum())
-        self.demography_counts["departures"] = float(persons[(dest == OUTSIDE_LOC)].sum())
+                o, d = divmod(int(k), n_places)
+                self.flow_rows.append((self.year, o, d, float(n_hh[k] * self.scale), float(n_p[k] * self.scale)))
+        self.demography_counts["arrivals"] = float(persons[(origin == outside)].sum())
+        self.demography_counts["departures"] = float(persons[(dest == outside)].sum())
         self._apply_moves(movers, origin, dest)
         self._arrivals_from_other_provinces()
 
@@ -508,7 +500,7 @@ class HunanModel(mesa.Model):
         if p.other_province_inflow <= 0:
             return  # no draws at all, so the random stream is that of a model without this flow
         c = h.cols
-        in_city = _IN_CITY[c["loc"]]
+        in_city = self.places.in_hunan_city[c["loc"]]
         templates = np.flatnonzero(in_city & (c["hukou_div"] == OUTSIDE_DIV))
         k = int(rng.poisson(p.other_province_inflow * np.count_nonzero(in_city)))
         if k == 0 or len(templates) == 0:
@@ -529,10 +521,10 @@ class HunanModel(mesa.Model):
         self.demography_counts["arrivals"] += float(persons.sum())
         self.demography_counts["other_province_arrivals"] = float(persons.sum())
         dest = new["loc"].astype(np.int64)
-        n_hh = np.bincount(dest, minlength=N_LOCATIONS)
-        n_p = np.bincount(dest, weights=persons, minlength=N_LOCATIONS)
+        n_hh = np.bincount(dest, minlength=self.places.n)
+        n_p = np.bincount(dest, weights=persons, minlength=self.places.n)
         for d in np.flatnonzero(n_hh):
-            self.flow_rows.append((self.year, OUTSIDE_LOC, int(d), float(n_hh[d] * self.scale),
+            self.flow_rows.append((self.year, self.places.outside, int(d), float(n_hh[d] * self.scale),
                                    float(n_p[d] * self.scale)))
 
     def _apply_moves(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray) -> None:
@@ -540,30 +532,34 @@ class HunanModel(mesa.Model):
         k = len(movers)
         if k == 0:
             return
-        urban_dest = (dest % 2 == 1) & (dest != OUTSIDE_LOC)
-        rural_dest = (dest % 2 == 0) & (dest != OUTSIDE_LOC)
+        places = self.places
+        urban_dest = places.in_hunan_city[dest]
+        rural_dest = places.is_village[dest]
+        dest_div = places.division[dest]
         # county within the destination division, by its 2010 urban population (urban) or the hukou county
         county = np.full(k, -1, dtype=np.int64)
         u = rng.random(k)
-        for d in np.unique(dest[urban_dest] // 2):
-            m = urban_dest & (dest // 2 == d)
+        for d in np.unique(dest_div[urban_dest]):
+            m = urban_dest & (dest_div == d)
             rows, cdf = self._county_weights[d]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         hukou_county = c["hukou_county"][movers].astype(np.int64)
-        home_village = rural_dest & (hukou_county >= 0) & (self.county_division[np.maximum(hukou_county, 0)] == dest // 2)
+        home_village = (rural_dest & (hukou_county >= 0)
+                        & (self.county_division[np.maximum(hukou_county, 0)] == dest_div))
         county[home_village] = hukou_county[home_village]
-        for d in np.unique(dest[rural_dest & ~home_village] // 2):
-            m = rural_dest & ~home_village & (dest // 2 == d)
+        for d in np.unique(dest_div[rural_dest & ~home_village]):
+            m = rural_dest & ~home_village & (dest_div == d)
             rows, cdf = self._rural_county_weights[d]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         # sell an owned home: the equity goes to savings
         owners = c["tenure"][movers] == Tenure.OWN
-        odiv = np.minimum(origin // 2, N_DIVISIONS - 1)
+        odiv = places.lookup_division[origin]
+        from_city = places.in_hunan_city[origin]
         equity = self.rent[odiv] * p.price_to_rent_years * c["n_members"][movers] * p.down_payment_share
-        c["savings"][movers] += np.where(owners & (origin != OUTSIDE_LOC) & (origin % 2 == 1), equity, 0).astype(np.float32)
+        c["savings"][movers] += np.where(owners & from_city, equity, 0).astype(np.float32)
         czt = self.world.is_czt
-        both_czt = (self.policy["czt_mutual_recognition"] >= 0.5) & urban_dest & (origin % 2 == 1) & (
-            origin != OUTSIDE_LOC) & czt[np.minimum(origin // 2, N_DIVISIONS - 1)] & czt[np.minimum(dest // 2, N_DIVISIONS - 1)]
+        both_czt = ((self.policy["czt_mutual_recognition"] >= 0.5) & urban_dest & from_city
+                    & czt[odiv] & czt[places.lookup_division[dest]])
         c["years_here"][movers] = np.where(both_czt, c["years_here"][movers], 0)
         c["loc"][movers] = dest
         c["county"][movers] = county
@@ -596,7 +592,7 @@ class HunanModel(mesa.Model):
         migrants = city_migrants(h)
         apply_for_permits(h, pol, p.permit_apply_rate, rng, migrants=migrants)
         settle = settlers(h, pol, p, self.access_general, self.access_school, rng, migrants=migrants)
-        div = loc8[settle].astype(np.int64) // 2
+        div = self.places.division[loc8[settle]]
         persons = c["n_members"][settle].astype(float)
         self.settled_this_year = np.bincount(div, weights=persons, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
         had_land = c["land_contract"][settle] | c["homestead"][settle]
@@ -611,7 +607,7 @@ class HunanModel(mesa.Model):
             c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
         u = rng.random(len(h))
-        outside = np.flatnonzero(loc8 == OUTSIDE_LOC)
+        outside = np.flatnonzero(loc8 == self.places.outside)
         out = outside[(c["hukou_div"][outside] != OUTSIDE_DIV) & (u[outside] < p.outside_settle_rate)]
         self.settled_outside_this_year = float(c["n_members"][out].astype(float).sum())
         c["hukou_div"][out] = OUTSIDE_DIV
@@ -622,7 +618,7 @@ class HunanModel(mesa.Model):
         # just settled) in half their employed years.
         u = rng.random(len(h))
         employed = c["employment"] == Employment.EMPLOYED
-        contributes = employed & _IN_CITY[loc8]
+        contributes = employed & self.places.in_hunan_city[loc8]
         still_migrant = np.ones(len(migrants), dtype=bool)
         still_migrant[np.searchsorted(migrants, settle)] = False
         m = migrants[still_migrant]
@@ -639,7 +635,8 @@ class HunanModel(mesa.Model):
         """Rents respond to inflow; public rental units are allocated; renters who can afford it buy."""
         p, pol, h, rng = self.params, self.policy, self.households, self.rng
         c = h.cols
-        upop = h.persons_by_loc()[1:OUTSIDE_LOC:2]
+        places = self.places
+        upop = places.urban_by_division(h.persons_by_loc())
         new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
         land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * FLOOR_SPACE_PER_PERSON, 1)
         self.rent = markets.update_rents(self.rent, urban_now=upop, urban_before=self._urban_persons_prev,
@@ -650,11 +647,11 @@ class HunanModel(mesa.Model):
 
         div = markets.urban_division(h)
         n_tenure = len(Tenure)
-        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
         loc_tenure *= n_tenure
         loc_tenure += c["tenure"]
-        occupied = np.bincount(loc_tenure, minlength=N_LOCATIONS * n_tenure).reshape(N_LOCATIONS, n_tenure)[
-            1:OUTSIDE_LOC:2, Tenure.PUBLIC_RENTAL]
+        occupied = places.urban_by_division(np.bincount(loc_tenure, minlength=places.n * n_tenure).reshape(
+            places.n, n_tenure)[:, Tenure.PUBLIC_RENTAL])
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)
@@ -673,13 +670,11 @@ class HunanModel(mesa.Model):
         markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
                           shared_ownership_slots=offers, rng=rng, div=div)
         # saving and paying rent: the rent paid is a function of (location, tenure)
-        rent_here = np.zeros(N_LOCATIONS)
-        rent_here[1:OUTSIDE_LOC:2] = self.rent
-        rent_here[OUTSIDE_LOC] = self.rent_outside
-        paid_table = np.zeros((N_LOCATIONS, n_tenure))
+        rent_here = places.spread(urban=self.rent, outside=self.rent_outside)
+        paid_table = np.zeros((places.n, n_tenure))
         paid_table[:, Tenure.MARKET_RENT] = rent_here
         paid_table[:, Tenure.PUBLIC_RENTAL] = rent_here * p.public_rent_discount
-        loc_tenure = c["loc"].astype(np.int16)
+        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
         loc_tenure *= n_tenure
         loc_tenure += c["tenure"]
         paid = paid_table.ravel()[loc_tenure]
@@ -718,14 +713,15 @@ class HunanModel(mesa.Model):
 
     def flows(self) -> pd.DataFrame:
         """Moves per year: ``year, origin, origin_urban, destination, destination_urban, households, persons``."""
-        names = self.world.names + ["outside"]
+        places = self.places
         df = pd.DataFrame(self.flow_rows, columns=["year", "o", "d", "households", "persons"])
+        o, d = df.o.to_numpy(dtype=np.int64), df.d.to_numpy(dtype=np.int64)
         out = pd.DataFrame({
             "year": df.year.astype("int64"),
-            "origin": [names[o // 2] for o in df.o],
-            "origin_urban": (df.o % 2 == 1) | (df.o == OUTSIDE_LOC),
-            "destination": [names[d // 2] for d in df.d],
-            "destination_urban": (df.d % 2 == 1) | (df.d == OUTSIDE_LOC),
+            "origin": [places.division_label(k) for k in o],
+            "origin_urban": places.is_urban[o],
+            "destination": [places.division_label(k) for k in d],
+            "destination_urban": places.is_urban[d],
             "households": df.households, "persons": df.persons})
         return out
 

@@ -20,7 +20,7 @@ import pandas as pd
 from agents.households import SCHEMA, Education, Employment, Households, Sector, Tenure, empty_columns
 from sim.data import DATA_DIR, load_counties_2010, load_province_totals_2010
 from sim.errors import InputError
-from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import OUTSIDE_DIV, Places, default_places
 
 #: Bytes per household record, and a margin for temporaries during a step (measured, benchmarks/).
 BYTES_PER_HOUSEHOLD = sum(np.dtype(t).itemsize for t in SCHEMA.values())
@@ -58,7 +58,8 @@ def _stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def synthesise_population(*, households_per_agent: float, rng: np.random.Generator,
                           initial_unemployment_rate: float, saving_rate: float, dormitory_share: float,
-                          urban_income: np.ndarray, rural_income: np.ndarray) -> Households:
+                          urban_income: np.ndarray, rural_income: np.ndarray,
+                          places: Places | None = None) -> Households:
     """Build the 2010 household table.
 
     Args:
@@ -69,10 +70,12 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
         dormitory_share: share of migrant manufacturing workers housed in employer dormitories.
         urban_income: per-capita urban income by division (10k yuan).
         rural_income: per-capita rural income by division (10k yuan).
+        places: the places households live in (default: the division-level network of the data files).
     """
     if not (isinstance(households_per_agent, (int, float)) and households_per_agent >= 1):
         raise InputError(field="scale", value=households_per_agent, allowed="a number of households per agent >= 1",
                          source="model")
+    places = default_places() if places is None else places
     counties = load_counties_2010()
     n_c = len(counties)
     mean_size = (counties.population / counties.households).to_numpy()
@@ -89,7 +92,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     out_county = np.repeat(np.arange(n_c), n_out)
 
     n = len(county) + len(out_county)
-    c = empty_columns(n)
+    c = empty_columns(n, places)
     all_county = np.concatenate([county, out_county])
     is_out = np.zeros(n, dtype=bool)
     is_out[len(county):] = True
@@ -137,7 +140,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     p_nonag = np.clip(nonag / local_urban_share, 0, 1)[all_county]
     c["hukou_urban"][:] = ~is_out & urban & ~migrant & (rng.random(n) < p_nonag)
 
-    c["loc"][:] = np.where(is_out, OUTSIDE_LOC, 2 * div_of[all_county] + urban)
+    c["loc"][:] = np.where(is_out, places.outside, places.place_of(div_of[all_county], urban))
     c["county"][:] = np.where(is_out, -1, all_county)
 
     # Head's age, education, sector and employment.
@@ -183,9 +186,9 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     c["settle_taste"][:] = rng.logistic(size=n)
     c["land_attachment"][:] = rng.random(n)
 
-    div_here = np.minimum(c["loc"] // 2, N_DIVISIONS - 1)
-    income = np.where(c["loc"] % 2 == 1, urban_income[div_here], rural_income[div_here])
+    div_here = places.lookup_division[c["loc"]]
+    income = np.where(places.in_hunan_city[c["loc"]], urban_income[div_here], rural_income[div_here])
     income = np.where(is_out, urban_income.mean(), income)
     c["income"][:] = income
     c["savings"][:] = income * c["n_members"] * saving_rate * rng.exponential(3.0, n)
-    return Households(cols=c)
+    return Households(cols=c, places=places)

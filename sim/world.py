@@ -1,8 +1,8 @@
 """Hunan's places and the transport network that links them.
 
 Places: 14 prefecture-level divisions, each with an urban and a rural part, plus one node for everywhere
-outside Hunan (chiefly the Pearl River Delta). A household's location is an integer ``loc``:
-``loc = 2 * division + urban`` for Hunan (0..27) and ``OUTSIDE_LOC = 28`` outside.
+outside Hunan (chiefly the Pearl River Delta). A household's location ``loc`` is a row of the
+:class:`sim.places.Places` table that the world owns (``world.places``).
 
 Links: a networkx graph whose nodes are the 14 divisions and ``outside``; every pair of divisions has a road
 edge (estimated road hours) and, once a rail line serving both has opened, a rail edge. Travel time between
@@ -19,25 +19,13 @@ import numpy as np
 import pandas as pd
 
 from sim.data import CZT, OUTSIDE, load_divisions, load_rail_lines, load_travel_times
+from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places
 
-N_DIVISIONS = 14
-N_LOCATIONS = 2 * N_DIVISIONS + 1
-OUTSIDE_LOC = 2 * N_DIVISIONS
-OUTSIDE_DIV = N_DIVISIONS
+__all__ = ["CZT_METRO_FACTOR", "N_DIVISIONS", "OUTSIDE_DIV", "World"]
+
 #: factor applied to rail times among the three CZT cities when the intercity line runs like a metro
 #: (assumption, see docs/ODD.md).
 CZT_METRO_FACTOR = 0.7
-
-
-def loc_division(loc: np.ndarray) -> np.ndarray:
-    """Division id of each location (14 = outside)."""
-    return np.asarray(loc) // 2
-
-
-def loc_is_urban(loc: np.ndarray) -> np.ndarray:
-    """True where a location is the urban part of a division (outside counts as urban)."""
-    loc = np.asarray(loc)
-    return (loc % 2 == 1) | (loc == OUTSIDE_LOC)
 
 
 @dataclass
@@ -48,6 +36,7 @@ class World:
         divisions: the division table (see :func:`sim.data.load_divisions`).
         names: English division names in id order.
         is_czt: boolean array, True for Changsha, Zhuzhou and Xiangtan.
+        places: the places households live in (:class:`sim.places.Places`), built from the same data.
         graph: the current transport graph (networkx), edge attribute ``hours``.
         travel_hours: (15, 15) matrix of shortest travel hours between divisions and the outside node.
     """
@@ -57,6 +46,7 @@ class World:
     is_czt: np.ndarray
     graph: nx.Graph
     travel_hours: np.ndarray
+    places: Places
 
     @classmethod
     def build(cls) -> World:
@@ -64,8 +54,10 @@ class World:
         divisions = load_divisions()
         names = divisions.division_en.tolist()
         is_czt = np.isin(np.array(names), CZT)
+        places = Places.from_divisions(divisions)
+        n_nodes = len(places.node_names)
         return cls(divisions=divisions, names=names, is_czt=is_czt, graph=nx.Graph(),
-                   travel_hours=np.zeros((N_DIVISIONS + 1, N_DIVISIONS + 1)))
+                   travel_hours=np.zeros((n_nodes, n_nodes)), places=places)
 
     def positions(self) -> dict[str, tuple[float, float]]:
         """Seat-city coordinates (lon, lat) by node name, for drawing the graph; outside sits to the south."""
@@ -111,12 +103,11 @@ class World:
             out_hours = min(out_hours, outside_rail_hours + station_access_hours)
         g.add_edge(gateway, OUTSIDE, hours=out_hours)
         self.graph = g
-        order = self.names + [OUTSIDE]
+        order = list(self.places.node_names)
         lengths = dict(nx.all_pairs_dijkstra_path_length(g, weight="hours"))
         self.travel_hours = np.array([[lengths[a][b] for b in order] for a in order])
         return True
 
     def location_hours(self) -> np.ndarray:
-        """(29, 29) travel hours between locations; urban and rural parts of a division share its seat."""
-        div = loc_division(np.arange(N_LOCATIONS))
-        return self.travel_hours[np.ix_(div, div)]
+        """(places, places) travel hours; a division's urban and rural places share its seat's node."""
+        return self.places.hours(self.travel_hours)

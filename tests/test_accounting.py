@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sim.model import HunanModel
 from sim.parameters import ModelParameters, parameter_specs
-from sim.world import OUTSIDE_LOC
+from sim.places import OUTSIDE_LOC
 
 SPECS = parameter_specs()
 VARIED = ["review_rate", "taste_scale", "moving_cost_fixed", "home_attachment", "birth_rate_trend",

@@ -10,7 +10,7 @@ from sim.model import HunanModel
 from sim.parameters import ModelParameters
 from sim.run import run_simulation
 from sim.scenario import Scenario
-from sim.world import OUTSIDE_LOC
+from sim.places import OUTSIDE_LOC
 
 SEEDS = (1, 2)
 SCALE = 1000

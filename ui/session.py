@@ -26,7 +26,7 @@ from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
-from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
 from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
 
 FOREVER = 9999
@@ -290,17 +290,17 @@ class SimSession:
         but not a line on the map.
         """
         year = self.year if year is None else year
-        names = division_names() + ["outside"]
-        agg: dict[tuple[int, int], float] = {}
+        places = self.model.places
+        agg: dict[tuple[str, str], float] = {}
         # rows are appended year by year: read back from the end until an earlier year
         for y, o, d, _households, persons in reversed(self.model.flow_rows):
             if y < year:
                 break
-            if y != year or o // 2 == d // 2:
+            if y != year or places.division[o] == places.division[d]:
                 continue
-            key = (o // 2, d // 2)
+            key = (places.division_label(o), places.division_label(d))
             agg[key] = agg.get(key, 0.0) + persons
-        out = pd.DataFrame([(names[o], names[d], p) for (o, d), p in agg.items()],
+        out = pd.DataFrame([(o, d, p) for (o, d), p in agg.items()],
                            columns=["origin", "destination", "persons"])
         return out.sort_values("persons", ascending=False, ignore_index=True)
 
@@ -328,7 +328,7 @@ class SimSession:
                     # a household that has already moved away from its hukou place, or (in 2010, before
                     # anyone moved in the model) a young rural-hukou household still in its village, the
                     # likeliest to move
-                    at_home = (cols["loc"] == 2 * cols["hukou_div"].astype(np.int16) + cols["hukou_urban"])
+                    at_home = cols["loc"] == self.model.places.hukou_place(cols["hukou_div"], cols["hukou_urban"])
                     in_hunan_hukou = cols["hukou_div"] != OUTSIDE_DIV
                     migrants = in_hunan_hukou & ~at_home & (cols["moved_year"] > 0)
                     likely = in_hunan_hukou & ~cols["hukou_urban"] & at_home & (cols["head_age"] < 35)
@@ -372,11 +372,12 @@ def live_sessions() -> int:
     return sum(1 for s in list(_LIVE) if not s.released)
 
 
-def place_of(loc: int) -> tuple[str, str]:
-    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a location code."""
-    if loc == OUTSIDE_LOC:
-        return "outside", "outside"
-    return division_names()[loc // 2], "urban" if loc % 2 == 1 else "rural"
+def place_of(loc: int, places: Places | None = None) -> tuple[str, str]:
+    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id.
+
+    ``places``: the model's table (``session.model.places``); by default the division-level network's.
+    """
+    return (default_places() if places is None else places).label(int(loc))
 
 
 def hukou_place_of(record: dict[str, Any]) -> str:

@@ -30,7 +30,7 @@ from agents.households import (
 from benchmarks.reference_mesa import HouseholdAgent, ReferenceModel
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
-from sim.world import N_LOCATIONS, OUTSIDE_LOC
+from sim.places import N_LOCATIONS, OUTSIDE_LOC
 
 SEED, YEAR = 7, 2017
 #: Choice parameters pinned for these tests (values inside the declared ranges) so that households move,
