@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import numpy as np
 import reacton.ipyvuetify as rv
 import solara
 import solara.lab
@@ -30,9 +31,20 @@ from sim.parameters import LEVERS, NEVER
 from sim.scenario import Scenario, available_scenarios
 from ui import geo
 from ui.charts import COLOURS, Band, ChartData, Series, Target, chart_spec, fan
-from ui.compare import Cancelled, Comparison, run_comparison
-from ui.figures import MAIN_CHARTS, fan_chart, main_chart
+from ui.compare import (
+    TABLE_YEARS,
+    TARGETS_AT_MOST,
+    Cancelled,
+    Comparison,
+    difference_runs,
+    run_comparison,
+    share_meeting,
+    summary,
+    values_at,
+)
+from ui.figures import MAIN_CHARTS, fan_chart, main_chart, plan_targets
 from ui.i18n import (
+    STRINGS,
     Lang,
     division_label,
     group_label,
@@ -49,6 +61,7 @@ from ui.inputs import (
     COMPARE_END_YEARS,
     COMPARE_REPLICATIONS,
     END_YEAR,
+    LEVER_YEAR_RANGE,
     SCALE_CHOICES,
     default_results_root,
     parse_choice,
@@ -102,6 +115,10 @@ class AppState:
         tab: index of the tab shown.
         comparison: the last comparison run.
         last_update_ms: wall time of the last step (model and page update), for the status line.
+        settings_open: whether the Scenario/Seed panel is open (kept here so that it stays as the user left it).
+        open_groups: the lever groups the user has open.
+        shown_year: the year the map, charts and readouts show (None: the latest simulated year).
+        lever_errors: the refusal message of each lever whose last entry was refused, shown next to it.
     """
 
     session: SimSession
@@ -115,6 +132,23 @@ class AppState:
     tab: solara.Reactive[int]
     comparison: solara.Reactive[Comparison | None]
     last_update_ms: solara.Reactive[float]
+    settings_open: solara.Reactive[bool]
+    open_groups: solara.Reactive[frozenset]
+    shown_year: solara.Reactive[int | None]
+    lever_errors: solara.Reactive[dict]
+
+    def lever_error(self, name: str) -> Callable[[str], None]:
+        """A setter of the refusal message shown next to lever ``name`` ("" clears it)."""
+
+        def set_message(message: str) -> None:
+            errors = dict(self.lever_errors.value)
+            if message:
+                errors[name] = message
+            else:
+                errors.pop(name, None)
+            self.lever_errors.set(errors)
+
+        return set_message
 
     def guard(self, fn: Callable[..., Any]) -> Callable[..., None]:
         """Wrap a callback so that a refused input shows its message instead of breaking the page."""
@@ -131,6 +165,8 @@ class AppState:
 
     def bump(self) -> None:
         """Tell the components that read the model that it changed."""
+        if self.session.released:
+            return  # the browser session closed (e.g. a reload during Play): nothing to draw any more
         self.version.set(self.version.value + 1)
         self.lever_year.set(self.session.effective_from())  # fires only when the year changed
 
@@ -142,7 +178,8 @@ def make_state() -> AppState:
                     lever_version=solara.reactive(0), lever_year=solara.reactive(session.effective_from()),
                     error=solara.reactive(""), selected=solara.reactive(None),
                     lever_city=solara.reactive(None), tab=solara.reactive(0), comparison=solara.reactive(None),
-                    last_update_ms=solara.reactive(0.0))
+                    last_update_ms=solara.reactive(0.0), settings_open=solara.reactive(False),
+                    open_groups=solara.reactive(frozenset({"hukou"})), shown_year=solara.reactive(None), lever_errors=solara.reactive({}))
 
 
 def release_state(state: AppState) -> Callable[[], None]:
@@ -183,6 +220,12 @@ def ChartView(spec: dict, name: str) -> None:
     """A chart template (``ui/chart.vue``) drawing a spec from :func:`ui.charts.chart_spec`."""
 
 
+def scenario_title(name: str, lang: Lang) -> str:
+    """A running scenario's name as the page shows it: ``plan-2021`` or ``plan-2021 + page levers``."""
+    base, _, extra = name.partition("+")
+    return base + (" + " + tr("page_levers", lang) if extra else "")
+
+
 # ------------------------------------------------------------------------------------------------------
 # Run controls
 # ------------------------------------------------------------------------------------------------------
@@ -217,6 +260,7 @@ def RunControls(state: AppState) -> None:
     """Reset, Step, Play/Pause with speed and progress, seed, scale, preset and "levers from" year."""
     lang: Lang = state.lang.value
     state.version.value  # subscribe: the year and buttons follow the model  # noqa: B018
+    state.lever_version.value  # and the scenario name follows the levers  # noqa: B018
     session = state.session
     speed = solara.use_reactive("speed_medium")
     seed_text = solara.use_reactive(str(session.seed))
@@ -228,7 +272,7 @@ def RunControls(state: AppState) -> None:
         start, end = session.year, END_YEAR
         last_refresh = 0.0
         while session.year < end:
-            if not task.is_current():
+            if not task.is_current() or session.released:
                 return
             delay = SPEEDS.get(speed.value, 0.0)  # read every year: the speed may change while playing
             t0 = time.perf_counter()
@@ -259,7 +303,8 @@ def RunControls(state: AppState) -> None:
         scenario = parse_scenario(preset.value)
         seed = parse_seed(seed_text.value)
         scale = parse_scale(scale_text.value)
-        levers_from = parse_year(from_text.value)
+        # a change from a year after the run's last year would never apply: refused with a message
+        levers_from = parse_year(from_text.value, low=LEVER_YEAR_RANGE[0], high=END_YEAR)
         session.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
         state.bump()
         state.lever_version.set(state.lever_version.value + 1)
@@ -285,6 +330,8 @@ def RunControls(state: AppState) -> None:
     with solara.Column(gap="6px", classes=["run-controls"]):
         solara.Text(tr("year_now", lang, year=session.year), style={"font-size": "22px", "font-weight": "500"},
                     classes=["sim-year"])
+        solara.Text(tr("running_scenario", lang, name=scenario_title(session.scenario().name, lang)),
+                    style={"font-size": "13px"}, classes=["scenario-name"])
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
             solara.Button(tr("reset", lang), on_click=state.guard(reset), disabled=running, icon_name="mdi-restore")
             solara.Button(tr("step", lang), on_click=state.guard(step), disabled=running or session.year >= END_YEAR,
@@ -303,19 +350,25 @@ def RunControls(state: AppState) -> None:
         if state.last_update_ms.value:
             solara.Text(f"{tr('measured', lang, ms=round(state.last_update_ms.value))}",
                         style={"font-size": "11px", "color": "#777"})
-        with solara.Details(summary=tr("scenario", lang) + " · " + tr("seed", lang), expand=False):
-            # the select's value comes back from the client: only a shipped scenario's name is kept (a
-            # file path or any other text is refused here and again in SimSession.reset, never opened)
-            scenario_select = solara.Select(tr("scenario", lang), values=available_scenarios(),
-                                            value=preset.value, on_value=choose_scenario,
-                                            classes=["scenario-select"])
-            solara.InputText(tr("seed", lang), value=seed_text.value, on_value=seed_text.set,
-                             continuous_update=True, classes=["seed-input"])
-            solara.Select(tr("scale", lang), values=[str(s) for s in SCALE_CHOICES], value=scale_text.value,
-                          on_value=state.guard(lambda v: scale_text.set(str(parse_scale(v)))))
-            solara.InputText(tr("levers_from", lang), value=from_text.value, on_value=from_text.set,
-                             continuous_update=True)
-            solara.Text("→ " + tr("reset", lang), style={"font-size": "11px", "color": "#777"})
+        # keyed and with its open state kept in the session's state: the progress bar and timing line above
+        # appear and disappear, which shifted it among its siblings and remounted it closed on Step and Play
+        with rv.ExpansionPanels(v_model=0 if state.settings_open.value else None,
+                                on_v_model=lambda v: state.settings_open.set(v == 0),
+                                class_="settings-panel").key("scenario-details"), rv.ExpansionPanel():
+            rv.ExpansionPanelHeader(children=[tr("scenario", lang) + " · " + tr("seed", lang)])
+            with rv.ExpansionPanelContent():
+                # the select's value comes back from the client: only a shipped scenario's name is kept (a
+                # file path or any other text is refused here and again in SimSession.reset, never opened)
+                scenario_select = solara.Select(tr("scenario", lang), values=available_scenarios(),
+                                                value=preset.value, on_value=choose_scenario,
+                                                classes=["scenario-select"])
+                solara.InputText(tr("seed", lang), value=seed_text.value, on_value=seed_text.set,
+                                 continuous_update=True, classes=["seed-input"])
+                solara.Select(tr("scale", lang), values=[str(s) for s in SCALE_CHOICES], value=scale_text.value,
+                              on_value=state.guard(lambda v: scale_text.set(str(parse_scale(v)))))
+                solara.InputText(tr("levers_from", lang), value=from_text.value, on_value=from_text.set,
+                                 continuous_update=True)
+                solara.Text("→ " + tr("reset", lang), style={"font-size": "11px", "color": "#777"})
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -332,15 +385,31 @@ def _rail_year_choices(current: float) -> list[str]:
 def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> None:
     """One lever's control, generated from its declaration in :data:`sim.parameters.LEVERS`."""
     lever = LEVERS[name]
+    # One source of truth: every control reads the value in force from the session and subscribes to the
+    # versions that change it. Reacton skips re-rendering a component whose arguments are unchanged, so
+    # without these reads a preset Reset or an exact entry left the switch, label and slider showing the
+    # old value until the group was closed and reopened (issue 16).
+    state.lever_version.value  # noqa: B018
+    state.lever_year.value  # noqa: B018
     value, differs = state.session.lever_value_for(name, city if lever.scope == "city" else None)
     target_city = city if lever.scope == "city" else None
     label = lever_label(lever, lang)
+    field_error = state.lever_error(name)  # a refused entry, shown next to this lever (not in the banner)
 
     def set_value(v: Any) -> None:
         state.session.set_lever(name, v, target_city)
         state.lever_version.set(state.lever_version.value + 1)
 
-    on_value = state.guard(set_value)
+    def on_value(v: Any) -> None:
+        try:
+            set_value(v)
+        except InputError as exc:
+            field_error(refusal_text(exc, state.lang.value))
+            # the widget showed what the client sent: render again with the value in force
+            state.lever_version.set(state.lever_version.value + 1)
+        else:
+            field_error("")
+
     set_back = use_set_back(lambda: slider)
 
     def slide(raw: Any) -> None:
@@ -348,7 +417,7 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
         if type(raw) in (int, float) and raw == in_force:
             return  # the value in force already (also the echo of setting the slider back)
         on_value(raw)
-        if state.error.value:  # refused: show the value in force again
+        if state.lever_errors.value.get(name):  # refused: show the value in force again
             set_back(int(in_force) if lever.kind == "int" else in_force)
 
     unit = lever_unit(lever, lang)
@@ -357,8 +426,15 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
             solara.Switch(label=label, value=bool(value), on_value=on_value)
         elif lever.choices:
             labels = [f"{i}: {c}" for i, c in enumerate(lever_choices(lever, lang))]
-            solara.Select(label, values=labels, value=labels[int(value)],
-                          on_value=state.guard(lambda text: set_value(parse_choice(text, labels, field=name))))
+            def choose(text: Any) -> None:
+                try:
+                    index = parse_choice(text, labels, field=name)
+                except InputError as exc:
+                    field_error(refusal_text(exc, state.lang.value))
+                    return
+                on_value(index)
+
+            solara.Select(label, values=labels, value=labels[int(value)], on_value=choose)
         elif name.startswith("open_year_"):
             # the text goes through ui.inputs.lever_value (via set_value), which converts and range-checks it
             solara.Select(label, values=_rail_year_choices(value), value=str(int(value)), on_value=on_value)
@@ -376,8 +452,14 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
             # 34.69 m² can only be typed. The text goes through ui.inputs.lever_value (the lever's own
             # validate); a refused value shows its InputError in the page's banner. Applied on Enter or blur,
             # not per keystroke, so that "5" on the way to "570" is not set as a lever change.
+            # keyed by the lever version: after any change (or a refusal) the field shows the value in force
             solara.InputText(tr("exact_value", lang), value=shown.replace(",", ""), on_value=on_value,
-                             continuous_update=False, classes=["lever-exact", f"lever-exact-{name}"])
+                             continuous_update=False, classes=["lever-exact", f"lever-exact-{name}"],
+                             ).key(f"exact-{name}-{state.lever_version.value}")
+        message = state.lever_errors.value.get(name, "")
+        if message:
+            solara.Error(f"{tr('refused', lang)}: {message}", dense=True,
+                         classes=["input-refused", "lever-refused", f"lever-refused-{name}"])
         note = lever_help(lever, lang)
         if differs:
             note += " · " + tr("cities_differ", lang)
@@ -415,13 +497,20 @@ def LeverPanel(state: AppState) -> None:
             solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo")
         for group, lever_names in lever_names_by_group().items():
             # keyed: the "Restore preset levers" button appearing above must not remount (and close) the groups
-            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou").key(f"lever-group-{group}")
+            LeverGroup(state, group, lever_names, city, lang).key(f"lever-group-{group}")
 
 
 @solara.component
-def LeverGroup(state: AppState, group: str, names: list[str], city: str | None, lang: Lang, expand: bool) -> None:
+def LeverGroup(state: AppState, group: str, names: list[str], city: str | None, lang: Lang) -> None:
     """A collapsible group of levers whose controls exist only while it is open (a faster first page)."""
-    is_open, set_open = solara.use_state(expand)
+    # the open groups live in the session's state: the group stays as the user left it whatever re-renders
+    opened = state.open_groups.value
+    is_open = group in opened
+
+    def set_open(now_open: bool) -> None:
+        current = state.open_groups.value
+        state.open_groups.set(current | {group} if now_open else current - {group})
+
     with rv.ExpansionPanels(v_model=0 if is_open else None, on_v_model=lambda v: set_open(v == 0),
                             class_=f"lever-group lever-group-{group}"):
         with rv.ExpansionPanel():
@@ -587,8 +676,11 @@ def ClampedSlider(state: AppState, label: str, field: str, value: int, limits: t
         if type(raw) is not int or raw != kept:
             set_back(kept)
 
-    slider = rv.Slider(v_model=value, on_v_model=receive, label=label, min=limits[0], max=limits[1], step=1,
-                       thumb_label=True, hide_details=True, class_=css_class)
+    with solara.Column(gap="0px", style={"min-width": "220px"}):
+        # the value is written out: the slider's own label showed no number (issue 16)
+        solara.Text(f"{label}: {value}", style={"font-size": "14px"}, classes=[f"{css_class}-value"])
+        slider = rv.Slider(v_model=value, on_v_model=receive, min=limits[0], max=limits[1], step=1,
+                           thumb_label=True, hide_details=True, class_=css_class)
 
 
 @solara.component
@@ -656,14 +748,133 @@ def CompareTab(state: AppState) -> None:
         if result is None:
             solara.Text(tr("compare_none", lang))
             return
-        solara.Text(f"seeds {result.seeds} (master {result.master_seed}), scale {result.scale}",
-                    style={"font-size": "11px", "color": "#777"})
+        solara.Text(f"{tr('compare_pair', lang, name=scenario_title(result.scenario_name, lang))} · seeds "
+                    f"{result.seeds} (master {result.master_seed}), scale {result.scale}",
+                    style={"font-size": "12px", "color": "#555"})
+        CompareQuestion(state, result)
+        CompareTargets(state, result)
+        solara.Text(tr("compare_fans", lang), style={"font-size": "16px", "font-weight": "500"})
         with solara.ColumnsResponsive(default=12, medium=6, large=4):
             for chart in MAIN_CHARTS:
-                indicator = chart.lines[0][0]
-                data = fan_chart(chart, result.runs["current"][indicator], result.runs["baseline"][indicator], lang,
-                                 x_range=(2010, max(result.end_year, 2015)))
+                current = {line[0]: result.series("current", line[0]) for line in chart.lines}
+                baseline = {line[0]: result.series("baseline", line[0]) for line in chart.lines}
+                data = fan_chart(chart, current, baseline, lang, x_range=(2010, max(result.end_year, 2015)))
                 ChartView(spec=chart_spec(data), name=f"fan-{chart.key}")
+
+
+def value_format(indicator: str) -> str:
+    """How values of an indicator are written in tables (by its unit)."""
+    unit = INDICATORS[indicator].unit if indicator in INDICATORS else ""
+    if unit in ("percent", "percentage points"):
+        return "{:,.2f}"
+    if unit == "ratio":
+        return "{:,.3f}"
+    return "{:,.0f}"
+
+
+def unit_label(indicator: str, lang: Lang) -> str:
+    """The unit of an indicator for a legend or header (``%``, ``points``, ``persons`` ...)."""
+    unit = INDICATORS[indicator].unit if indicator in INDICATORS else ""
+    return tr(f"unit_{unit.replace(' ', '_')}", lang) if f"unit_{unit.replace(' ', '_')}" in STRINGS else unit
+
+
+def _median_range(values: Any, fmt: str) -> str:
+    med, lo, hi = summary(values)
+    if not math.isfinite(med):
+        return "-"
+    if lo == hi:
+        return fmt.format(med)
+    return f"{fmt.format(med)} [{fmt.format(lo)} – {fmt.format(hi)}]"
+
+
+@solara.component
+def CompareQuestion(state: AppState, result: Comparison) -> None:
+    """One chosen indicator and region: both fans, the paired difference with its interval, and a table of
+    baseline, current levers and difference at 2025 and 2035."""
+    lang: Lang = state.lang.value
+    indicator = solara.use_reactive("urbanization_rate")
+    region = solara.use_reactive("Hunan")
+    pairs = result.pairs()
+    indicators = [k for k in dict.fromkeys(i for i, _ in pairs) if k in INDICATORS]
+    ind = indicator.value if indicator.value in indicators else indicators[0]
+    regions = [r for i, r in pairs if i == ind and r != "outside"]
+    regions = (["Hunan"] if "Hunan" in regions else []) + [r for r in division_names() if r in regions]
+    reg = region.value if region.value in regions else regions[0]
+    ind_labels = [indicator_label(k, lang) for k in indicators]
+    reg_labels = [division_label(r, lang) for r in regions]
+    fmt = value_format(ind)
+    unit = unit_label(ind, lang)
+    x_range = (2010, max(result.end_year, 2015))
+    years = list(range(x_range[0], x_range[1] + 1))
+
+    def aligned(runs: list) -> list[list[float]]:
+        return [[dict(zip(xs, ys, strict=False)).get(y, float("nan")) for y in years] for xs, ys in runs]
+
+    fans = ChartData(title=f"{indicator_label(ind, lang)} · {division_label(reg, lang)} ({unit})", x_range=x_range,
+                     y_format=fmt)
+    for arm, key, colour in (("baseline", "series_baseline", COLOURS["baseline"]),
+                             ("current", "series_current", COLOURS["current"])):
+        med, lo, hi = fan(aligned(result.series(arm, ind, reg)))
+        if med:
+            fans.series.append(Series(tr(key, lang), years, med, colour=colour))
+            fans.bands.append(Band(tr("band_range", lang), years, lo, hi, colour=colour))
+    diffs = difference_runs(result, ind, reg)
+    med, lo, hi = fan(aligned(diffs))
+    diff_chart = ChartData(title=f"{tr('compare_difference', lang)} ({unit})", x_range=x_range, y_format=fmt)
+    if med:
+        diff_chart.series.append(Series(tr("series_difference_median", lang), years, med, colour=COLOURS["target"]))
+        diff_chart.bands.append(Band(tr("band_range", lang), years, lo, hi, colour=COLOURS["target"]))
+        diff_chart.series.append(Series("0", list(x_range), [0.0, 0.0], colour="#555", width=1.0, dash=True,
+                                        legend=False))
+    rows = []
+    for year in TABLE_YEARS:
+        if year > result.end_year:
+            continue
+        rows.append([str(year), _median_range(values_at(result.series("baseline", ind, reg), year), fmt),
+                     _median_range(values_at(result.series("current", ind, reg), year), fmt),
+                     _median_range(values_at(diffs, year), "{:+,.3f}" if fmt != "{:,.0f}" else "{:+,.0f}")])
+    header = [tr("hh_col_year", lang), tr("series_baseline", lang), tr("series_current", lang),
+              tr("compare_difference", lang)]
+    with solara.Column(gap="6px", classes=["compare-question"]):
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
+            solara.Select(tr("results_indicator", lang), values=ind_labels, value=indicator_label(ind, lang),
+                          on_value=state.guard(lambda lbl: indicator.set(
+                              indicators[parse_choice(lbl, ind_labels, field="results_indicator")])),
+                          classes=["compare-indicator"], style={"min-width": "340px"})
+            solara.Select(tr("results_region", lang), values=reg_labels, value=division_label(reg, lang),
+                          on_value=state.guard(lambda lbl: region.set(
+                              regions[parse_choice(lbl, reg_labels, field="results_region")])),
+                          classes=["compare-region"])
+        with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+            ChartView(spec=chart_spec(fans), name="compare-fans")
+            ChartView(spec=chart_spec(diff_chart), name="compare-difference")
+        solara.Text(tr("compare_table_note", lang, n=len(result.seeds)), style={"font-size": "12px", "color": "#555"})
+        TableView(header=header, rows=rows, name="compare-table")
+
+
+@solara.component
+def CompareTargets(state: AppState, result: Comparison) -> None:
+    """The share of replications that meet each plan target, under the baseline and the current levers."""
+    lang: Lang = state.lang.value
+    rows = []
+    for indicator, targets in plan_targets().items():
+        for year, target in targets:
+            if year > result.end_year:
+                continue
+            at_most = indicator in TARGETS_AT_MOST
+            cells = [indicator_label(indicator, lang), str(year), ("≤ " if at_most else "≥ ") + f"{target:g}"]
+            for arm in ("baseline", "current"):
+                values = values_at(result.series(arm, indicator), year)
+                share = share_meeting(values, target, at_most)
+                n = int(np.isfinite(values).sum())
+                cells.append("-" if not math.isfinite(share) else f"{round(share * n)}/{n} ({share:.0%})")
+            rows.append(cells)
+    header = [tr("results_indicator", lang), tr("hh_col_year", lang), tr("series_target", lang),
+              tr("series_baseline", lang), tr("series_current", lang)]
+    with solara.Column(gap="4px", classes=["compare-targets"]):
+        solara.Text(tr("compare_targets", lang), style={"font-size": "16px", "font-weight": "500"})
+        TableView(header=header, rows=rows, name="compare-target-table")
+        solara.Text(tr("compare_targets_note", lang), style={"font-size": "12px", "color": "#555"})
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -931,7 +1142,6 @@ def HunanApp(state: AppState) -> None:
         solara.Button(tr("language", lang), on_click=lambda: state.lang.set("zh" if lang == "en" else "en"),
                       text=True, color="white", classes=["language-switch"])
     with solara.Sidebar():
-        ErrorBanner(state)
         RunControls(state)
         LeverPanel(state)
     ErrorBanner(state)

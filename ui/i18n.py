@@ -9,6 +9,7 @@ it exists the English help is shown with a marker).
 from __future__ import annotations
 
 import functools
+import re
 from typing import Literal
 
 from sim.data import load_divisions
@@ -158,6 +159,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "measured": {"en": "Last update took {ms} ms", "zh": "上次更新耗时{ms}毫秒"},
     "english_only": {"en": "", "zh": "（暂无中文说明）"},
     "cities_differ": {"en": "cities differ; the most common value is shown", "zh": "各市取值不同，显示多数值"},
+    "compare_pair": {"en": "Current levers: {name}; baseline: baseline", "zh": "当前政策：{name}；基准：baseline"},
+    "compare_fans": {"en": "The plan's indicators: median and 10-90 % range of the replications",
+                     "zh": "规划指标：各次重复模拟的中位数与10%-90%范围"},
+    "compare_difference": {"en": "Difference: current levers minus baseline", "zh": "差值：当前政策减基准"},
+    "series_difference_median": {"en": "difference, median of the pairs", "zh": "差值（配对中位数）"},
+    "band_range": {"en": "10-90 % range", "zh": "10%-90%范围"},
+    "compare_table_note": {"en": "Median [10-90 % range] over {n} replication(s). The difference is taken per "
+                                 "replication, both arms with the same seed, then summarised.",
+                           "zh": "{n}次重复模拟的中位数[10%-90%范围]。差值按每次重复（两方案同一随机种子）计算后汇总。"},
+    "compare_targets": {"en": "Probability of meeting each plan target (share of replications)",
+                        "zh": "达到各项规划目标的概率（重复模拟中达标的比例）"},
+    "compare_targets_note": {"en": "Replications differ only by their seed; the parameters are the calibrated "
+                                   "medians. The calibration report gives these shares over the posterior draws.",
+                             "zh": "各次重复仅随机种子不同，参数取校准中位数；校准报告给出了基于后验抽样的达标概率。"},
+    "unit_percent": {"en": "%", "zh": "%"},
+    "unit_percentage_points": {"en": "percentage points", "zh": "百分点"},
+    "unit_persons": {"en": "persons", "zh": "人"},
+    "unit_ratio": {"en": "ratio", "zh": "比值"},
+    "running_scenario": {"en": "Scenario: {name}", "zh": "情景：{name}"},
+    "page_levers": {"en": "page levers", "zh": "页面调整的政策"},
     "exact_value": {"en": "Exact value (Enter to apply)", "zh": "精确数值（回车应用）"},
 }
 
@@ -235,6 +256,26 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: The "allowed" phrases of ui.inputs and sim.parameters, in Chinese (anything else is shown as written).
+_ALLOWED_ZH: tuple[tuple[str, str], ...] = (
+    (r"^a whole number from (\S+) to (\S+)(.*)$", r"\1 至 \2 之间的整数\3"),
+    (r"^a number from (\S+) to (\S+)(.*)$", r"\1 至 \2 之间的数\3"),
+    (r"^a year from (\S+) to (\S+)$", r"\1 至 \2 年之间的年份"),
+    (r"^(-?[\d.]+) to (-?[\d.]+)(.*)$", r"\1 至 \2\3"),
+    (r"^true or false$", "是或否"),
+)
+
+
+def _allowed_zh(allowed: str) -> str:
+    for pattern, replacement in _ALLOWED_ZH:
+        if re.match(pattern, allowed):
+            text = re.sub(pattern, replacement, allowed)
+            for unit_en, unit_zh in sorted(UNITS_ZH.items(), key=lambda kv: -len(kv[0])):
+                text = text.replace(" " + unit_en, " " + unit_zh)
+            return text
+    return allowed
+
+
 def refusal_text(exc: InputError, lang: Lang) -> str:
     """The message of a refused page input in ``lang``: the field (with its page label when it has one), the
     value as the client sent it (cut, see :func:`ui.inputs.shown`; never the content of a file) and what is
@@ -242,7 +283,9 @@ def refusal_text(exc: InputError, lang: Lang) -> str:
     field = exc.field
     if field in STRINGS:  # a page control: name it as the page does
         field = f"{tr(field, lang)} ({field})"
-    allowed = exc.allowed
+    elif field in LEVERS:
+        field = f"{lever_label(LEVERS[field], lang)} ({field})"
+    allowed = exc.allowed if lang == "en" else _allowed_zh(exc.allowed)
     if exc.field == "scenario":
         allowed = tr("allowed_scenario", lang, names=", ".join(available_scenarios()))
     source = {"page": "页面"}.get(exc.source, exc.source) if lang == "zh" else exc.source

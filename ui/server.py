@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
     from solara.__main__ import LOGGING_CONFIG
+
+    # Solara warns on every page load served over plain http that it falls back to a SameSite=Lax session
+    # cookie (it wants SameSite=None for iframes, which needs https). Lax is right for this page, which is
+    # not meant to be embedded in another site; the warning only buried the log (issue 16).
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
     app = build_app(hosts)
     logger.info("serving http://%s:%d/ for hosts %s", args.host, args.port, ", ".join(sorted(hosts)))

@@ -113,6 +113,7 @@ class SimSession:
         self.follow_started = START_YEAR
         self._follow_draws = 0
         self.released = False
+        self._last_year = START_YEAR
         self.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
         _LIVE.add(self)
 
@@ -181,8 +182,12 @@ class SimSession:
 
     @property
     def year(self) -> int:
-        """The simulated year."""
-        return int(self.model.year)
+        """The simulated year (after :meth:`release`, the last year the model had reached)."""
+        model = self.model
+        if model is None:  # released while a Play thread or a render still runs (a reload during Play)
+            return self._last_year
+        self._last_year = int(model.year)
+        return self._last_year
 
     # ---- levers ----------------------------------------------------------------------------------------
     def _scenario(self, preset: Scenario, changes: list[LeverChange]) -> Scenario:
