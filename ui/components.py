@@ -63,6 +63,7 @@ from ui.inputs import (
     END_YEAR,
     LEVER_YEAR_RANGE,
     SCALE_CHOICES,
+    START_YEAR,
     default_results_root,
     parse_choice,
     parse_household_id,
@@ -206,7 +207,8 @@ def release_state(state: AppState) -> Callable[[], None]:
 @solara.component_vue(str(HERE / "map.vue"))
 def MapView(shapes: list, colours: dict, tooltips: dict, labels: dict, rails: list, arrows: list, legend: list,
             outside: dict, outside_label: str, legend_title: str, caption: str, selected: str | None, width: int,
-            height: int, event_division_click: Callable[[str], None] | None = None) -> None:
+            height: int, flow_legend: list, flow_title: str, flow_unit: str,
+            event_division_click: Callable[[str], None] | None = None) -> None:
     """The map template (``ui/map.vue``); ``event_division_click`` receives a division's English name."""
 
 
@@ -306,6 +308,7 @@ def RunControls(state: AppState) -> None:
         # a change from a year after the run's last year would never apply: refused with a message
         levers_from = parse_year(from_text.value, low=LEVER_YEAR_RANGE[0], high=END_YEAR)
         session.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
+        state.shown_year.set(None)
         state.bump()
         state.lever_version.set(state.lever_version.value + 1)
 
@@ -541,37 +544,39 @@ def MapPanel(state: AppState) -> None:
     shapes = solara.use_memo(lambda: list(geo.division_shapes()), [])
     # the lock keeps a Play thread from stepping the model while this session's page reads it
     with session.lock:
-        year = session.year
-        values = session.division_values(indicator.value)
+        year = shown_year(state)
+        values = session.division_values(indicator.value, year)
         open_years = {k.removeprefix("open_year_"): float(v) for k, v in session.model.policy.values.items()
                       if k.startswith("open_year_")}
         flows = None
         if show_flows.value and year > 2010:
-            flows = list(session.flows_between_divisions().itertuples(index=False, name=None))
+            flows = list(session.flows_between_divisions(year).itertuples(index=False, name=None))
     fmt = "{:,.1f}" if INDICATORS[indicator.value].unit in ("percent", "ratio") else "{:,.0f}"
     state_json = geo.map_state(values, lang=lang, open_years=open_years, year=year, flows=flows,
                                value_format=fmt)
     labels = [indicator_label(k, lang) for k in MAP_INDICATORS]
 
     with solara.Column(gap="4px", classes=["map-panel"]):
-        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Row(gap="8px", style={"align-items": "center"}):
             solara.Select(tr("map_colour", lang), values=labels,
                           value=indicator_label(indicator.value, lang),
                           on_value=state.guard(lambda lbl: indicator.set(
                               MAP_INDICATORS[parse_choice(lbl, labels, field="map_colour")])), dense=True,
-                          style={"max-width": "340px"})
+                          style={"max-width": "300px"}, classes=["map-indicator"])
             solara.Checkbox(label=tr("map_flows", lang), value=show_flows.value,
                             on_value=lambda v: show_flows.set(v is True))
         MapView(shapes=shapes, colours=state_json["colours"], tooltips=state_json["tooltips"],
                 labels=state_json["labels"], rails=state_json["rails"], arrows=state_json["arrows"],
                 legend=state_json["legend"], outside=state_json["outside"], outside_label=tr("map_outside", lang),
-                legend_title=f"{indicator_label(indicator.value, lang)} ({session.year})",
+                legend_title=f"{indicator_label(indicator.value, lang)}, {unit_label(indicator.value, lang)} ({year})",
+                flow_legend=state_json["flow_legend"], flow_title=tr("flow_legend", lang, year=year),
+                flow_unit=tr("persons", lang),
                 caption=tr("map_hint", lang), selected=state.selected.value, width=geo.WIDTH, height=geo.HEIGHT,
                 event_division_click=state.guard(lambda name: state.selected.set(
                     division_names()[parse_choice(name, division_names(), field="division")])))
         caption = tr("map_hint", lang)
         if flows:
-            caption += " " + tr("flows_caption", lang, n=len(state_json["arrows"]), year=session.year)
+            caption += " " + tr("flows_caption", lang, n=len(state_json["arrows"]), year=year)
         if state_json["rails"]:
             names = [r["name_zh"] if lang == "zh" else r["name_en"] for r in state_json["rails"]]
             caption += " " + tr("map_rail", lang) + ": " + ", ".join(names) + "."
@@ -595,31 +600,36 @@ def DivisionPanel(state: AppState) -> None:
     central = (float(targets.loc[name, "central_urban_population_2025_10k"]) * 1e4 if name in targets.index
                else float("nan"))
     with session.lock:
-        year = session.year
-        urb = session.latest("urbanization_rate", name)
+        year = shown_year(state)
+        latest = year == session.year
+
+        def at(indicator: str) -> float:
+            return session.value_in(indicator, name, year)
+
+        urb = at("urbanization_rate")
         rows = [
-            (tr("panel_population", lang), _fmt(session.latest("population", name)) + " " + tr("persons", lang)),
+            (tr("panel_population", lang), _fmt(at("population")) + " " + tr("persons", lang)),
             (tr("panel_urbanization", lang),
              f"{_fmt(urb, '{:.1f}')} % · {tr('panel_target', lang)} {_fmt(target, '{:.0f}')} %"
              + (f" ({urb - target:+.1f})" if math.isfinite(urb) and math.isfinite(target) else "")),
-            (tr("panel_central_target", lang), _fmt(session.latest("central_urban_population", name)) + " / "
+            (tr("panel_central_target", lang), _fmt(at("central_urban_population")) + " / "
              + _fmt(central)),
-            (tr("panel_wage", lang), _fmt(session.latest("urban_wage", name)) + " " + tr("yuan_year", lang)),
-            (tr("panel_rent", lang), _fmt(session.latest("rent", name)) + " " + tr("yuan_year", lang)),
-            (tr("panel_unemployment", lang), _fmt(session.latest("urban_unemployment_rate", name), "{:.1f}") + " %"),
-            (tr("panel_settled", lang), _fmt(session.latest("settled_migrants", name)) + " / "
-             + _fmt(session.settled_since_start(name))),
-            (tr("panel_permits", lang), _fmt(session.latest("permit_holders", name))),
-            (tr("panel_left_behind", lang), _fmt(session.latest("left_behind_children", name))),
+            (tr("panel_wage", lang), _fmt(at("urban_wage")) + " " + tr("yuan_year", lang)),
+            (tr("panel_rent", lang), _fmt(at("rent")) + " " + tr("yuan_year", lang)),
+            (tr("panel_unemployment", lang), _fmt(at("urban_unemployment_rate"), "{:.1f}") + " %"),
+            (tr("panel_settled", lang), _fmt(at("settled_migrants")) + " / "
+             + (_fmt(session.settled_since_start(name)) if latest else "-")),
+            (tr("panel_permits", lang), _fmt(at("permit_holders"))),
+            (tr("panel_left_behind", lang), _fmt(at("left_behind_children"))),
         ]
         xs, ys = session.series("urbanization_rate", name)
     chart = ChartData(title=tr("panel_trend", lang), series=[Series(tr("series_simulated", lang), xs, ys)],
-                      targets=[], y_format="{:,.0f}", target_legend=tr("series_target", lang))
+                      targets=[], y_format="{:,.0f}", target_legend=tr("series_target", lang), marker=year)
     if math.isfinite(target):
         chart.targets.append(Target(2025, target, f"{target:g} (2025)"))
     with solara.Card(title=f"{division_label(name, lang)} · {year}", classes=["division-panel"]):
         TableView(header=[], rows=[list(r) for r in rows], name="division-figures")
-        ChartView(spec=chart_spec(chart, width=380, height=190), name=f"division-{name}")
+        ChartView(spec=chart_spec(chart), name=f"division-{name}")
         solara.Button(tr("panel_close", lang), on_click=lambda: state.selected.set(None), text=True)
 
 
@@ -630,19 +640,121 @@ def ChartsPanel(state: AppState) -> None:
     state.version.value  # subscribe  # noqa: B018
     session = state.session
     with session.lock:
-        specs = [(chart.key, chart_spec(main_chart(chart, session.series, lang))) for chart in MAIN_CHARTS]
-    with solara.ColumnsResponsive(default=12, medium=6, large=4, classes=["charts"]):
+        year = shown_year(state)
+        specs = []
+        for chart in MAIN_CHARTS:
+            data = main_chart(chart, session.series, lang)
+            data.marker = year if year != session.year else None  # a line at the year the scrubber shows
+            specs.append((chart.key, chart_spec(data)))
+    # a grid of as many 370-px columns as fit: one beside the map at 1280x720, two at 1920x1080
+    with solara.Div(classes=["charts"], style={"display": "grid", "gap": "8px",
+                                               "grid-template-columns": "repeat(auto-fill, minmax(370px, 1fr))"}):
         for key, spec in specs:
             ChartView(spec=spec, name=key)
 
 
+def shown_year(state: AppState) -> int:
+    """The year the map, charts and readouts show: the scrubber's year, or the latest simulated year."""
+    year = state.shown_year.value
+    latest = state.session.year
+    return latest if year is None or not START_YEAR <= year <= latest else year
+
+
+@solara.component
+def YearScrubber(state: AppState) -> None:
+    """A slider over the simulated years: the map, charts, readouts and division panel show the year chosen.
+
+    At the latest year it follows the run (a Step or Play moves it on); an earlier year stays put while the
+    model runs on. What the client sends is clamped to the simulated years.
+    """
+    lang: Lang = state.lang.value
+    state.version.value  # subscribe  # noqa: B018
+    latest = state.session.year
+    year = shown_year(state)
+    set_back = use_set_back(lambda: slider)
+
+    def receive(raw: Any) -> None:
+        try:
+            kept = parse_int_clamped(raw, field="shown_year", low=START_YEAR, high=state.session.year)
+        except InputError as exc:
+            state.error.set(refusal_text(exc, state.lang.value))
+            set_back(shown_year(state))
+            return
+        state.shown_year.set(None if kept >= state.session.year else kept)
+        if type(raw) is not int or raw != kept:
+            set_back(kept)
+
+    with solara.Row(gap="10px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["year-scrubber"]):
+        solara.Text(tr("shown_year", lang, year=year) + ("" if year == latest else " · " + tr("latest_year", lang,
+                    year=latest)), style={"font-size": "15px", "font-weight": "500"}, classes=["shown-year"])
+        with solara.Div(style={"flex": "1", "min-width": "200px"}):
+            slider = rv.Slider(v_model=year, on_v_model=receive, min=START_YEAR, max=max(latest, START_YEAR + 1),
+                               step=1, thumb_label=True, hide_details=True, disabled=latest == START_YEAR,
+                               class_="year-slider")
+        if year != latest:
+            solara.Button(tr("to_latest", lang), on_click=lambda: state.shown_year.set(None), text=True,
+                          classes=["to-latest"])
+
+
+#: The headline indicators always shown in the sidebar (indicator, scale, format, unit key).
+READOUTS: tuple[tuple[str, float, str, str], ...] = (
+    ("urbanization_rate", 1.0, "{:.2f}", "unit_percent"),
+    ("hukou_urbanization_rate", 1.0, "{:.2f}", "unit_percent"),
+    ("czt_urban_share", 1.0, "{:.2f}", "unit_percent"),
+    ("urban_rural_income_ratio", 1.0, "{:.3f}", "unit_ratio"),
+    ("urban_unemployment_rate", 1.0, "{:.2f}", "unit_percent"),
+    ("outside_hunan_population", 1e-6, "{:.2f}", "unit_million"),
+)
+
+
+@solara.component
+def Readouts(state: AppState) -> None:
+    """The headline indicators for the year shown, always visible (students copy them from here)."""
+    lang: Lang = state.lang.value
+    state.version.value  # subscribe  # noqa: B018
+    session = state.session
+    with session.lock:
+        year = shown_year(state)
+        rows = [[f"{tr('readout_' + k, lang)}", _fmt(session.value_in(k, "Hunan", year) * scale, fmt) + " "
+                 + tr(unit, lang)] for k, scale, fmt, unit in READOUTS]
+    with solara.Column(gap="0px", classes=["readouts"]):
+        solara.Text(tr("readouts_title", lang, year=year), style={"font-size": "13px", "font-weight": "500"})
+        TableView(header=[], rows=rows, name="readouts")
+
+
+@solara.component
+def Downloads(state: AppState) -> None:
+    """CSV files of the run's tables: every indicator row and every move so far."""
+    lang: Lang = state.lang.value
+    state.version.value  # subscribe: the file name carries the year  # noqa: B018
+    session = state.session
+    stem = f"hunan_{session.preset_name}_seed{session.seed}_{START_YEAR}-{session.year}"
+
+    def indicators_csv() -> bytes:
+        with session.lock:
+            return session.indicator_table().to_csv(index=False).encode("utf-8")
+
+    def flows_csv() -> bytes:
+        with session.lock:
+            return session.flow_table().to_csv(index=False).encode("utf-8")
+
+    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}, classes=["downloads"]):
+        solara.FileDownload(indicators_csv, filename=f"{stem}_indicators.csv", label=tr("download_indicators", lang))
+        solara.FileDownload(flows_csv, filename=f"{stem}_flows.csv", label=tr("download_flows", lang))
+
+
 @solara.component
 def MainTab(state: AppState) -> None:
-    """Map, division panel and charts."""
-    with solara.Columns([3, 2], classes=["main-tab"]):
-        MapPanel(state)
-        DivisionPanel(state)
-    ChartsPanel(state)
+    """Year scrubber; map and division panel beside the charts (two columns, so that the map and two charts
+    fit a 1280x720 projector without scrolling)."""
+    YearScrubber(state)
+    with solara.Div(classes=["main-tab"], style={"display": "grid", "gap": "12px", "align-items": "start",
+                                                 "grid-template-columns": "minmax(300px, 460px) minmax(370px, 1fr)"}):
+        with solara.Column(gap="4px"):
+            MapPanel(state)
+            DivisionPanel(state)
+            Downloads(state)
+        ChartsPanel(state)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -1143,6 +1255,7 @@ def HunanApp(state: AppState) -> None:
                       text=True, color="white", classes=["language-switch"])
     with solara.Sidebar():
         RunControls(state)
+        Readouts(state)
         LeverPanel(state)
     ErrorBanner(state)
     # ipyvuetify's tabs directly: solara.lab.Tabs indexes its list with the client's value before any callback

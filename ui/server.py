@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SOLARA_APP", str(REPO / "app.py"))
     os.environ.setdefault("SOLARA_MODE", "production")
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # Solara's "This website runs on Solara" badge sits over the page's bottom-right corner, where it
+    # covered a chart's legend; the About tab credits Solara instead.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = args.host, str(args.port)
     os.environ[GUARDED_ENV] = "1"
     handler = logging.StreamHandler(sys.stderr)

@@ -284,9 +284,34 @@ class SimSession:
         years, values = self._series.get((indicator, region), ([], []))
         return values[-1] if years and years[-1] == self.year else float("nan")
 
-    def division_values(self, indicator: str) -> dict[str, float]:
-        """This year's value of an indicator for each division."""
-        return {name: self.latest(indicator, name) for name in division_names()}
+    def value_in(self, indicator: str, region: str = "Hunan", year: int | None = None) -> float:
+        """The value of one indicator for one region in ``year`` (default: this year; NaN if not recorded)."""
+        if year is None:
+            return self.latest(indicator, region)
+        years, values = self._series.get((indicator, region), ([], []))
+        i = year - years[0] if years else -1
+        if 0 <= i < len(years) and years[i] == year:  # one row per year from the first
+            return values[i]
+        return dict(zip(years, values, strict=False)).get(year, float("nan"))
+
+    def division_values(self, indicator: str, year: int | None = None) -> dict[str, float]:
+        """An indicator's value for each division in ``year`` (default: this year)."""
+        return {name: self.value_in(indicator, name, year) for name in division_names()}
+
+    def indicator_table(self) -> pd.DataFrame:
+        """Every indicator row simulated so far: ``year, region, indicator, value`` (the tidy schema)."""
+        return pd.DataFrame(self.model.indicator_rows[:self._rows_read],
+                            columns=["year", "region", "indicator", "value"])
+
+    def flow_table(self) -> pd.DataFrame:
+        """Every move simulated so far between locations: year, origin and destination (division and urban,
+        rural or outside), households (agent records) and persons."""
+        rows = []
+        for y, o, d, households, persons in self.model.flow_rows:
+            (od, ok), (dd, dk) = place_of(int(o)), place_of(int(d))
+            rows.append((int(y), od, ok, dd, dk, float(households), float(persons)))
+        return pd.DataFrame(rows, columns=["year", "origin", "origin_part", "destination", "destination_part",
+                                           "households", "persons"])
 
     def flows_between_divisions(self, year: int | None = None) -> pd.DataFrame:
         """Moves between divisions (and the outside node) in ``year``: ``origin, destination, persons``.

@@ -137,8 +137,9 @@ def compare() -> Iterator[tuple[AppState, object]]:
 
 def _sliders(rc) -> tuple[v.Slider, v.Slider]:
     sliders = [w for w in _all_widgets(rc) if isinstance(w, v.Slider)]
-    reps = [s for s in sliders if s.label == "Replications"]
-    end = [s for s in sliders if s.label == "Until year"]
+    # the label with the value is a text above each slider (issue 16): find them by their class
+    reps = [s for s in sliders if "compare-reps" in (s.class_ or "").split()]
+    end = [s for s in sliders if "compare-end" in (s.class_ or "").split()]
     assert len(reps) == 1 and len(end) == 1
     return reps[0], end[0]
 
