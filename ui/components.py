@@ -74,7 +74,7 @@ from ui.inputs import (
     parse_year,
     resolve_results_dir,
 )
-from ui.results import catalogue, provenance_summary, runs_of, scan_folder
+from ui.results import flow_totals, provenance_summary, regions_by_indicator, runs_of, scan_folder
 from ui.session import (
     EMPLOYMENT_NAMES,
     SECTOR_NAMES,
@@ -1007,8 +1007,8 @@ def ResultsTab(state: AppState) -> None:
     def open_folder() -> None:
         folder = resolve_results_dir(folder_text.value, root)
         found = scan_folder(folder, root)
-        indicators, regions = catalogue(found.files) if found.files else ([], [])
-        opened.set((folder, found, indicators, regions))
+        by_indicator = regions_by_indicator(found.files) if found.files else {}
+        opened.set((folder, found, sorted(by_indicator), by_indicator))
 
     with solara.Column(gap="8px", classes=["results-tab"]):
         solara.Text(f"{tr('results_root', lang)}: {root}", style={"font-size": "12px"})
@@ -1018,8 +1018,10 @@ def ResultsTab(state: AppState) -> None:
             solara.Button(tr("results_open", lang), on_click=state.guard(open_folder), icon_name="mdi-folder-open")
         if opened.value is None:
             return
-        folder, found, indicators, regions = opened.value
+        folder, found, indicators, by_indicator = opened.value
         solara.Text(tr("results_files", lang, n=len(found.files)))
+        if found.flows:
+            solara.Text(tr("results_flow_files", lang, n=len(found.flows)), classes=["results-flow-files"])
         if found.skipped:
             solara.Text(tr("results_skipped", lang, names=", ".join(f"{n} ({why})" for n, why in found.skipped[:10])),
                         style={"font-size": "12px", "color": "#a15c00"})
@@ -1027,6 +1029,7 @@ def ResultsTab(state: AppState) -> None:
             solara.Warning(tr("results_none", lang))
             return
         ind = indicator.value if indicator.value in indicators else indicators[0]
+        regions = by_indicator[ind]  # only the regions this indicator is given for (hukou_gap: Hunan only)
         reg = region.value if region.value in regions else regions[0]
         with solara.Row(gap="8px"):
             ind_labels = {indicator_label(k, lang): k for k in indicators}
@@ -1034,37 +1037,50 @@ def ResultsTab(state: AppState) -> None:
             ind_list, reg_list = list(ind_labels), list(reg_labels)
             solara.Select(tr("results_indicator", lang), values=ind_list, value=indicator_label(ind, lang),
                           on_value=state.guard(lambda label: indicator.set(
-                              ind_labels[ind_list[parse_choice(label, ind_list, field="results_indicator")]])))
+                              ind_labels[ind_list[parse_choice(label, ind_list, field="results_indicator")]])),
+                          classes=["results-indicator"], style={"min-width": "340px"})
             solara.Select(tr("results_region", lang), values=reg_list, value=division_label(reg, lang),
                           on_value=state.guard(lambda label: region.set(
-                              reg_labels[reg_list[parse_choice(label, reg_list, field="results_region")]])))
+                              reg_labels[reg_list[parse_choice(label, reg_list, field="results_region")]])),
+                          classes=["results-region"])
         runs = runs_of(found.files, folder, ind, reg)
         years = sorted({y for run in runs.values() for y in run.years})
         if not years:
             solara.Warning(tr("results_none", lang))
             return
-        series = [Series(name, run.years, run.values, colour=COLOURS["runs"], width=1.0, legend=False)
-                  for name, run in runs.items()]
-        bands = []
-        scenarios = sorted({run.scenario for run in runs.values()})
-        palette = (COLOURS["sim"], COLOURS["second"], COLOURS["target"], COLOURS["baseline"])
-        for i, scenario in enumerate(scenarios):  # one fan per scenario of a sweep ("" = not recorded)
-            members = [r for r in runs.values() if r.scenario == scenario]
-            aligned = [[dict(zip(r.years, r.values, strict=False)).get(y, float("nan")) for y in years]
-                       for r in members]
-            med, lo, hi = fan(aligned)
-            colour = palette[i % len(palette)]
-            label = f"{scenario or tr('series_simulated', lang)} (median, n={len(members)})"
-            series.append(Series(label, years, med, colour=colour))
-            bands.append(Band("", years, lo, hi, colour=colour))
-        data = ChartData(title=f"{indicator_label(ind, lang)} · {division_label(reg, lang)}", series=series,
-                         bands=bands, x_range=(min(years), max(max(years), min(years) + 1)))
-        ChartView(spec=chart_spec(data, width=640, height=300), name="results")
+        title = f"{indicator_label(ind, lang)} · {division_label(reg, lang)} ({unit_label(ind, lang)})"
+        ChartView(spec=chart_spec(grouped_fans(runs, title, lang), width=640, height=300), name="results")
         solara.Text(tr("results_runs", lang), style={"font-size": "12px", "color": "#666"})
+        if found.flows:
+            flows = flow_totals(found.flows, folder)
+            if flows:
+                ChartView(spec=chart_spec(grouped_fans(flows, tr("results_flows_title", lang), lang, "{:,.0f}"),
+                                          width=640, height=300), name="results-flows")
         made = provenance_summary(found.files[0])
         if made:
             solara.Text(f"{found.files[0].name}: {made}", style={"font-size": "11px", "color": "#777"},
                         classes=["results-provenance"])
+
+
+def grouped_fans(runs: dict[str, Any], title: str, lang: Lang, y_format: str = "{:,.1f}") -> ChartData:
+    """Each run as a thin grey line, and per group (scenario, or experiment · scenario) its median and
+    10-90 % band in a colour of its own: runs of different scenarios are never merged into one band."""
+    years = sorted({y for run in runs.values() for y in run.years})
+    series = [Series(name, run.years, run.values, colour=COLOURS["runs"], width=1.0, legend=False)
+              for name, run in runs.items()]
+    bands = []
+    palette = (COLOURS["sim"], COLOURS["second"], COLOURS["target"], "#009e73", "#cc79a7", "#56b4e9")
+    for i, group in enumerate(sorted({run.scenario for run in runs.values()})):
+        members = [r for r in runs.values() if r.scenario == group]
+        aligned = [[dict(zip(r.years, r.values, strict=False)).get(y, float("nan")) for y in years] for r in members]
+        med, lo, hi = fan(aligned)
+        colour = palette[i % len(palette)]
+        label = f"{group or tr('results_no_group', lang)} ({tr('median', lang)}, n={len(members)})"
+        series.append(Series(label, years, med, colour=colour))
+        if len(members) > 1:
+            bands.append(Band("", years, lo, hi, colour=colour))
+    x_range = (min(years), max(max(years), min(years) + 1)) if years else (2010, 2035)
+    return ChartData(title=title, series=series, bands=bands, x_range=x_range, y_format=y_format)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -158,3 +160,33 @@ def test_map_and_charts_fit_the_screen_with_readable_labels(ui_server, new_brows
         r for r in requests if not r.startswith(ui_server)]
     if width == 1280 and (not os.path.exists(SCREENSHOT_1280) or os.environ.get("HUNAN_UPDATE_SCREENSHOT") == "1"):
         shutil.copyfile(artifacts / "12_layout_1280x720.png", SCREENSHOT_1280)
+
+
+def test_stored_results_separate_scenarios_of_the_readme_command(ui_server, results_root, new_browser,
+                                                                  artifacts) -> None:
+    # the README's command (shorter and coarser here), two seeds of each scenario
+    cli = os.path.join(os.path.dirname(sys.executable), "hunan-sim")
+    for scenario in ("baseline", "plan-2021"):
+        for seed in (1, 2):
+            subprocess.run([cli, "run", "--scenario", scenario, "--end", "2013", "--seed", str(seed), "--scale",
+                            "2000", "--out", str(results_root / "readme" / f"{scenario}-{seed}")],
+                           check=True, capture_output=True, timeout=300)
+    page = open_page(new_browser(), ui_server)
+    page.get_by_role("tab", name="Stored results").click()
+    page.get_by_label("Folder inside the results root").fill("readme")
+    page.get_by_role("button", name="Open folder").click()
+    page.get_by_text("4 indicator file(s) found").wait_for()
+    assert "4 flow file(s)" in page.locator(".results-flow-files").inner_text()  # read as flows, not skipped
+    assert page.get_by_text("Skipped").count() == 0
+    legend = page.locator('[data-chart="results"] .chart-legend').inner_text()
+    assert "baseline (median, n=2)" in legend and "plan-2021 (median, n=2)" in legend  # main: one merged band
+    assert page.locator('[data-chart="results"] polygon.band').count() == 2
+    assert page.locator('[data-chart="results-flows"] polygon.band').count() == 2
+    choose(page, "results-region", "Changsha")
+    page.locator('[data-chart="results"] .chart-title', has_text="Changsha").wait_for()
+    choose(page, "results-indicator", "Resident minus hukou urbanization rate")
+    # given for the province only: the region falls back to Hunan (main: "no Parquet files have the columns")
+    page.locator('[data-chart="results"] .chart-title',
+                 has_text="Resident minus hukou urbanization rate · Hunan").wait_for()
+    assert page.get_by_text("No Parquet files with the columns").count() == 0
+    page.screenshot(path=str(artifacts / "13_results_by_scenario.png"), full_page=True)
