@@ -77,6 +77,8 @@ from ui.inputs import (
 from ui.results import flow_totals, provenance_summary, regions_by_indicator, runs_of, scan_folder
 from ui.session import (
     EMPLOYMENT_NAMES,
+    FOLLOW_EVENTS,
+    FOLLOW_HORIZON,
     SECTOR_NAMES,
     TENURE_NAMES,
     SimSession,
@@ -84,7 +86,7 @@ from ui.session import (
     live_sessions,
     place_of,
 )
-from ui.teaching import ABOUT, MECHANISMS, mechanism_text
+from ui.teaching import ABOUT, HOW_TO, MECHANISMS, mechanism_text
 
 HERE = Path(__file__).resolve().parent
 #: The page's log (session closes); ``app.py`` sends it to the server's standard error.
@@ -346,6 +348,7 @@ def RunControls(state: AppState) -> None:
                               color="primary", icon_name="mdi-play")
         speed_labels = [tr(k, lang) for k in SPEEDS]
         solara.Select(tr("speed", lang), values=speed_labels, value=tr(speed.value, lang), dense=True,
+                      classes=["speed-select"],
                       on_value=state.guard(lambda label: speed.set(
                           list(SPEEDS)[parse_choice(label, speed_labels, field="speed")])))
         if running:
@@ -492,12 +495,13 @@ def LeverPanel(state: AppState) -> None:
     with solara.Column(gap="4px", classes=["lever-panel"]):
         solara.Text(tr("levers", lang), style={"font-size": "18px", "font-weight": "500"})
         solara.Select(tr("apply_to", lang), values=city_labels, value=current, on_value=state.guard(choose_city),
-                      dense=True)
+                      dense=True, classes=["apply-to"])
         n = session.n_changed()
         solara.Text(tr("changed_levers", lang, n=n) + " · " + tr("lever_pending", lang, year=session.effective_from()),
                     style={"font-size": "12px"}, classes=["lever-status"])
         if n:
-            solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo")
+            solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo",
+                          classes=["restore-levers"])
         for group, lever_names in lever_names_by_group().items():
             # keyed: the "Restore preset levers" button appearing above must not remount (and close) the groups
             LeverGroup(state, group, lever_names, city, lang).key(f"lever-group-{group}")
@@ -1167,9 +1171,15 @@ def HouseholdTab(state: AppState) -> None:
     state.version.value  # subscribe  # noqa: B018
     session = state.session
     hid_text = solara.use_reactive("")
+    event = solara.use_reactive("move")
+    note = solara.use_reactive("")
+    event_labels = [tr(f"hh_event_{e}", lang) for e in FOLLOW_EVENTS]
 
-    def another(prefer_migrant: bool) -> None:
-        session.follow(None, prefer_migrant=prefer_migrant)
+    def follow_event() -> None:
+        # a household to whom the chosen thing happens in the coming years (main at ffb33fd: "follow a
+        # migrant" in 2010 picked one that farmed in its village for all 25 years)
+        hid = session.follow_ahead(event.value)
+        note.set("" if hid is not None else tr("hh_none", state.lang.value, years=FOLLOW_HORIZON))
         state.bump()
 
     def follow_id() -> None:
@@ -1179,11 +1189,17 @@ def HouseholdTab(state: AppState) -> None:
     with solara.Column(gap="8px", classes=["household-tab"]):
         solara.Text(tr("hh_intro", lang))
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Button(tr("hh_another", lang), on_click=state.guard(lambda: another(False)), icon_name="mdi-dice-5")
-            solara.Button(tr("hh_migrant", lang), on_click=state.guard(lambda: another(True)),
-                          icon_name="mdi-bag-suitcase")
+            solara.Select(tr("hh_event", lang, years=FOLLOW_HORIZON), values=event_labels,
+                          value=event_labels[FOLLOW_EVENTS.index(event.value)],
+                          on_value=state.guard(lambda lbl: event.set(
+                              FOLLOW_EVENTS[parse_choice(lbl, event_labels, field="hh_event")])),
+                          classes=["hh-event"], style={"min-width": "300px"})
+            solara.Button(tr("hh_follow", lang), on_click=state.guard(follow_event), icon_name="mdi-account-search",
+                          color="primary")
             solara.InputText(tr("hh_id", lang), value=hid_text.value, on_value=hid_text.set, continuous_update=True)
             solara.Button("OK", on_click=state.guard(follow_id))
+        if note.value:
+            solara.Info(note.value, classes=["hh-none"])
         if session.followed_hid is None:
             return
         solara.Text(f"{tr('hh_id', lang)} {session.followed_hid} · {tr('hh_since', lang, year=session.follow_started)}",
@@ -1219,6 +1235,8 @@ def AboutTab(state: AppState) -> None:
     lang: Lang = state.lang.value
     with solara.Column(gap="10px", classes=["about-tab"]):
         StaticMarkdown(ABOUT[lang])
+        with solara.Div(classes=["how-to-use"]):
+            StaticMarkdown(HOW_TO[lang])
         solara.Text(tr("about_mechanisms", lang), style={"font-size": "18px", "font-weight": "500"})
         for mechanism in MECHANISMS:
             title, how, tries = mechanism_text(mechanism, lang)
@@ -1281,5 +1299,7 @@ def HunanApp(state: AppState) -> None:
                      parse_int_clamped(v, field="tab", low=0, high=len(TAB_KEYS) - 1)))):
         rv.TabsSlider()
         for key in TAB_KEYS:
-            rv.Tab(children=[tr(key, lang)])
+            # compact, not upper-cased: all five tabs fit beside the sidebar at 1280x720 (no scroll arrows)
+            rv.Tab(children=[tr(key, lang)], style_="text-transform: none; min-width: 0; padding: 0 12px; "
+                                                    "font-size: 15px; letter-spacing: normal")
     TabBody(state)

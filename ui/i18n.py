@@ -119,10 +119,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "results_runs": {"en": "Each grey line is one run. Runs are grouped by the scenario (and experiment) recorded in "
                              "each file: per group, the coloured line is the median and the band the 10-90 % range.",
                      "zh": "灰线为单次运行。按文件中记录的情景（及实验）分组：每组彩色线为中位数，阴影为10%-90%范围。"},
-    "hh_intro": {"en": "One sampled household, tracked by its id each simulated year.",
-                 "zh": "随机抽取一户家庭，按其编号逐年追踪。"},
-    "hh_another": {"en": "Follow another household", "zh": "换一户"},
-    "hh_migrant": {"en": "Follow a migrant", "zh": "追踪一户流动家庭"},
+    "hh_intro": {"en": "One sampled household, tracked by its id each simulated year. Choose what should happen to "
+                       "it in the coming years (the page looks ahead in a second run with the same seed and "
+                       "levers), then Step or Play.",
+                 "zh": "随机抽取一户家庭，按其编号逐年追踪。先选择未来几年内它会发生的事（页面用相同随机种子和政策"
+                       "另行预演），再单步或播放。"},
+    "hh_event": {"en": "What happens to it in the next {years} years", "zh": "未来{years}年内发生的事"},
+    "hh_event_move": {"en": "it moves", "zh": "迁移"},
+    "hh_event_settle": {"en": "it transfers its hukou (settles)", "zh": "迁移户口（落户）"},
+    "hh_event_permit": {"en": "it obtains a residence permit", "zh": "办理居住证"},
+    "hh_event_any": {"en": "anything (any household)", "zh": "任意（随机一户）"},
+    "hh_follow": {"en": "Follow a household", "zh": "追踪一户家庭"},
+    "hh_none": {"en": "No household of the model does that in the next {years} years (or the run ends first).",
+                "zh": "未来{years}年内模型中没有家庭发生此事（或模拟已到结束年份）。"},
     "hh_id": {"en": "Household id", "zh": "家庭编号"},
     "hh_gone": {"en": "{year}: the household no longer exists (all adults died).",
                 "zh": "{year}年：该户已不存在（成年成员均已去世）。"},

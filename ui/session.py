@@ -27,7 +27,7 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
-from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
+from ui.inputs import DEFAULT_SCALE, END_YEAR, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
 
 FOREVER = 9999
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
@@ -35,6 +35,10 @@ FOREVER = 9999
 _LIVE: weakref.WeakSet[SimSession] = weakref.WeakSet()
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.
 DEFAULT_LEVERS_FROM = 2021
+#: Years "follow a household that ..." looks ahead.
+FOLLOW_HORIZON = 5
+#: What the page can ask to happen to a followed household in the coming years.
+FOLLOW_EVENTS = ("move", "settle", "permit", "any")
 #: Columns of the household table recorded each year for the "follow a household" timeline.
 FOLLOW_COLUMNS = ("hid", "loc", "hukou_div", "hukou_urban", "permit", "employment", "sector", "tenure", "income",
                   "n_members", "n_children", "children_with_parents", "head_age", "settled_year", "moved_year",
@@ -379,6 +383,70 @@ class SimSession:
             self.timeline = []
             self._record_followed()
             return self.followed_hid
+
+    def households_ahead(self, event: str, horizon: int = FOLLOW_HORIZON) -> np.ndarray:
+        """Ids of households in the model now to whom ``event`` happens within ``horizon`` years.
+
+        A second model with the same scenario (preset and page levers, with their years), scale and seed is run
+        from 2010 to ``horizon`` years past the current year; it repeats the running model's history exactly
+        (seeded), so what happens to a household there is what will happen here unless levers change again.
+        The running model is not touched.
+
+        Args:
+            event: ``move`` (lives somewhere else in a later year), ``settle`` (transfers hukou), ``permit``
+                (obtains a residence permit) or ``any``.
+            horizon: years to look ahead.
+
+        Raises:
+            InputError: for an unknown event.
+        """
+        if event not in FOLLOW_EVENTS:
+            raise InputError(field="follow_event", value=event, allowed=", ".join(FOLLOW_EVENTS), source="page")
+        with self.lock:
+            cols = self.model.households.cols
+            now = {k: np.array(cols[k], copy=True) for k in ("hid", "loc", "hukou_div", "hukou_urban", "permit")}
+            scenario, scale, seed, year = self.scenario(), self.scale, self.seed, self.year
+        if event == "any":
+            return now["hid"]
+        end = min(year + horizon, END_YEAR)
+        if end <= year:
+            return np.array([], dtype=now["hid"].dtype)
+        ahead = HunanModel(scenario=scenario, scale=scale, rng=seed)
+        while ahead.year < year:
+            ahead.step()
+        order = np.argsort(now["hid"])
+        hids = now["hid"][order]
+        happened = np.zeros(len(hids), dtype=bool)
+        while ahead.year < end:
+            ahead.step()
+            c = ahead.households.cols
+            pos = np.searchsorted(hids, c["hid"])
+            pos = np.minimum(pos, len(hids) - 1)
+            present = hids[pos] == c["hid"]
+            idx = pos[present]
+            if event == "move":
+                changed = c["loc"][present] != now["loc"][order][idx]
+            elif event == "settle":
+                changed = ((c["hukou_div"][present] != now["hukou_div"][order][idx])
+                           | (c["hukou_urban"][present] != now["hukou_urban"][order][idx]))
+            else:
+                changed = c["permit"][present] & ~now["permit"][order][idx].astype(bool)
+            happened[idx[changed]] = True
+        return hids[happened]
+
+    def follow_ahead(self, event: str) -> int | None:
+        """Follow a household (sampled, seeded as :meth:`follow`) to whom ``event`` happens in the coming years.
+
+        Returns:
+            its id, or None when no household qualifies (e.g. at the last year of the run).
+        """
+        candidates = self.households_ahead(event)
+        with self.lock:
+            if len(candidates) == 0:
+                return None
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2, self._follow_draws)))
+            self._follow_draws += 1
+            return self.follow(int(candidates[rng.integers(len(candidates))]))
 
     def _record_followed(self) -> None:
         if self.followed_hid is None:

@@ -190,3 +190,30 @@ def test_stored_results_separate_scenarios_of_the_readme_command(ui_server, resu
                  has_text="Resident minus hukou urbanization rate · Hunan").wait_for()
     assert page.get_by_text("No Parquet files with the columns").count() == 0
     page.screenshot(path=str(artifacts / "13_results_by_scenario.png"), full_page=True)
+
+
+def test_about_explains_how_to_use_the_page_and_loads_nothing_from_outside(ui_server, new_browser) -> None:
+    context = new_browser()
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = open_page(context, ui_server)
+    page.get_by_role("tab", name="About").click()
+    page.locator(".how-to-use h2", has_text="How to use this page").wait_for()
+    assert "Back to the latest year" in page.locator(".how-to-use").inner_text()
+    page.get_by_role("button", name="中文").click()
+    page.locator(".how-to-use h2", has_text="使用说明").wait_for()
+    page.wait_for_timeout(500)
+    outside = [r for r in requests if not (r.startswith(ui_server) or r.startswith(("blob:", "data:")))]
+    assert outside == [] and not [r for r in requests if "katex" in r.lower()]
+
+
+def test_follow_a_household_that_moves_in_the_coming_years(ui_server, new_browser) -> None:
+    page = open_page(new_browser(), ui_server)
+    page.get_by_role("tab", name="Follow a household").click()
+    page.get_by_role("button", name="Follow a household").click()
+    page.locator(".followed-household", has_text="Followed since 2010").wait_for()
+    for year in range(2011, 2016):
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_year(page, year)
+    # main at ffb33fd: with seed 1 in 2010 "follow a migrant" picked a household that never moved
+    page.locator("table.household-timeline tbody", has_text="moved from").wait_for()
