@@ -920,6 +920,7 @@ def CompareQuestion(state: AppState, result: Comparison) -> None:
     ind_labels = [indicator_label(k, lang) for k in indicators]
     reg_labels = [division_label(r, lang) for r in regions]
     fmt = value_format(ind)
+    axis_fmt = {"{:,.2f}": "{:,.1f}", "{:,.3f}": "{:,.2f}"}.get(fmt, fmt)  # ticks need fewer decimals
     unit = unit_label(ind, lang)
     x_range = (2010, max(result.end_year, 2015))
     years = list(range(x_range[0], x_range[1] + 1))
@@ -928,7 +929,7 @@ def CompareQuestion(state: AppState, result: Comparison) -> None:
         return [[dict(zip(xs, ys, strict=False)).get(y, float("nan")) for y in years] for xs, ys in runs]
 
     fans = ChartData(title=f"{indicator_label(ind, lang)} · {division_label(reg, lang)} ({unit})", x_range=x_range,
-                     y_format=fmt)
+                     y_format=axis_fmt)
     for arm, key, colour in (("baseline", "series_baseline", COLOURS["baseline"]),
                              ("current", "series_current", COLOURS["current"])):
         med, lo, hi = fan(aligned(result.series(arm, ind, reg)))
@@ -937,7 +938,7 @@ def CompareQuestion(state: AppState, result: Comparison) -> None:
             fans.bands.append(Band(tr("band_range", lang), years, lo, hi, colour=colour))
     diffs = difference_runs(result, ind, reg)
     med, lo, hi = fan(aligned(diffs))
-    diff_chart = ChartData(title=f"{tr('compare_difference', lang)} ({unit})", x_range=x_range, y_format=fmt)
+    diff_chart = ChartData(title=f"{tr('compare_difference', lang)} ({unit})", x_range=x_range, y_format=axis_fmt)
     if med:
         diff_chart.series.append(Series(tr("series_difference_median", lang), years, med, colour=COLOURS["target"]))
         diff_chart.bands.append(Band(tr("band_range", lang), years, lo, hi, colour=COLOURS["target"]))
@@ -962,7 +963,8 @@ def CompareQuestion(state: AppState, result: Comparison) -> None:
                           on_value=state.guard(lambda lbl: region.set(
                               regions[parse_choice(lbl, reg_labels, field="results_region")])),
                           classes=["compare-region"])
-        with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+        with solara.Div(style={"display": "grid", "gap": "12px",
+                               "grid-template-columns": "repeat(auto-fill, minmax(370px, 1fr))"}):
             ChartView(spec=chart_spec(fans), name="compare-fans")
             ChartView(spec=chart_spec(diff_chart), name="compare-difference")
         solara.Text(tr("compare_table_note", lang, n=len(result.seeds)), style={"font-size": "12px", "color": "#555"})
