@@ -182,7 +182,8 @@ def make_state() -> AppState:
                     error=solara.reactive(""), selected=solara.reactive(None),
                     lever_city=solara.reactive(None), tab=solara.reactive(0), comparison=solara.reactive(None),
                     last_update_ms=solara.reactive(0.0), settings_open=solara.reactive(False),
-                    open_groups=solara.reactive(frozenset({"hukou"})), shown_year=solara.reactive(None), lever_errors=solara.reactive({}))
+                    open_groups=solara.reactive(frozenset({"hukou"})), shown_year=solara.reactive(None),
+                    lever_errors=solara.reactive({}))
 
 
 def release_state(state: AppState) -> Callable[[], None]:

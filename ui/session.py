@@ -27,7 +27,16 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.world import N_DIVISIONS, OUTSIDE_DIV, OUTSIDE_LOC
-from ui.inputs import DEFAULT_SCALE, END_YEAR, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
+from ui.inputs import (
+    DEFAULT_SCALE,
+    END_YEAR,
+    START_YEAR,
+    lever_value,
+    parse_scale,
+    parse_scenario,
+    parse_seed,
+    parse_year,
+)
 
 FOREVER = 9999
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
