@@ -429,7 +429,7 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
 
     unit = lever_unit(lever, lang)
     # the class names the city the control shows (tests wait for it after the city select changes)
-    with solara.Column(gap="0px", classes=["lever", f"lever-{name}", f"lever-for-{target_city or 'all'}"]):
+    with solara.Column(gap="0px", classes=["lever", f"lever-{name}", f"city-shown-{target_city or 'all'}"]):
         if lever.kind == "bool":
             solara.Switch(label=label, value=bool(value), on_value=on_value)
         elif lever.choices:

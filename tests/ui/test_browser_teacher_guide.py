@@ -84,7 +84,7 @@ def restore_and_all_cities(page) -> None:
         page.locator(".restore-levers").click()
         page.locator(".lever-status", has_text=re.compile(r"^0 lever value")).wait_for()
     choose(page, "apply-to", "All cities")
-    page.locator(".lever-for-Changsha").first.wait_for(state="detached")
+    page.locator(".city-shown-Changsha").first.wait_for(state="detached")
 
 
 def test_every_activity_of_the_teachers_guide_runs_in_the_page(ui_server, new_browser, artifacts) -> None:
@@ -121,7 +121,7 @@ def test_every_activity_of_the_teachers_guide_runs_in_the_page(ui_server, new_br
     permits_baseline = panel_number(page, "Residence-permit holders")
     choose(page, "apply-to", "Changsha")
     open_group(page, "hukou")
-    page.locator(".lever-settlement_min_years.lever-for-Changsha").wait_for()  # the controls show Changsha
+    page.locator(".lever-settlement_min_years.city-shown-Changsha").wait_for()  # the controls show Changsha
     exact(page, "settlement_min_years", "5")
     exact(page, "settlement_min_insurance_years", "5")
     choose(page, "lever-settlement_housing_condition", "2: owned home")
