@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-WIDTH = 440
-HEIGHT = 250
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 14, 12, 26
+#: Drawing size: ui/chart.vue shows a chart at least 370 px wide, so its 13-unit text is at least 12 px.
+WIDTH = 400
+HEIGHT = 185
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 14, 12, 28
 #: Colours: simulated, second series, observed, targets, comparison (colour-blind safe Okabe-Ito subset).
 COLOURS = {"sim": "#0072b2", "second": "#e69f00", "observed": "#000000", "target": "#d55e00",
            "baseline": "#7f7f7f", "current": "#0072b2", "runs": "#9e9e9e"}
@@ -79,6 +80,7 @@ class ChartData:
     x_range: tuple[float, float] = (2010, 2035)
     y_format: str = "{:,.1f}"
     target_legend: str = "plan target"
+    marker: float | None = None
 
 
 def nice_ticks(low: float, high: float, n: int = 5) -> list[float]:
@@ -163,7 +165,10 @@ def chart_spec(chart: ChartData, *, width: int = WIDTH, height: int = HEIGHT) ->
     legend += [{"label": b.label, "colour": b.colour, "kind": "band"} for b in chart.bands if b.label]
     if chart.targets:
         legend.append({"label": chart.target_legend, "colour": chart.targets[0].colour, "kind": "target"})
-    return {"title": chart.title, "width": width, "height": height,
+    marker = None
+    if chart.marker is not None and x0 <= chart.marker <= x1:  # the year shown (the year scrubber)
+        marker = {"x": px(chart.marker), "label": str(int(chart.marker))}
+    return {"title": chart.title, "width": width, "height": height, "marker": marker,
             "box": {"left": left, "right": right, "top": top, "bottom": bottom},
             "xticks": xticks, "yticks": [{"y": py(t), "label": chart.y_format.format(t)} for t in yticks],
             "lines": lines, "dots": dots, "bands": bands, "targets": targets, "legend": legend}

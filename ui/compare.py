@@ -1,4 +1,4 @@
-"""Replications of the current levers against the baseline preset, for the fan charts.
+"""Replications of the current levers against the baseline preset: fans, paired differences, targets.
 
 Both arms use the same replication seeds (common random numbers), so the difference between the fans shows
 the levers' effect rather than two independent draws of noise. Seeds are spawned from one recorded master
@@ -18,8 +18,14 @@ from sim.scenario import Scenario
 from ui.figures import MAIN_CHARTS
 from ui.inputs import COMPARE_END_YEARS, COMPARE_REPLICATIONS, shown
 
-#: Indicators kept from each replication (the province rows the fan charts draw).
-COMPARED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys(c.lines[0][0] for c in MAIN_CHARTS))
+#: Indicators of the six provincial fan charts (every line of each chart, e.g. resident and hukou rates).
+COMPARED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys(line[0] for c in MAIN_CHARTS for line in c.lines))
+#: Plan targets where meeting them means staying at or below the value (the others: at or above).
+TARGETS_AT_MOST = frozenset({"urban_unemployment_rate", "urban_rural_income_ratio"})
+#: Years of the difference table (the plan's target years).
+TABLE_YEARS = (2025, 2035)
+
+Series = tuple[list[int], list[float]]
 
 
 class Cancelled(Exception):
@@ -28,21 +34,74 @@ class Cancelled(Exception):
 
 @dataclass
 class Comparison:
-    """Province series of each replication, per arm (``current``, ``baseline``) and indicator.
+    """Every indicator row of each replication, per arm (``current``, ``baseline``).
 
     Attributes:
-        seeds: the replication seeds (the same for both arms).
+        seeds: the replication seeds (the same for both arms: replication ``i`` of each arm is a pair).
         master_seed: the seed they were spawned from.
         scale: households per agent.
         end_year: last simulated year.
-        runs: ``runs[arm][indicator]`` is a list of ``(years, values)``, one per replication.
+        runs: ``runs[arm][(indicator, region)]`` is a list of ``(years, values)``, one per replication, in the
+            order of ``seeds``.
+        scenario_name: the current levers' scenario name.
     """
 
     seeds: list[int]
     master_seed: int
     scale: int
     end_year: int
-    runs: dict[str, dict[str, list[tuple[list[int], list[float]]]]] = field(default_factory=dict)
+    runs: dict[str, dict[tuple[str, str], list[Series]]] = field(default_factory=dict)
+    scenario_name: str = ""
+
+    def series(self, arm: str, indicator: str, region: str = "Hunan") -> list[Series]:
+        """The replications of one arm for one indicator and region (empty if not recorded)."""
+        return self.runs.get(arm, {}).get((indicator, region), [])
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (indicator, region) pairs recorded in both arms."""
+        return sorted(set(self.runs.get("current", {})) & set(self.runs.get("baseline", {})))
+
+
+def values_at(runs: list[Series], year: int) -> np.ndarray:
+    """Each replication's value in ``year`` (NaN where a replication has none)."""
+    out = []
+    for xs, ys in runs:
+        by_year = dict(zip(xs, ys, strict=False))
+        out.append(by_year.get(year, float("nan")))
+    return np.asarray(out, dtype=float)
+
+
+def difference_runs(result: Comparison, indicator: str, region: str = "Hunan") -> list[Series]:
+    """Current minus baseline for each replication (same seed in both arms), year by year.
+
+    The pairs share their seed, so most of the noise of one replication is shared by both arms and the
+    difference shows the levers' effect with a narrower interval than two independent fans would.
+    """
+    out = []
+    for (xc, yc), (xb, yb) in zip(result.series("current", indicator, region),
+                                  result.series("baseline", indicator, region), strict=False):
+        base = dict(zip(xb, yb, strict=False))
+        years = [y for y in xc if y in base]
+        cur = dict(zip(xc, yc, strict=False))
+        out.append((years, [cur[y] - base[y] for y in years]))
+    return out
+
+
+def summary(values: np.ndarray, low_q: float = 0.1, high_q: float = 0.9) -> tuple[float, float, float]:
+    """Median and the ``low_q``-``high_q`` quantiles of finite values (NaN if none)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    return (float(np.median(finite)), float(np.quantile(finite, low_q)), float(np.quantile(finite, high_q)))
+
+
+def share_meeting(values: np.ndarray, target: float, at_most: bool) -> float:
+    """Share of replications whose value meets a target (NaN if none has a value)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan")
+    met = finite <= target if at_most else finite >= target
+    return float(np.mean(met))
 
 
 def replication_seeds(master: int, n: int) -> list[int]:
@@ -50,13 +109,13 @@ def replication_seeds(master: int, n: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(master).spawn(n)]
 
 
-def province_series(model: HunanModel, indicators: tuple[str, ...]) -> dict[str, tuple[list[int], list[float]]]:
-    """The province rows of some indicators from a finished model."""
-    out: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in indicators}
+def all_series(model: HunanModel) -> dict[tuple[str, str], Series]:
+    """Every indicator row of a finished model, by (indicator, region)."""
+    out: dict[tuple[str, str], Series] = {}
     for year, region, indicator, value in model.indicator_rows:
-        if region == "Hunan" and indicator in out:
-            out[indicator][0].append(int(year))
-            out[indicator][1].append(float(value))
+        xs, ys = out.setdefault((indicator, region), ([], []))
+        xs.append(int(year))
+        ys.append(float(value))
     return out
 
 
@@ -88,8 +147,7 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
                              source="page")
     seeds = replication_seeds(master_seed, n_replications)
     result = Comparison(seeds=seeds, master_seed=master_seed, scale=scale, end_year=end_year,
-                        runs={"current": {k: [] for k in COMPARED_INDICATORS},
-                              "baseline": {k: [] for k in COMPARED_INDICATORS}})
+                        runs={"current": {}, "baseline": {}}, scenario_name=current.name)
     total = 2 * len(seeds) * max(end_year - START_YEAR, 1)
     done = 0
     for seed in seeds:
@@ -102,6 +160,6 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
                 done += 1
                 if on_progress is not None:
                     on_progress(done / total)
-            for indicator, xy in province_series(model, COMPARED_INDICATORS).items():
-                result.runs[arm][indicator].append(xy)
+            for key, xy in all_series(model).items():
+                result.runs[arm].setdefault(key, []).append(xy)
     return result

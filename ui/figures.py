@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.data import load_plan_indicators, load_province_series, load_province_totals_2010, observed_urbanization_rate
@@ -136,32 +136,38 @@ def main_chart(chart: ChartDef, source: SeriesSource, lang: Lang) -> ChartData:
                      targets=_targets(chart), y_format=chart.y_format, target_legend=tr("series_target", lang))
 
 
-def fan_chart(chart: ChartDef, current: Sequence[tuple[Sequence[int], Sequence[float]]],
-              baseline: Sequence[tuple[Sequence[int], Sequence[float]]], lang: Lang,
+def fan_chart(chart: ChartDef, current: Mapping[str, Sequence[tuple[Sequence[int], Sequence[float]]]],
+              baseline: Mapping[str, Sequence[tuple[Sequence[int], Sequence[float]]]], lang: Lang,
               x_range: tuple[int, int] = (2010, 2035)) -> ChartData:
-    """A fan chart of the chart's first indicator: median and 10-90 % band for current levers and baseline.
+    """A fan chart of every line of a chart: median and 10-90 % band for current levers and baseline.
+
+    A two-line chart (resident and hukou rates; outside Hunan and registered minus resident) draws both of its
+    indicators for both arms: the second indicator dashed (main at ffb33fd drew only the first, so the hukou
+    rate was never compared).
 
     Args:
-        chart: which chart (its first indicator is drawn).
-        current: ``(years, values)`` of each replication with the current levers.
+        chart: which chart.
+        current: ``(years, values)`` of each replication with the current levers, by indicator.
         baseline: the same for the baseline preset.
         lang: language.
         x_range: years on the x axis.
     """
-    scale = chart.lines[0][2]
     years = list(range(x_range[0], x_range[1] + 1))
     series, bands = [], []
-    for runs, key, colour in ((baseline, "series_baseline", COLOURS["baseline"]),
-                              (current, "series_current", COLOURS["current"])):
-        aligned = []
-        for xs, ys in runs:
-            by_year = dict(zip(xs, ys, strict=False))
-            aligned.append([by_year.get(y, float("nan")) * scale for y in years])
-        med, lo, hi = fan(aligned)
-        if not med:
-            continue
-        series.append(Series(tr(key, lang), years, med, colour=colour))
-        bands.append(Band("", years, lo, hi, colour=colour))
+    two = len(chart.lines) > 1
+    for i, (indicator, label_key, scale) in enumerate(chart.lines):
+        for runs_by, key, colour in ((baseline, "series_baseline", COLOURS["baseline"]),
+                                     (current, "series_current", COLOURS["current"])):
+            aligned = []
+            for xs, ys in runs_by.get(indicator, []):
+                by_year = dict(zip(xs, ys, strict=False))
+                aligned.append([by_year.get(y, float("nan")) * scale for y in years])
+            med, lo, hi = fan(aligned)
+            if not med:
+                continue
+            label = tr(key, lang) + (f" · {tr(label_key, lang)}" if two else "")
+            series.append(Series(label, years, med, colour=colour, dash=i > 0))
+            bands.append(Band("", years, lo, hi, colour=colour))
     return ChartData(title=tr(chart.title_key, lang), series=series + _observations(chart, lang), bands=bands,
                      targets=_targets(chart), x_range=x_range, y_format=chart.y_format,
                      target_legend=tr("series_target", lang))

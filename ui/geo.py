@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from sim.data import load_divisions, load_geojson, load_rail_lines
-from ui.i18n import Lang, short_division_label
+from ui.i18n import Lang, short_division_label, tr
 
 WIDTH = 520
 HEIGHT = 560
@@ -130,6 +130,22 @@ def flow_arrows(flows: list[tuple[str, str, float]], *, top: int = 20) -> list[d
     return out
 
 
+def _place(name: str, lang: Lang) -> str:
+    return tr("map_outside", lang) if name == "outside" else short_division_label(name, lang)
+
+
+def flow_legend(arrows: list[dict[str, Any]], value_format: str = "{:,.0f}") -> list[dict[str, Any]]:
+    """Three sample widths of the flow arrows with the persons they stand for (largest, 1/4, 1/25 of it:
+    the width grows with the square root)."""
+    if not arrows:
+        return []
+    biggest = max(a["persons"] for a in arrows)
+    if biggest <= 0:
+        return []
+    return [{"w": round(1.0 + 5.0 * math.sqrt(share), 2), "label": value_format.format(biggest * share)}
+            for share in (1.0, 0.25, 0.04)]
+
+
 def legend(low: float, high: float, fmt: str = "{:,.1f}") -> list[dict[str, str]]:
     """Colour legend entries from ``low`` to ``high``."""
     n = len(PALETTE)
@@ -152,13 +168,17 @@ def map_state(values: dict[str, float], *, lang: Lang, open_years: dict[str, flo
     """
     finite = [v for v in values.values() if v is not None and math.isfinite(v)]
     low, high = (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
+    arrows = flow_arrows(flows) if flows else []
+    for a in arrows:  # the value on hover (an SVG <title>)
+        a["title"] = f"{_place(a['origin'], lang)} → {_place(a['destination'], lang)}: {a['persons']:,.0f}"
     return {
         "colours": {k: colour_for(v, low, high) for k, v in values.items()},
         "tooltips": {k: f"{short_division_label(k, lang)}: " + (value_format.format(v) if math.isfinite(v) else "-")
                      for k, v in values.items()},
         "labels": {s["id"]: short_division_label(s["id"], lang) for s in division_shapes()},
         "rails": rail_lines(open_years, year),
-        "arrows": flow_arrows(flows) if flows else [],
+        "arrows": arrows,
+        "flow_legend": flow_legend(arrows, value_format="{:,.0f}"),
         "legend": legend(low, high, value_format) if finite else [],
         "outside": dict(zip(("x", "y"), project(*OUTSIDE_POINT), strict=True)),
     }

@@ -9,6 +9,7 @@ it exists the English help is shown with a marker).
 from __future__ import annotations
 
 import functools
+import re
 from typing import Literal
 
 from sim.data import load_divisions
@@ -58,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tab_household": {"en": "Follow a household", "zh": "追踪一户家庭"},
     "tab_about": {"en": "About", "zh": "关于"},
     "map_colour": {"en": "Colour divisions by", "zh": "地图着色指标"},
-    "map_flows": {"en": "Show this year's migration flows", "zh": "显示当年迁移流"},
+    "map_flows": {"en": "Flows", "zh": "迁移流"},
     "map_rail": {"en": "Rail lines open", "zh": "已开通铁路"},
     "map_new_rail": {"en": "opened this year", "zh": "当年开通"},
     "map_outside": {"en": "Outside Hunan", "zh": "省外"},
@@ -115,13 +116,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "results_region": {"en": "Region", "zh": "地区"},
     "results_none": {"en": "No Parquet files with the columns year, region, indicator, value here.",
                      "zh": "此处没有包含 year, region, indicator, value 列的 Parquet 文件。"},
-    "results_runs": {"en": "Each grey line is one run; per scenario, the coloured line is the median and the band "
-                             "the 10-90 % range.",
-                     "zh": "灰线为单次运行；按情景，彩色线为中位数，阴影为10%-90%范围。"},
-    "hh_intro": {"en": "One sampled household, tracked by its id each simulated year.",
-                 "zh": "随机抽取一户家庭，按其编号逐年追踪。"},
-    "hh_another": {"en": "Follow another household", "zh": "换一户"},
-    "hh_migrant": {"en": "Follow a migrant", "zh": "追踪一户流动家庭"},
+    "results_runs": {"en": "Each grey line is one run. Runs are grouped by the scenario (and experiment) recorded in "
+                             "each file: per group, the coloured line is the median and the band the 10-90 % range.",
+                     "zh": "灰线为单次运行。按文件中记录的情景（及实验）分组：每组彩色线为中位数，阴影为10%-90%范围。"},
+    "hh_intro": {"en": "One sampled household, tracked by its id each simulated year. Choose what should happen to "
+                       "it in the coming years (the page looks ahead in a second run with the same seed and "
+                       "levers), then Step or Play.",
+                 "zh": "随机抽取一户家庭，按其编号逐年追踪。先选择未来几年内它会发生的事（页面用相同随机种子和政策"
+                       "另行预演），再单步或播放。"},
+    "hh_event": {"en": "What happens to it in the next {years} years", "zh": "未来{years}年内发生的事"},
+    "hh_event_move": {"en": "it moves", "zh": "迁移"},
+    "hh_event_settle": {"en": "it transfers its hukou (settles)", "zh": "迁移户口（落户）"},
+    "hh_event_permit": {"en": "it obtains a residence permit", "zh": "办理居住证"},
+    "hh_event_any": {"en": "anything (any household)", "zh": "任意（随机一户）"},
+    "hh_follow": {"en": "Follow a household", "zh": "追踪一户家庭"},
+    "hh_none": {"en": "No household of the model does that in the next {years} years (or the run ends first).",
+                "zh": "未来{years}年内模型中没有家庭发生此事（或模拟已到结束年份）。"},
     "hh_id": {"en": "Household id", "zh": "家庭编号"},
     "hh_gone": {"en": "{year}: the household no longer exists (all adults died).",
                 "zh": "{year}年：该户已不存在（成年成员均已去世）。"},
@@ -158,6 +168,45 @@ STRINGS: dict[str, dict[str, str]] = {
     "measured": {"en": "Last update took {ms} ms", "zh": "上次更新耗时{ms}毫秒"},
     "english_only": {"en": "", "zh": "（暂无中文说明）"},
     "cities_differ": {"en": "cities differ; the most common value is shown", "zh": "各市取值不同，显示多数值"},
+    "compare_pair": {"en": "Current levers: {name}; baseline: baseline", "zh": "当前政策：{name}；基准：baseline"},
+    "compare_fans": {"en": "The plan's indicators: median and 10-90 % range of the replications",
+                     "zh": "规划指标：各次重复模拟的中位数与10%-90%范围"},
+    "compare_difference": {"en": "Difference: current levers minus baseline", "zh": "差值：当前政策减基准"},
+    "series_difference_median": {"en": "difference, median of the pairs", "zh": "差值（配对中位数）"},
+    "band_range": {"en": "10-90 % range", "zh": "10%-90%范围"},
+    "compare_table_note": {"en": "Median [10-90 % range] over {n} replication(s). The difference is taken per "
+                                 "replication, both arms with the same seed, then summarised.",
+                           "zh": "{n}次重复模拟的中位数[10%-90%范围]。差值按每次重复（两方案同一随机种子）计算后汇总。"},
+    "compare_targets": {"en": "Probability of meeting each plan target (share of replications)",
+                        "zh": "达到各项规划目标的概率（重复模拟中达标的比例）"},
+    "compare_targets_note": {"en": "Replications differ only by their seed; the parameters are the calibrated "
+                                   "medians. The calibration report gives these shares over the posterior draws.",
+                             "zh": "各次重复仅随机种子不同，参数取校准中位数；校准报告给出了基于后验抽样的达标概率。"},
+    "unit_percent": {"en": "%", "zh": "%"},
+    "unit_percentage_points": {"en": "percentage points", "zh": "百分点"},
+    "unit_persons": {"en": "persons", "zh": "人"},
+    "unit_ratio": {"en": "ratio", "zh": "比值"},
+    "shown_year": {"en": "Showing {year}", "zh": "显示{year}年"},
+    "latest_year": {"en": "simulated to {year}", "zh": "已模拟至{year}年"},
+    "to_latest": {"en": "Back to the latest year", "zh": "回到最新年份"},
+    "readouts_title": {"en": "Hunan in {year}", "zh": "{year}年湖南"},
+    "readout_urbanization_rate": {"en": "Urbanization rate", "zh": "常住人口城镇化率"},
+    "readout_hukou_urbanization_rate": {"en": "Hukou urbanization rate", "zh": "户籍人口城镇化率"},
+    "readout_czt_urban_share": {"en": "CZT share of urban population", "zh": "长株潭城镇人口占比"},
+    "readout_urban_rural_income_ratio": {"en": "Urban/rural income ratio", "zh": "城乡收入比"},
+    "readout_urban_unemployment_rate": {"en": "Urban unemployment", "zh": "城镇失业率"},
+    "readout_outside_hunan_population": {"en": "Living outside Hunan", "zh": "省外常住"},
+    "unit_million": {"en": "million", "zh": "百万"},
+    "download_indicators": {"en": "Indicators (CSV)", "zh": "指标（CSV）"},
+    "download_flows": {"en": "Migration flows (CSV)", "zh": "迁移流（CSV）"},
+    "flow_legend": {"en": "Moves in {year} (persons):", "zh": "{year}年迁移（人）："},
+    "results_flow_files": {"en": "{n} flow file(s) (moves between divisions, drawn below)",
+                           "zh": "{n}个迁移流文件（市州间迁移，见下图）"},
+    "results_flows_title": {"en": "Persons moving between divisions per year", "zh": "每年市州间迁移人数"},
+    "results_no_group": {"en": "scenario not recorded", "zh": "未记录情景"},
+    "median": {"en": "median", "zh": "中位数"},
+    "running_scenario": {"en": "Scenario: {name}", "zh": "情景：{name}"},
+    "page_levers": {"en": "page levers", "zh": "页面调整的政策"},
     "exact_value": {"en": "Exact value (Enter to apply)", "zh": "精确数值（回车应用）"},
 }
 
@@ -235,6 +284,26 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: The "allowed" phrases of ui.inputs and sim.parameters, in Chinese (anything else is shown as written).
+_ALLOWED_ZH: tuple[tuple[str, str], ...] = (
+    (r"^a whole number from (\S+) to (\S+)(.*)$", r"\1 至 \2 之间的整数\3"),
+    (r"^a number from (\S+) to (\S+)(.*)$", r"\1 至 \2 之间的数\3"),
+    (r"^a year from (\S+) to (\S+)$", r"\1 至 \2 年之间的年份"),
+    (r"^(-?[\d.]+) to (-?[\d.]+)(.*)$", r"\1 至 \2\3"),
+    (r"^true or false$", "是或否"),
+)
+
+
+def _allowed_zh(allowed: str) -> str:
+    for pattern, replacement in _ALLOWED_ZH:
+        if re.match(pattern, allowed):
+            text = re.sub(pattern, replacement, allowed)
+            for unit_en, unit_zh in sorted(UNITS_ZH.items(), key=lambda kv: -len(kv[0])):
+                text = text.replace(" " + unit_en, " " + unit_zh)
+            return text
+    return allowed
+
+
 def refusal_text(exc: InputError, lang: Lang) -> str:
     """The message of a refused page input in ``lang``: the field (with its page label when it has one), the
     value as the client sent it (cut, see :func:`ui.inputs.shown`; never the content of a file) and what is
@@ -242,7 +311,9 @@ def refusal_text(exc: InputError, lang: Lang) -> str:
     field = exc.field
     if field in STRINGS:  # a page control: name it as the page does
         field = f"{tr(field, lang)} ({field})"
-    allowed = exc.allowed
+    elif field in LEVERS:
+        field = f"{lever_label(LEVERS[field], lang)} ({field})"
+    allowed = exc.allowed if lang == "en" else _allowed_zh(exc.allowed)
     if exc.field == "scenario":
         allowed = tr("allowed_scenario", lang, names=", ".join(available_scenarios()))
     source = {"page": "页面"}.get(exc.source, exc.source) if lang == "zh" else exc.source

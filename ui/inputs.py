@@ -7,6 +7,7 @@ names the field, the value and what is allowed; the page shows that message inst
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -186,10 +187,18 @@ def lever_value(name: str, value: Any) -> float | bool:
         # a client can send a 400-digit JSON integer; float() of it overflows inside validate
         raise InputError(field=name, value=shown(value), allowed=f"{lever.low:g} to {lever.high:g} {lever.unit}",
                          source="page")
+    if isinstance(value, float) and not math.isfinite(value):
+        # nan and inf: the lever's own check would call int() on them (ValueError/OverflowError)
+        raise InputError(field=name, value=shown(value), allowed=_lever_range(lever), source="page")
     if not isinstance(value, (bool, int, float)):
         value = shown(value)  # a list or dict from the client is refused by validate, and shown cut
     checked = lever.validate(value, source="page")
     return bool(checked) if lever.kind == "bool" else checked
+
+
+def _lever_range(lever: Any) -> str:
+    kind = "a whole number" if lever.kind == "int" else "a number"
+    return f"{kind} from {lever.low:g} to {lever.high:g} {lever.unit}".rstrip()
 
 
 def default_results_root() -> Path:

@@ -21,6 +21,8 @@ from sim.run import read_provenance
 from ui.inputs import MAX_RESULT_FILE_BYTES, MAX_RESULT_FILES
 
 TIDY_COLUMNS = ("year", "region", "indicator", "value")
+#: Columns of a ``flows.parquet`` written by ``hunan-sim run`` (moves between locations per year).
+FLOW_COLUMNS = ("year", "origin", "destination", "persons")
 
 
 @dataclass
@@ -30,12 +32,14 @@ class ResultFolder:
     Attributes:
         folder: the folder (inside the root).
         files: Parquet files with the tidy indicator schema.
+        flows: Parquet files of moves (``flows.parquet`` of ``hunan-sim run``), read as flows.
         skipped: ``(relative name, reason)`` of the others.
     """
 
     folder: Path
     files: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    flows: list[Path] = field(default_factory=list)
 
 
 def scan_folder(folder: Path, root: Path) -> ResultFolder:
@@ -57,6 +61,9 @@ def scan_folder(folder: Path, root: Path) -> ResultFolder:
             names = set(pq.read_schema(real).names)
         except (OSError, pa.ArrowInvalid):
             out.skipped.append((rel, "not a readable Parquet file"))
+            continue
+        if set(FLOW_COLUMNS) <= names:
+            out.flows.append(real)
             continue
         if not set(TIDY_COLUMNS) <= names:
             out.skipped.append((rel, "no year, region, indicator, value columns"))
@@ -92,14 +99,54 @@ CATALOGUE_FILES = 5
 
 def catalogue(files: list[Path]) -> tuple[list[str], list[str]]:
     """Indicators and regions present in the first files (sorted; ``Hunan`` first among regions)."""
-    indicators: set[str] = set()
-    regions: set[str] = set()
+    by_indicator = regions_by_indicator(files)
+    regions = {r for rs in by_indicator.values() for r in rs}
+    ordered_regions = (["Hunan"] if "Hunan" in regions else []) + sorted(regions - {"Hunan"})
+    return sorted(by_indicator), ordered_regions
+
+
+def regions_by_indicator(files: list[Path]) -> dict[str, list[str]]:
+    """The regions each indicator is given for in the first files (``Hunan`` first).
+
+    Some indicators exist for the province only (e.g. ``hukou_gap``, resident minus hukou urbanization rate):
+    the page offers only the regions that have rows, instead of saying that no file has the columns.
+    """
+    pairs: set[tuple[str, str]] = set()
     for path in files[:CATALOGUE_FILES]:
         table = pq.read_table(path, columns=["indicator", "region"])
-        indicators.update(str(v) for v in pc.unique(table["indicator"]).to_pylist())
-        regions.update(str(v) for v in pc.unique(table["region"]).to_pylist())
-    ordered_regions = (["Hunan"] if "Hunan" in regions else []) + sorted(regions - {"Hunan"})
-    return sorted(indicators), ordered_regions
+        keys = pc.binary_join_element_wise(pc.cast(table["indicator"], pa.string()),
+                                           pc.cast(table["region"], pa.string()), "\x1f")
+        for key in pc.unique(keys).to_pylist():
+            indicator, region = key.split("\x1f", 1)
+            pairs.add((indicator, region))
+    out: dict[str, list[str]] = {}
+    for indicator, region in sorted(pairs):
+        out.setdefault(indicator, []).append(region)
+    for regions in out.values():
+        if "Hunan" in regions:
+            regions.remove("Hunan")
+            regions.insert(0, "Hunan")
+    return out
+
+
+def run_group(path: Path) -> str:
+    """The group a stored run belongs to: ``experiment · scenario`` from its provenance, ``scenario`` for a
+    ``hunan-sim run`` file, or "" when the file records neither.
+
+    ``hunan-sim run`` writes the scenario only in the file's metadata, so reading the metadata is what keeps
+    runs of different scenarios in different bands.
+    """
+    try:
+        meta = read_provenance(path)
+    except InputError:
+        return ""
+    experiment = meta.get("experiment")
+    if isinstance(experiment, dict):
+        run = meta.get("run", {}) if isinstance(meta.get("run"), dict) else {}
+        return " · ".join(str(x) for x in (experiment.get("name", ""), run.get("scenario", "")) if x)
+    scenario = meta.get("scenario")
+    name = scenario.get("name", "") if isinstance(scenario, dict) else scenario
+    return str(name or "")
 
 
 @dataclass
@@ -137,9 +184,14 @@ def runs_of(files: list[Path], folder: Path, indicator: str, region: str) -> dic
         con.close()
     base = folder.resolve()
     out: dict[str, Run] = {}
+    groups: dict[str, str] = {}
     for filename, year, value, scen in rows:
         path = Path(filename)
         name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+        if not scen:  # no scenario column: the file's provenance names it (read once per file)
+            if filename not in groups:
+                groups[filename] = run_group(path)
+            scen = groups[filename]
         run = out.setdefault(name, Run([], [], scen or ""))
         run.years.append(int(year))
         run.values.append(float(value) if value is not None else float("nan"))
@@ -170,3 +222,34 @@ def provenance_summary(path: Path) -> str:
         if key in meta:
             parts.append(f"{label} {str(meta[key])[:25]}")
     return ", ".join(parts)
+
+
+def flow_totals(files: list[Path], folder: Path) -> dict[str, Run]:
+    """Persons moving between divisions per year (moves within a division left out), by flow file.
+
+    Raises:
+        InputError: if the files cannot be read as flow tables.
+    """
+    if not files:
+        return {}
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT filename, CAST(year AS BIGINT), SUM(CAST(persons AS DOUBLE)) "
+            "FROM read_parquet(?, filename = true, union_by_name = true) "
+            "WHERE origin <> destination GROUP BY filename, year ORDER BY filename, year",
+            [[str(p) for p in files]]).fetchall()
+    except duckdb.Error as exc:
+        raise InputError(field="files", value=str(folder), allowed=f"flow Parquet files ({exc})",
+                         source="results") from None
+    finally:
+        con.close()
+    base = folder.resolve()
+    out: dict[str, Run] = {}
+    for filename, year, persons in rows:
+        path = Path(filename)
+        name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+        run = out.setdefault(name, Run([], [], run_group(path)))
+        run.years.append(int(year))
+        run.values.append(float(persons))
+    return out

@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SOLARA_APP", str(REPO / "app.py"))
     os.environ.setdefault("SOLARA_MODE", "production")
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # Solara's "This website runs on Solara" badge sits over the page's bottom-right corner, where it
+    # covered a chart's legend; the About tab credits Solara instead.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = args.host, str(args.port)
     os.environ[GUARDED_ENV] = "1"
     handler = logging.StreamHandler(sys.stderr)
@@ -212,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
     from solara.__main__ import LOGGING_CONFIG
+
+    # Solara warns on every page load served over plain http that it falls back to a SameSite=Lax session
+    # cookie (it wants SameSite=None for iframes, which needs https). Lax is right for this page, which is
+    # not meant to be embedded in another site; the warning only buried the log (issue 16).
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
     app = build_app(hosts)
     logger.info("serving http://%s:%d/ for hosts %s", args.host, args.port, ", ".join(sorted(hosts)))

@@ -27,7 +27,16 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
-from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
+from ui.inputs import (
+    DEFAULT_SCALE,
+    END_YEAR,
+    START_YEAR,
+    lever_value,
+    parse_scale,
+    parse_scenario,
+    parse_seed,
+    parse_year,
+)
 
 FOREVER = 9999
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
@@ -35,6 +44,10 @@ FOREVER = 9999
 _LIVE: weakref.WeakSet[SimSession] = weakref.WeakSet()
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.
 DEFAULT_LEVERS_FROM = 2021
+#: Years "follow a household that ..." looks ahead.
+FOLLOW_HORIZON = 5
+#: What the page can ask to happen to a followed household in the coming years.
+FOLLOW_EVENTS = ("move", "settle", "permit", "any")
 #: Columns of the household table recorded each year for the "follow a household" timeline.
 FOLLOW_COLUMNS = ("hid", "loc", "hukou_div", "hukou_urban", "permit", "employment", "sector", "tenure", "income",
                   "n_members", "n_children", "children_with_parents", "head_age", "settled_year", "moved_year",
@@ -113,6 +126,7 @@ class SimSession:
         self.follow_started = START_YEAR
         self._follow_draws = 0
         self.released = False
+        self._last_year = START_YEAR
         self.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
         _LIVE.add(self)
 
@@ -181,8 +195,12 @@ class SimSession:
 
     @property
     def year(self) -> int:
-        """The simulated year."""
-        return int(self.model.year)
+        """The simulated year (after :meth:`release`, the last year the model had reached)."""
+        model = self.model
+        if model is None:  # released while a Play thread or a render still runs (a reload during Play)
+            return self._last_year
+        self._last_year = int(model.year)
+        return self._last_year
 
     # ---- levers ----------------------------------------------------------------------------------------
     def _scenario(self, preset: Scenario, changes: list[LeverChange]) -> Scenario:
@@ -279,9 +297,34 @@ class SimSession:
         years, values = self._series.get((indicator, region), ([], []))
         return values[-1] if years and years[-1] == self.year else float("nan")
 
-    def division_values(self, indicator: str) -> dict[str, float]:
-        """This year's value of an indicator for each division."""
-        return {name: self.latest(indicator, name) for name in division_names()}
+    def value_in(self, indicator: str, region: str = "Hunan", year: int | None = None) -> float:
+        """The value of one indicator for one region in ``year`` (default: this year; NaN if not recorded)."""
+        if year is None:
+            return self.latest(indicator, region)
+        years, values = self._series.get((indicator, region), ([], []))
+        i = year - years[0] if years else -1
+        if 0 <= i < len(years) and years[i] == year:  # one row per year from the first
+            return values[i]
+        return dict(zip(years, values, strict=False)).get(year, float("nan"))
+
+    def division_values(self, indicator: str, year: int | None = None) -> dict[str, float]:
+        """An indicator's value for each division in ``year`` (default: this year)."""
+        return {name: self.value_in(indicator, name, year) for name in division_names()}
+
+    def indicator_table(self) -> pd.DataFrame:
+        """Every indicator row simulated so far: ``year, region, indicator, value`` (the tidy schema)."""
+        return pd.DataFrame(self.model.indicator_rows[:self._rows_read],
+                            columns=["year", "region", "indicator", "value"])
+
+    def flow_table(self) -> pd.DataFrame:
+        """Every move simulated so far between locations: year, origin and destination (division and urban,
+        rural or outside), households (agent records) and persons."""
+        rows = []
+        for y, o, d, households, persons in self.model.flow_rows:
+            (od, ok), (dd, dk) = place_of(int(o)), place_of(int(d))
+            rows.append((int(y), od, ok, dd, dk, float(households), float(persons)))
+        return pd.DataFrame(rows, columns=["year", "origin", "origin_part", "destination", "destination_part",
+                                           "households", "persons"])
 
     def flows_between_divisions(self, year: int | None = None) -> pd.DataFrame:
         """Moves between divisions (and the outside node) in ``year``: ``origin, destination, persons``.
@@ -349,6 +392,70 @@ class SimSession:
             self.timeline = []
             self._record_followed()
             return self.followed_hid
+
+    def households_ahead(self, event: str, horizon: int = FOLLOW_HORIZON) -> np.ndarray:
+        """Ids of households in the model now to whom ``event`` happens within ``horizon`` years.
+
+        A second model with the same scenario (preset and page levers, with their years), scale and seed is run
+        from 2010 to ``horizon`` years past the current year; it repeats the running model's history exactly
+        (seeded), so what happens to a household there is what will happen here unless levers change again.
+        The running model is not touched.
+
+        Args:
+            event: ``move`` (lives somewhere else in a later year), ``settle`` (transfers hukou), ``permit``
+                (obtains a residence permit) or ``any``.
+            horizon: years to look ahead.
+
+        Raises:
+            InputError: for an unknown event.
+        """
+        if event not in FOLLOW_EVENTS:
+            raise InputError(field="follow_event", value=event, allowed=", ".join(FOLLOW_EVENTS), source="page")
+        with self.lock:
+            cols = self.model.households.cols
+            now = {k: np.array(cols[k], copy=True) for k in ("hid", "loc", "hukou_div", "hukou_urban", "permit")}
+            scenario, scale, seed, year = self.scenario(), self.scale, self.seed, self.year
+        if event == "any":
+            return now["hid"]
+        end = min(year + horizon, END_YEAR)
+        if end <= year:
+            return np.array([], dtype=now["hid"].dtype)
+        ahead = HunanModel(scenario=scenario, scale=scale, rng=seed)
+        while ahead.year < year:
+            ahead.step()
+        order = np.argsort(now["hid"])
+        hids = now["hid"][order]
+        happened = np.zeros(len(hids), dtype=bool)
+        while ahead.year < end:
+            ahead.step()
+            c = ahead.households.cols
+            pos = np.searchsorted(hids, c["hid"])
+            pos = np.minimum(pos, len(hids) - 1)
+            present = hids[pos] == c["hid"]
+            idx = pos[present]
+            if event == "move":
+                changed = c["loc"][present] != now["loc"][order][idx]
+            elif event == "settle":
+                changed = ((c["hukou_div"][present] != now["hukou_div"][order][idx])
+                           | (c["hukou_urban"][present] != now["hukou_urban"][order][idx]))
+            else:
+                changed = c["permit"][present] & ~now["permit"][order][idx].astype(bool)
+            happened[idx[changed]] = True
+        return hids[happened]
+
+    def follow_ahead(self, event: str) -> int | None:
+        """Follow a household (sampled, seeded as :meth:`follow`) to whom ``event`` happens in the coming years.
+
+        Returns:
+            its id, or None when no household qualifies (e.g. at the last year of the run).
+        """
+        candidates = self.households_ahead(event)
+        with self.lock:
+            if len(candidates) == 0:
+                return None
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2, self._follow_draws)))
+            self._follow_draws += 1
+            return self.follow(int(candidates[rng.integers(len(candidates))]))
 
     def _record_followed(self) -> None:
         if self.followed_hid is None:

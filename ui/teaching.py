@@ -33,6 +33,51 @@ ABOUT: dict[str, str] = {
 }
 
 
+#: "How to use this page", shown first in the About tab (Markdown; rendered on the server).
+HOW_TO: dict[str, str] = {
+    "en": """## How to use this page
+
+1. **Run.** *Step* simulates one year, *Play* runs to 2035 (choose the speed), *Reset* starts again from 2010
+   with the scenario, seed and levers now set. The year and the running scenario are shown at the top left;
+   the headline indicators of the year shown are always listed below them.
+2. **Pull levers.** The left panel holds the plan's levers in groups; *City levers apply to* chooses all cities
+   or one. A change made during a run applies from the next simulated year (and never before the year in
+   *Scenario preset · Seed* → *Lever changes apply from year*); *Reset* reruns from 2010 with it. *Restore preset
+   levers* undoes the page's changes. A refused entry is explained next to its field.
+3. **Look.** *Map and charts*: colour the map by any indicator, hover over a flow arrow for its size, click a
+   division for its panel. The slider above the map goes back to any simulated year (map, charts, panel and
+   the sidebar's numbers follow); *Back to the latest year* returns.
+4. **Compare.** *Compare with baseline* runs the current levers and the baseline preset with the same seeds:
+   pick any indicator and division, read the difference (current minus baseline) with its range as a chart and
+   a table at 2025 and 2035, and the share of replications meeting each plan target.
+5. **Follow a household.** Choose what should happen to it in the next years (moves, settles, gets a
+   residence permit), then *Step* or *Play* and read its story year by year.
+6. **Keep the numbers.** *Indicators (CSV)* and *Migration flows (CSV)* under the map download the run's
+   tables; *SVG* and *PNG* above each chart and the map save the picture. *Stored results* draws runs saved
+   with `hunan-sim run` or an experiment, one band per scenario.
+
+The page is built with [Solara](https://solara.dev) (MIT licence); everything it loads is served locally.
+""",
+    "zh": """## 使用说明
+
+1. **运行。** *单步* 模拟一年，*播放* 运行至2035年（可选速度），*重置* 以当前情景、随机种子和政策从2010年重新开始。
+   左上方显示当前年份和运行中的情景，其下始终列出所显示年份的主要指标。
+2. **调整政策。** 左侧面板按规划分组列出政策杠杆；*城市政策作用于* 可选全部城市或某一城市。运行中的调整自下一模拟年
+   起生效（且不早于 *情景预设 · 随机种子* 中的 *政策调整起始年份*）；*重置* 则从2010年起按调整后的政策重新运行。
+   *恢复预设政策* 撤销页面上的调整。无效输入会在该字段旁说明原因。
+3. **查看。** *地图与图表*：地图可按任一指标着色，鼠标悬停在迁移箭头上可见人数，点击市州打开详情。地图上方的滑块可
+   回看任一已模拟年份（地图、图表、详情和左侧数字同步）；*回到最新年份* 返回。
+4. **比较。** *与基准比较* 以相同随机种子运行当前政策与基准情景：可选任一指标和市州，查看差值（当前减基准）及其范围
+   的图和2025、2035年的表，以及各项规划目标的达标比例。
+5. **追踪一户家庭。** 选择未来几年内它会发生的事（迁移、落户、办理居住证），再 *单步* 或 *播放*，逐年阅读它的经历。
+6. **保存数据。** 地图下方的 *指标（CSV）* 和 *迁移流（CSV）* 下载本次运行的表格；每张图和地图上方的 *SVG*、*PNG*
+   保存图片。*已存结果* 显示用 `hunan-sim run` 或实验保存的运行，每个情景一条带。
+
+本页面基于 [Solara](https://solara.dev)（MIT许可）构建；所有资源均由本地服务器提供。
+""",
+}
+
+
 @dataclass(frozen=True)
 class Mechanism:
     """One mechanism of the model as the About page explains it."""

@@ -195,7 +195,9 @@ def test_float_levers_take_values_between_slider_steps_and_refuse_invalid_ones(p
 
     for text, allowed in (("-1", "0 to 200"), ("abc", "0 to 200"), ("1e400", "0 to 200"), ("nan", "0 to 200")):
         _type(_exact_field(rc, "land_quota_per_settler"), text)
-        assert "land_quota_per_settler" in state.error.value and allowed in state.error.value, text
+        # the message goes next to the lever (issue 16), not into the page's banner
+        message = state.lever_errors.value.get("land_quota_per_settler", "")
+        assert "land_quota_per_settler" in message and allowed in message, text
         assert _with_class(rc, "input-refused")  # the message is on the page
     assert state.session.n_changed() == changed  # refused values change nothing
     assert set(state.session.lever_values("land_quota_per_settler")) == {34.69}
@@ -204,4 +206,4 @@ def test_float_levers_take_values_between_slider_steps_and_refuse_invalid_ones(p
     _type(_exact_field(rc, "settlement_min_years"), "7")
     assert set(state.session.lever_values("settlement_min_years")) == {7.0}
     _type(_exact_field(rc, "settlement_min_years"), "2.5")
-    assert "whole number" in state.error.value
+    assert "whole number" in state.lever_errors.value.get("settlement_min_years", "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -111,6 +112,10 @@ def ui_server(ui_home: Path, results_root: Path) -> Iterator[str]:
     """The app served by ``python -m ui.server`` on a free 127.0.0.1 port; yields its URL, stops it afterwards."""
     with serve_app(ui_home, results_root) as (url, _proc):
         yield url
+    # issue 16: the log of the whole browser-test session holds no traceback and no fetch from outside
+    log = (ui_home / "server.log").read_text(errors="replace")
+    assert "Traceback" not in log, log[log.index("Traceback"):][:3000]
+    assert not re.search(r"https?://(?!127\.0\.0\.1|localhost|\[::1\])[^\s]*\.(js|css|woff2?)", log), log[-3000:]
 
 
 _ACTIVE_PLAYWRIGHT: list[object] = []
@@ -142,10 +147,11 @@ def new_browser(playwright_instance: object, tmp_path: Path) -> Iterator[Callabl
     """A factory of fresh Chromium sessions (each its own profile); all are closed after the test."""
     contexts = []
 
-    def make() -> object:
+    def make(viewport: dict[str, int] | None = None) -> object:
         profile = tmp_path / f"profile{len(contexts)}"
         context = playwright_instance.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT)
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+            viewport=viewport or VIEWPORT, accept_downloads=True)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context

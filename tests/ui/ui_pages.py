@@ -50,3 +50,11 @@ def step(page: Page, to_year: int) -> float:
         ".reduce((s, l) => s + l.getAttribute('points').trim().split(/\\s+/).length, 0) > n", arg=before)
     page.locator(".legend", has_text=f"({to_year})").wait_for()
     return time.perf_counter() - t0
+
+
+def open_settings(page: Page) -> None:
+    """Open the "Scenario preset · Seed" panel (if it is closed) and wait for its seed field."""
+    seed = page.get_by_label("Seed (whole number)")
+    if not seed.is_visible():
+        page.locator(".settings-panel .v-expansion-panel-header").click()
+    seed.wait_for()
