@@ -1,7 +1,9 @@
 """The web UI of the Hunan urbanization simulator (Solara).
 
-Run it with ``bash scripts/ui.sh`` (``solara run app.py --host 127.0.0.1 --port 8765 --no-open --production``
-with the Solara, IPython and Matplotlib folders kept inside the project) and open http://127.0.0.1:8765.
+Run it with ``bash scripts/ui.sh`` (``python -m ui.server --host 127.0.0.1 --port 8765``, with the Solara,
+IPython and Matplotlib folders kept inside the project) and open http://127.0.0.1:8765. ``ui.server`` serves
+this file with Solara's Starlette app behind a guard that refuses foreign Host and Origin headers and keeps
+the CDN proxy to the installed files; ``solara run app.py`` works for development but has no such guard.
 
 Every browser session gets its own model: the state, and the :class:`ui.session.SimSession` in it, is created
 inside the page component. A model created at module level would be shared by all visitors (STACK.md).
@@ -11,6 +13,7 @@ The components live in :mod:`ui.components`; this file only assembles the page.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import solara
@@ -25,6 +28,10 @@ if not logger.handlers:
     logger.addHandler(_handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+if os.environ.get("HUNAN_UI_GUARDED") != "1":  # ui.server.GUARDED_ENV (not imported: it pulls in uvicorn)
+    logger.warning("served without ui.server's guard: foreign Host/Origin headers are not refused and the CDN "
+                   "proxy may fetch from the internet; start the UI with scripts/ui.sh or python -m ui.server")
 
 
 @solara.component

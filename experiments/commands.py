@@ -42,12 +42,15 @@ def _slurm_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["python"] = args.slurm_python
     if args.slurm_prologue:
         opts["job_script_prologue"] = args.slurm_prologue
+    if args.slurm_dashboard:
+        opts["dashboard_address"] = args.slurm_dashboard
     return opts
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.runner import run_experiment, slurm_job_script
+    from experiments.runner import check_scheduler_address, run_experiment, slurm_job_script
     from experiments.spec import load_experiment
+    from experiments.store import check_folder
 
     _one_line_warnings()
     if args.slurm_script:
@@ -56,8 +59,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if sum(bool(x) for x in (args.scheduler, args.slurm, args.workers)) > 1:
         raise InputError(field="--workers/--scheduler/--slurm", value="more than one",
                          allowed="at most one of them", source="command line")
+    if args.out is not None:
+        check_folder(args.out, field="--out")  # "" or a non-UTF-8 name: refused before anything is done
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
     experiment = load_experiment(args.file, overrides=args.set or ())
-    out = Path(args.out) if args.out else Path("results") / experiment.name
+    out = Path(args.out) if args.out is not None else Path("results") / experiment.name
     if args.dry_run:
         plan = experiment.plan()
         print(f"{experiment.name}: {len(plan)} runs ({len(experiment.scenarios)} scenario(s) × "
@@ -87,8 +94,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(f"wrote {result}")
         return 0
     from experiments.report import write_report
+    from experiments.store import check_folder
 
-    path = write_report(Path(args.dir), out_dir=Path(args.out) if args.out else None)
+    check_folder(args.dir)
+    if args.out is not None:
+        check_folder(args.out, field="--out")
+    path = write_report(Path(args.dir), out_dir=Path(args.out) if args.out is not None else None)
     print(f"wrote {path}")
     return 0
 
@@ -112,6 +123,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--slurm-cores", type=whole_number("--slurm-cores", 1), default=1,
                        help="worker processes per job (default 1)")
     where.add_argument("--slurm-python", default=None, help="the cluster's Python (default: this interpreter)")
+    where.add_argument("--slurm-dashboard", default=None, metavar="ADDR",
+                       help="where the scheduler's dashboard listens (default 127.0.0.1 on a free port; e.g. :8787 "
+                            "exposes it to the network, without authentication)")
     where.add_argument("--slurm-prologue", action="append", default=None, metavar="LINE",
                        help="shell line run before each worker, e.g. 'source ~/hunan/.venv/bin/activate'")
     sweep.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")

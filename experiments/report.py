@@ -9,6 +9,7 @@ PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also wri
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -18,11 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from experiments import analysis, plots
 from experiments.seeds import ANALYSIS_BLOCK, design_seed
 from experiments.spec import Discovery, _parse_report, _parse_uncertainties
-from experiments.store import DESIGN_FILE, ResultStore, connect
+from experiments.store import DESIGN_FILE, ResultStore, check_folder, connect
 from sim.data import observed_urbanization_rate
 from sim.errors import InputError
 from sim.indicators import INDICATORS
@@ -81,11 +83,21 @@ def _policy_labels(df: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 
 
 def load_results(root: Path | str) -> SweepResults:
-    """Load a results folder's design and outcomes (DuckDB over the run files, read-only)."""
+    """Load a results folder's design and outcomes (DuckDB over the run files, read-only).
+
+    Raises:
+        InputError: the folder is not a complete sweep folder, or a file in it cannot be read.
+    """
+    import duckdb
+
     root = Path(root)
     store = ResultStore(root)
-    meta = store.read_experiment()
-    design = pd.read_parquet(root / DESIGN_FILE)
+    meta = store.read_experiment()  # refuses a folder whose definition is incomplete, with what to do
+    try:
+        design = pd.read_parquet(root / DESIGN_FILE)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(field=DESIGN_FILE, value=str(exc)[:160], source=str(root),
+                         allowed="a readable design (rerun the same hunan-sim sweep command to rewrite it)") from None
     params = set(parameter_names())
     extra = [c for c in design.columns if c not in _RUN_COLUMNS]
     uncertainties = [c for c in extra if c in params]
@@ -93,7 +105,7 @@ def load_results(root: Path | str) -> SweepResults:
     target_inds = sorted({t.indicator for t in analysis.plan_targets()} | set(FAN_INDICATORS) | set(WHO_INDICATORS)
                          | {o for o, _ in analysis.EFFECT_OUTCOMES} | {_discovery(meta).indicator})
     con = connect(root)
-    try:
+    try:  # a run file torn inside (its footer intact) fails here; the next sweep quarantines and redoes it
         placeholders = ", ".join("?" for _ in target_inds)
         hunan = con.execute(f"SELECT run_index, year, indicator, value FROM runs WHERE region = 'Hunan' AND "
                             f"indicator IN ({placeholders})", target_inds).df()
@@ -102,13 +114,21 @@ def load_results(root: Path | str) -> SweepResults:
                           "AND ((indicator = 'urbanization_rate' AND year = 2025) OR (indicator = ? AND region = ? "
                           "AND year = ?))", [disc.indicator, disc.region, disc.year]).df()
         failed = con.execute("SELECT * FROM failures ORDER BY run_index").df()
+    except duckdb.Error as exc:
+        raise InputError(field="runs", value=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}",
+                         allowed="readable run files (rerun the same hunan-sim sweep command: it moves damaged files "
+                                 "to corrupt/ and redoes their runs)", source=str(root)) from None
     finally:
         con.close()
-    prov = []
-    for path in sorted((root / "runs").glob("r*.parquet"))[:1]:
-        from sim.run import read_provenance
+    from sim.run import read_provenance
 
-        prov.append(read_provenance(path))
+    prov = []
+    for path in sorted((root / "runs").glob("r*.parquet")):  # the first readable one (a torn one was warned of)
+        try:
+            prov.append(read_provenance(path))
+            break
+        except (InputError, json.JSONDecodeError):
+            continue
     wide = _outcome_table(hunan, div)
     done = design[design["run_index"].isin(wide.index)]
     outcomes = done.set_index("run_index").join(wide, how="inner").reset_index()
@@ -193,12 +213,19 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
     Raises:
         InputError: ``root`` is not a results folder, or holds no finished run.
     """
+    out = Path(out_dir) if out_dir else Path(root) / "report"
+    if out_dir is not None:  # checked before the (longer) analysis
+        check_folder(out, field="--out")
     res = load_results(root)
-    out = Path(out_dir) if out_dir else res.root / "report"
-    out.mkdir(parents=True, exist_ok=True)
     if res.outcomes.empty:
         raise InputError(field="DIR", value=str(res.root), allowed="a results folder with at least one finished run",
                          source="command line")
+    check_folder(out, field="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(field="--out", value=str(out), allowed=f"a folder that can be created ({exc.strerror})",
+                         source="command line") from None
     meta = res.meta
     defn = meta.get("definition", {})
     policy_cols = res.policy_columns

@@ -180,7 +180,8 @@ def worker_environment() -> dict[str, Any]:
 
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
                   memory: str = "2GiB", cores: int = 1, python: str | None = None,
-                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = ()) -> SLURMCluster:
+                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = (),
+                  dashboard_address: str = "127.0.0.1:0") -> SLURMCluster:
     """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
 
     Args:
@@ -192,6 +193,10 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
         python: the cluster's Python (default: this interpreter; set it when the cluster's path differs).
         job_extra_directives: more ``#SBATCH`` lines, e.g. ``["--qos=normal"]``.
         job_script_prologue: shell lines run before the worker starts, e.g. ``["source ~/hunan/.venv/bin/activate"]``.
+        dashboard_address: where the scheduler's dashboard (an unauthenticated HTTP server) listens: the loopback
+            on a free port unless set (e.g. ``":8787"`` on a trusted network; an SSH tunnel is safer). The
+            scheduler itself must listen where the compute nodes reach it, so its address is left to dask-jobqueue.
+            Each worker's own dashboard listens on its node's loopback (the scheduler does not need it).
     """
     from dask_jobqueue import SLURMCluster
 
@@ -199,7 +204,25 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
                         processes=cores, python=python or sys.executable,
                         job_extra_directives=list(job_extra_directives),
                         job_script_prologue=list(job_script_prologue),
-                        scheduler_options={"dashboard_address": ":0"})
+                        worker_extra_args=["--dashboard-address", "127.0.0.1:0"],
+                        scheduler_options={"dashboard_address": dashboard_address})
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a Dask scheduler address that cannot name a scheduler (``abc``, ``tcp://host`` without a port).
+
+    Raises:
+        InputError: naming ``--scheduler``, the value and the expected form.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)  # a port is required
+    except (ValueError, TypeError) as exc:
+        raise InputError(field="--scheduler", value=address, allowed=f"the address of a Dask scheduler, e.g. "
+                         f"tcp://host:8786 ({exc})", source="command line") from None
 
 
 def slurm_job_script(**options: Any) -> str:
@@ -245,6 +268,8 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
+    if scheduler:  # a malformed address is refused before the results folder is created
+        check_scheduler_address(scheduler)
     plan = experiment.plan()
     digest = experiment.digest(plan)
     store = ResultStore(out_dir)
@@ -265,7 +290,7 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
             if scheduler:
                 try:
                     client = Client(scheduler, timeout=f"{connect_timeout}s")
-                except (OSError, TimeoutError) as exc:
+                except (OSError, TimeoutError, ValueError) as exc:
                     raise InputError(field="--scheduler", value=scheduler, allowed=f"the address of a running "
                                      f"Dask scheduler ({exc})", source="command line") from None
             else:

@@ -11,8 +11,11 @@ Layout of ``DIR``::
     .lock                  held by the sweep writing to the folder
 
 Every file is written to a temporary file and renamed (:func:`sim.run.write_table_atomic`), so a sweep killed at
-any moment leaves either a complete file or none. Each run file carries the run's levers, uncertainties, seed
-and the model's provenance in its Parquet metadata (key ``hunan_sim``, read with :func:`sim.run.read_provenance`).
+any moment leaves either a complete file or none. ``design.parquet`` is written before ``experiment.json``, whose
+presence marks the definition complete: a folder stopped before it is refused by ``report`` (with what to do) and
+completed by the same sweep command, which also rewrites a missing or damaged design. Each run file carries the
+run's levers, uncertainties, seed and the model's provenance in its Parquet metadata (key ``hunan_sim``, read
+with :func:`sim.run.read_provenance`).
 
 Only one process writes to a folder; any number may read it with :func:`query` (DuckDB over the Parquet files;
 DuckDB itself allows one writer per database file, which is why results are not kept in a DuckDB file).
@@ -25,7 +28,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +88,8 @@ def _atomic_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename (a power cut must not leave an empty file)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -187,8 +192,17 @@ class ResultStore:
             The folder's ``experiment.json`` content.
 
         Raises:
-            InputError: the folder holds results of a different experiment (or a different version of it).
+            InputError: the folder holds results of a different experiment (or a different version of it), or
+                cannot be written (a full disk: the same command completes the folder later).
         """
+        try:
+            return self._prepare(experiment, plan, digest)
+        except OSError as exc:
+            raise InputError(field="--out", value=str(self.root), source="command line",
+                             allowed=f"a folder that can be written, with free space ({exc.strerror or exc}); "
+                                     "rerun the same command to continue") from None
+
+    def _prepare(self, experiment: Experiment, plan: Sequence[PlannedRun], digest: str) -> dict[str, Any]:
         for d in (self.runs_dir, self.failed_dir):
             d.mkdir(parents=True, exist_ok=True)
         if experiment.outputs.flows:
@@ -204,9 +218,12 @@ class ResultStore:
         if path.exists():
             try:
                 old = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise InputError(field=EXPERIMENT_FILE, value=str(exc), allowed="a readable experiment.json",
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+                raise InputError(field=EXPERIMENT_FILE, value=str(exc)[:120], allowed="a readable experiment.json",
                                  source=str(self.root)) from None
+            if not isinstance(old, dict):
+                raise InputError(field=EXPERIMENT_FILE, value=type(old).__name__, source=str(self.root),
+                                 allowed="the JSON object written by hunan-sim sweep")
             if old.get("digest") != digest:
                 raise InputError(field="--out", value=str(self.root),
                                  allowed=f"a new folder, or one holding this same experiment (it holds "
@@ -219,11 +236,26 @@ class ResultStore:
                 now = ", ".join(f"{k} {current[k]}" for k in changed)
                 warnings.warn(f"{self.root}: earlier runs were made with {then}; this sweep uses {now} (each run "
                               "file records its own)", CodeVersionWarning, stacklevel=2)
+            if self._design_digest() != digest:  # a folder torn before this order was used: repair it
+                self._write_design(experiment, plan, digest)
             return old
+        # experiment.json is written last: it marks the definition complete. A sweep stopped before it leaves a
+        # folder that report refuses with a message and that the same command completes.
+        self._write_design(experiment, plan, digest)
         _atomic_text(path, json.dumps(current, indent=2, default=str))
+        return current
+
+    def _write_design(self, experiment: Experiment, plan: Sequence[PlannedRun], digest: str) -> None:
         write_table_atomic(design_table(plan), self.root / DESIGN_FILE, {"experiment": experiment.name,
                                                                         "digest": digest})
-        return current
+
+    def _design_digest(self) -> str | None:
+        """The experiment digest recorded in ``design.parquet`` (``None`` if missing or unreadable)."""
+        try:
+            meta = pq.read_schema(self.root / DESIGN_FILE).metadata or {}
+            return json.loads(meta[PROVENANCE_KEY]).get("digest")
+        except (OSError, pa.ArrowException, KeyError, json.JSONDecodeError, AttributeError):
+            return None
 
     def _remove_temporaries(self) -> None:
         # left by a sweep killed while writing; no other writer can exist while we hold the lock
@@ -316,47 +348,145 @@ class ResultStore:
         return path
 
     def read_experiment(self) -> dict[str, Any]:
-        """The folder's ``experiment.json``."""
+        """The folder's ``experiment.json``, checked to be a complete definition (with ``design.parquet``).
+
+        Raises:
+            InputError: the folder is not a sweep's results folder, or its definition is incomplete or damaged
+                (the message says to rerun the same ``hunan-sim sweep`` command, which repairs it).
+        """
+        check_folder(self.root)
         path = self.root / EXPERIMENT_FILE
-        if not path.exists():
-            raise InputError(field="DIR", value=str(self.root), allowed="a folder written by hunan-sim sweep (with "
-                             "experiment.json)", source="command line")
-        return json.loads(path.read_text(encoding="utf-8"))
+        rerun = "; rerun the same hunan-sim sweep command to complete it"
+        if not path.is_file():
+            why = "design.parquet but no experiment.json: the sweep stopped before its definition was complete" \
+                if (self.root / DESIGN_FILE).exists() else "no experiment.json"
+            raise InputError(field="DIR", value=str(self.root), allowed=f"a folder written by hunan-sim sweep "
+                             f"(this one has {why}{rerun if 'stopped' in why else ''})", source="command line")
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(field=EXPERIMENT_FILE, value=f"{type(exc).__name__}: {str(exc)[:120]}",
+                             allowed="the JSON written by hunan-sim sweep", source=str(path)) from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("digest"), str) \
+                or not isinstance(meta.get("name"), str) or not isinstance(meta.get("definition"), dict):
+            raise InputError(field=EXPERIMENT_FILE, value="missing name, digest or definition",
+                             allowed="the JSON written by hunan-sim sweep", source=str(path))
+        if self._design_digest() != meta["digest"]:
+            raise InputError(field=DESIGN_FILE, value="missing, unreadable or of another experiment",
+                             allowed=f"the design of experiment digest {meta['digest']}{rerun}",
+                             source=str(self.root))
+        return meta
+
+
+def check_folder(root: Path | str, *, field: str = "DIR") -> None:
+    """Refuse a folder path that is a file or whose name is not valid UTF-8 (DuckDB, Parquet and JSON name
+    files in UTF-8).
+
+    Raises:
+        InputError: naming the option, the path and what is allowed.
+    """
+    text = os.fspath(root)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(field=field, value=text, allowed="a path whose name is valid UTF-8",
+                         source="command line") from None
+    if not text.strip():
+        raise InputError(field=field, value=text, allowed="a folder name (not empty)", source="command line")
+    if Path(text).exists() and not Path(text).is_dir():
+        raise InputError(field=field, value=text, allowed="a folder (this is a file)", source="command line")
 
 
 # --------------------------------------------------------------------------------------------------------
 # queries
 # --------------------------------------------------------------------------------------------------------
 
-def _sql_path(path: Path) -> str:
+def _sql_path(path: Path | str) -> str:
     return str(path).replace("'", "''")
+
+
+def glob_escape(path: Path | str) -> str:
+    """``path`` as a DuckDB glob matching only itself: ``*``, ``?`` and ``[`` become one-character classes.
+
+    DuckDB expands these in every part of a path given to ``read_parquet``, so a folder named ``g[1]`` would
+    otherwise read ``g1/``.
+    """
+    return "".join(f"[{c}]" if c in "*?[" else c for c in str(path))
+
+
+def readable_run_files(folder: Path) -> list[Path]:
+    """The ``r*.parquet`` files of ``folder`` whose Parquet footer reads; a torn file gets a
+    :class:`CorruptResultWarning` (the next sweep with the same command moves it to ``corrupt/`` and redoes it)."""
+    good = []
+    for path in sorted(folder.glob("r*.parquet")):
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException) as exc:
+            warnings.warn(f"{path}: unreadable ({str(exc)[:80]}), left out; rerun the same hunan-sim sweep command "
+                          "to redo its run", CorruptResultWarning, stacklevel=3)
+            continue
+        good.append(path)
+    return good
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, options: str = "",
+                  keep: Callable[[Path], bool] | None = None) -> bool:
+    """Create view ``name`` over the ``r*.parquet`` files of ``folder`` (those passing ``keep``); ``False`` if
+    there is none.
+
+    Paths are escaped for DuckDB's glob (:func:`glob_escape`). Creating the view reads every footer; if one is
+    torn, the view is made over the readable files only, each named in a list.
+    """
+    import duckdb
+
+    every = sorted(folder.glob("r*.parquet"))
+    files = [f for f in every if keep is None or keep(f)]
+    if not files:
+        return False
+    if len(files) == len(every):  # one glob: fast for many thousands of files
+        source = f"'{_sql_path(glob_escape(folder))}/r*.parquet'"
+    else:
+        source = "[" + ", ".join(f"'{_sql_path(glob_escape(f))}'" for f in files) + "]"
+    try:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({source}{options})")
+        return True
+    except duckdb.Error:
+        readable = set(readable_run_files(folder))
+    files = [f for f in files if f in readable]
+    if not files:
+        return False
+    listed = ", ".join(f"'{_sql_path(glob_escape(f))}'" for f in files)
+    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}]{options})")
+    return True
 
 
 def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with read-only views over a results folder.
 
     Views: ``runs`` (every finished run's rows), ``design`` (the planned runs), ``flows`` (if kept) and
-    ``failures`` (one row per failed run). Nothing is written to the folder.
+    ``failures`` (one row per failed run). Nothing is written to the folder. Run files whose footer is torn are
+    left out with a :class:`CorruptResultWarning`.
+
+    Raises:
+        InputError: ``root`` is not a sweep's results folder.
     """
     import duckdb
 
     root = Path(root)
+    check_folder(root)
     if not (root / EXPERIMENT_FILE).exists():
         raise InputError(field="DIR", value=str(root), allowed="a folder written by hunan-sim sweep",
                          source="command line")
     con = duckdb.connect(":memory:")
-    if any((root / "runs").glob("r*.parquet")):
-        con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{_sql_path(root / 'runs')}/r*.parquet', "
-                    "union_by_name = true)")
-    else:
+    if not _parquet_view(con, "runs", root / "runs", ", union_by_name = true"):
         con.execute("CREATE VIEW runs AS SELECT * FROM (SELECT NULL::BIGINT AS run_index, NULL::VARCHAR AS scenario, "
                     "NULL::BIGINT AS year, NULL::VARCHAR AS region, NULL::VARCHAR AS indicator, "
                     "NULL::DOUBLE AS value) WHERE false")
     if (root / DESIGN_FILE).exists():
-        con.execute(f"CREATE VIEW design AS SELECT * FROM read_parquet('{_sql_path(root / DESIGN_FILE)}')")
-    if any((root / "flows").glob("r*.parquet")):
-        con.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet('{_sql_path(root / 'flows')}/r*.parquet', "
-                    "union_by_name = true, filename = true)")
+        con.execute(f"CREATE VIEW design AS SELECT * FROM read_parquet('{_sql_path(glob_escape(root / DESIGN_FILE))}')")
+    # only the flows of finished runs: a sweep stopped between a run's two files leaves its flows alone
+    _parquet_view(con, "flows", root / "flows", ", union_by_name = true, filename = true",
+                  keep=lambda f: (root / "runs" / f.name).exists())
     failed = sorted((root / "failed").glob("r*.json"))
     rows = []
     for f in failed:

@@ -24,11 +24,13 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
   rm -rf .venv
   "$(find_python)" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# constraints.txt pins every package to the versions the tests last passed with (refresh: bash scripts/lock.sh);
+# the stamp names both files, so a change to either reinstalls.
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import sim, mesa, solara, dask, pyabc, SALib' && touch "$stamp"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c 'import sim, mesa, solara, dask, pyabc, SALib' && rm -f .venv/.installed-* && touch "$stamp"
 fi
 # Altair charts need these aliases inside Solara's offline CDN copy (STACK.md).
 cdn=.venv/share/solara/cdn

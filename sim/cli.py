@@ -8,11 +8,11 @@ command exits with status 2; nothing already written is removed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
@@ -78,25 +78,21 @@ def summary_table(indicators: pd.DataFrame, years: Sequence[int] = SUMMARY_YEARS
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.run import run_simulation, write_results
+    from sim.run import StagedOutput, run_simulation
 
-    if args.out:  # check the output folder before spending time on the simulation
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise InputError(field="--out", value=str(out), allowed="a folder (this is a file)", source="command line")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(field="--out", value=str(out), allowed=f"a folder that can be created ({exc.strerror})",
-                             source="command line") from None
-    result = run_simulation(scenario=args.scenario, seed=args.seed, scale=args.scale, end_year=args.end)
+    # --out is checked, and its temporary folder made, before spending time on the simulation; a failing
+    # scenario or a full disk removes the temporary folder again (StagedOutput), so nothing half-done remains
+    staged = StagedOutput(args.out, overwrite=args.overwrite) if args.out is not None else None
+    with staged if staged is not None else contextlib.nullcontext():
+        result = run_simulation(scenario=args.scenario, seed=args.seed, scale=args.scale, end_year=args.end)
+        if staged is not None:
+            paths = staged.write(result)
     table = summary_table(result.indicators)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(f"Scenario {args.scenario}, seed {args.seed}, {args.scale:g} households per agent "
               f"(new_urban_jobs per year; the plan's target is a 5-year sum in 10k persons)")
         print(table.astype(object).where(table.notna(), "").to_string())
-    if args.out:
-        paths = write_results(result, Path(args.out))
+    if staged is not None:
         print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -110,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--end", type=whole_number("--end"), default=2035, help="last simulated year (default 2035)")
     run.add_argument("--seed", type=whole_number("--seed"), default=1, help="random seed (default 1)")
     run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
-    run.add_argument("--out", default=None, help="folder for indicators.parquet and flows.parquet")
+    run.add_argument("--out", default=None, help="new folder for indicators.parquet and flows.parquet (written "
+                     "whole: a temporary folder renamed into place)")
+    run.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in --out")
     run.set_defaults(func=_cmd_run)
     for name in COMMAND_MODULES:
         if importlib.util.find_spec(name) is not None:

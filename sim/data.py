@@ -19,6 +19,27 @@ from sim.errors import DataError
 DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
 #: Calibrated amenity effects of each division's cities and countryside (``calibration/division_effects.py``).
 DIVISION_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "division_effects.json"
+#: The data files the model and its calibration take numbers from, relative to ``DATA_DIR``. A result's data
+#: version (:func:`sim.run.data_version`) hashes these and the division effects, nothing else: documentation and
+#: data gathered for later work (county geometry, demographic series not yet used) must not change the version
+#: of results that never read them. A loader that starts reading a file adds it here; a test records every file
+#: under ``DATA_DIR`` opened while a model is built, run and calibrated and fails on any not listed.
+#: ``divisions_economy.csv`` is listed although no code opens it: ``REGION_INCOME_2015`` in sim/model.py is copied
+#: from it by hand (to be read from the file, issue 14).
+MODEL_INPUTS: tuple[str, ...] = (
+    "census/hunan_county_census_2010.csv",
+    "census/hunan_county_census_2020.csv",
+    "divisions_census_2010_2020.csv",
+    "divisions_coordinates_hsr_stations.csv",
+    "divisions_economy.csv",
+    "geo/hunan_divisions.geojson",
+    "migration_facts.csv",
+    "plan/plan_city_targets_2025.csv",
+    "plan/plan_indicators.csv",
+    "province_timeseries.csv",
+    "rail_lines.csv",
+    "travel_times_city_pairs.csv",
+)
 #: Largest absolute division effect accepted (10k yuan per person per year; the effects are utility shifts).
 MAX_DIVISION_EFFECT = 10.0
 

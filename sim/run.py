@@ -4,17 +4,25 @@
 >>> result = run_simulation(scenario="baseline", end_year=2020, seed=1, scale=1000)
 >>> result.indicators.query("region == 'Hunan' and indicator == 'urbanization_rate'")  # doctest: +SKIP
 
-:func:`write_results` writes ``indicators.parquet`` and ``flows.parquet`` atomically (temporary file, then
-rename) with the provenance (parameters, scenario, seed, scale, code version, package versions, input data
-hash) in the Parquet metadata under the key ``hunan_sim``.
+:func:`write_results` writes ``indicators.parquet`` and ``flows.parquet`` with the provenance (parameters,
+scenario, seed, scale, code version, package versions, input data hash) in the Parquet metadata under the key
+``hunan_sim``. Both files are written into a temporary folder beside the results folder, which is then renamed
+into place (:class:`StagedOutput`): whatever moment a crash or a full disk strikes, the results folder holds
+either no pair, the earlier pair or the new pair, never the new indicators beside the old flows.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import json
 import os
 import platform
+import secrets
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -28,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH
+from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
 from sim.errors import InputError
 from sim.model import START_YEAR, HunanModel
 from sim.parameters import ModelParameters
@@ -96,12 +104,16 @@ def git_commit() -> str:
 
 
 def data_version() -> str:
-    """SHA-256 over the input data files and the calibrated division effects (so results name their inputs)."""
+    """SHA-256 over the model's input data files and the calibrated division effects (so results name their inputs).
+
+    Only the files in :data:`sim.data.MODEL_INPUTS` count: adding documentation or data that no code reads yet
+    leaves the version of existing results (and of the shipped posterior) unchanged.
+    """
     digest = hashlib.sha256()
-    for path in sorted(DATA_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(DATA_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
+    for name in sorted(MODEL_INPUTS):
+        path = DATA_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     if DIVISION_EFFECTS_PATH.exists():
         digest.update(DIVISION_EFFECTS_PATH.read_bytes())
     return digest.hexdigest()[:16]
@@ -154,13 +166,219 @@ def write_table_atomic(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> No
         raise
 
 
-def write_results(result: RunResult, out_dir: Path | str) -> list[Path]:
-    """Write ``indicators.parquet`` and ``flows.parquet`` into ``out_dir``."""
-    out = Path(out_dir)
-    paths = [out / "indicators.parquet", out / "flows.parquet"]
-    write_table_atomic(result.indicators, paths[0], result.provenance)
-    write_table_atomic(result.flows, paths[1], result.provenance)
-    return paths
+#: The files of a ``hunan-sim run`` results folder.
+RESULT_FILES = ("indicators.parquet", "flows.parquet")
+
+
+def _fsync_dir(path: Path) -> None:
+    # a rename is durable only once its folder's entry is on disk (a power cut, not a kill, would lose it)
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` where unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without renameat2
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # a file system without it: fall back
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _new_hidden_folder(parent: Path, name: str, suffix: str) -> Path:
+    # os.mkdir keeps the user's umask (tempfile.mkdtemp would make the results folder private, 0700)
+    while True:
+        path = parent / f".{name}.{secrets.token_hex(4)}{suffix}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _rename_into_place(stage: Path, out: Path) -> None:
+    os.replace(stage, out)  # onto nothing or onto an empty folder: one step
+
+
+def _replace_folder(stage: Path, out: Path) -> Path:
+    """Put ``stage`` at ``out`` in place of the folder there; return where the earlier folder now is.
+
+    One atomic exchange where the file system supports it; else two renames, the earlier folder moved aside
+    (into a hidden sibling) before the new one is moved in, so it is never deleted before the new one is in place.
+    """
+    if _exchange(stage, out):
+        return stage
+    aside = _new_hidden_folder(out.parent, out.name, ".old")
+    os.rename(out, aside / out.name)
+    os.rename(stage, out)
+    return aside
+
+
+def _is_results_folder(path: Path) -> bool:
+    names = {p.name for p in path.iterdir()}
+    return bool(names) and names <= set(RESULT_FILES)
+
+
+class StagedOutput:
+    """A results folder written whole: files go into a temporary sibling folder that :meth:`commit` renames
+    into place, so a crash or a full disk at any step leaves the folder absent, as it was, or complete.
+
+    Everything that can be checked is checked by the constructor, before any simulation: ``out`` must not be
+    empty, its name must be valid UTF-8 (Parquet and JSON store paths as UTF-8), it must be a new folder, an
+    empty one, or (with ``overwrite``) the results folder of an earlier run; its parent must be writable.
+
+    Args:
+        out: the results folder.
+        overwrite: replace an earlier run's results folder (the earlier pair stays whole until the new pair is).
+
+    Raises:
+        InputError: ``out`` is not allowed or cannot be written; nothing has been created then.
+    """
+
+    def __init__(self, out: Path | str, *, overwrite: bool = False) -> None:
+        text = os.fspath(out)
+        if not text.strip():
+            raise InputError(field="--out", value=text, allowed="a folder name (not empty)", source="command line")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(field="--out", value=text, allowed="a path whose name is valid UTF-8 (the results "
+                             "record their own path as UTF-8)", source="command line") from None
+        path = Path(text)
+        self.out = Path(os.path.realpath(path)) if path.is_symlink() else path
+        self.overwrite = overwrite
+        if self.out.exists() or self.out.is_symlink():
+            self._check_existing()
+        parent = self.out.parent
+        self._created: list[Path] = []  # parents this run creates, removed again if it fails
+        for p in [parent, *parent.parents]:
+            if p.exists() or p.is_symlink():
+                break
+            self._created.append(p)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.stage = _new_hidden_folder(parent, self.out.name, ".tmp")
+        except OSError as exc:
+            self._remove_created()
+            raise InputError(field="--out", value=str(self.out), source="command line",
+                             allowed=f"a folder that can be created ({exc.strerror or exc})") from None
+
+    def _check_existing(self) -> None:
+        out = self.out
+        if not out.is_dir():
+            raise InputError(field="--out", value=str(out), allowed="a folder (this is a file)", source="command line")
+        try:
+            is_results = _is_results_folder(out)
+            empty = not any(out.iterdir())
+        except OSError as exc:
+            raise InputError(field="--out", value=str(out), allowed=f"a folder that can be read ({exc.strerror})",
+                             source="command line") from None
+        if not empty and not is_results:
+            raise InputError(field="--out", value=str(out), source="command line",
+                             allowed="a new or empty folder, or the results folder of an earlier run (this folder "
+                                     "holds other files; it is never replaced)")
+        if is_results and not self.overwrite:
+            raise InputError(field="--out", value=str(out), source="command line",
+                             allowed="a new or empty folder (this one holds an earlier run's results; add "
+                                     "--overwrite to replace them)")
+        if not os.access(out, os.W_OK) or not os.access(out.parent, os.W_OK):
+            raise InputError(field="--out", value=str(out), allowed="a folder you can write to (this one is "
+                             "read-only)", source="command line")
+
+    def _remove_created(self) -> None:
+        for p in self._created:  # innermost first; only folders still empty
+            with contextlib.suppress(OSError):
+                p.rmdir()
+
+    def discard(self) -> None:
+        """Remove the temporary folder (and any parent folder this run created)."""
+        shutil.rmtree(self.stage, ignore_errors=True)
+        self._remove_created()
+
+    def commit(self) -> Path:
+        """Rename the finished temporary folder into place (replacing an earlier results folder in one step
+        where the file system allows, else with two renames, the old folder kept until the new is in place).
+
+        Raises:
+            InputError: the folder could not be put in place (nothing of the earlier results is lost).
+        """
+        for name in RESULT_FILES:  # a finished pair only
+            if not (self.stage / name).is_file():
+                raise RuntimeError(f"{self.stage}: {name} was not written")
+        _fsync_dir(self.stage)
+        try:
+            if self.out.is_dir() and any(self.out.iterdir()):
+                if not self.overwrite or not _is_results_folder(self.out):  # appeared while simulating
+                    self._check_existing()
+                old = _replace_folder(self.stage, self.out)
+                _fsync_dir(self.out.parent)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                _rename_into_place(self.stage, self.out)
+                _fsync_dir(self.out.parent)
+        except OSError as exc:
+            raise InputError(field="--out", value=str(self.out), source="command line",
+                             allowed=f"a folder that can be written ({exc.strerror or exc})") from None
+        return self.out
+
+    def write(self, result: RunResult) -> list[Path]:
+        """Write ``indicators.parquet`` and ``flows.parquet`` into the temporary folder.
+
+        Returns:
+            The paths the two files will have once the folder is committed.
+
+        Raises:
+            InputError: a full disk or another write error (the results folder is untouched).
+        """
+        try:
+            write_table_atomic(result.indicators, self.stage / RESULT_FILES[0], result.provenance)
+            write_table_atomic(result.flows, self.stage / RESULT_FILES[1], result.provenance)
+        except OSError as exc:  # e.g. a full disk: the stage is discarded on exit, the results folder is as it was
+            raise InputError(field="--out", value=str(self.out), source="command line",
+                             allowed=f"a folder with free space ({exc.strerror or exc}); nothing was changed") from None
+        return [self.out / name for name in RESULT_FILES]
+
+    def __enter__(self) -> StagedOutput:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            try:
+                self.commit()
+            except BaseException:
+                self.discard()
+                raise
+        else:
+            self.discard()
+
+
+def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = False) -> list[Path]:
+    """Write ``indicators.parquet`` and ``flows.parquet`` as a new folder ``out_dir`` (see :class:`StagedOutput`).
+
+    Args:
+        result: the run's tables.
+        out_dir: the results folder (new or empty, or an earlier run's with ``overwrite``).
+        overwrite: replace an earlier run's results folder.
+
+    Returns:
+        The paths of the two files.
+    """
+    with StagedOutput(out_dir, overwrite=overwrite) as staged:
+        return staged.write(result)
 
 
 def read_provenance(path: Path | str) -> dict[str, Any]:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.model import START_YEAR, HunanModel
 from sim.scenario import Scenario
 from ui.figures import MAIN_CHARTS
+from ui.inputs import COMPARE_END_YEARS, COMPARE_REPLICATIONS, shown
 
 #: Indicators kept from each replication (the province rows the fan charts draw).
 COMPARED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys(c.lines[0][0] for c in MAIN_CHARTS))
@@ -75,7 +77,15 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
 
     Raises:
         Cancelled: if ``cancelled()`` became true.
+        InputError: if ``n_replications`` or ``end_year`` is outside what the comparison view offers
+            (:data:`ui.inputs.COMPARE_REPLICATIONS`, :data:`ui.inputs.COMPARE_END_YEARS`).
     """
+    # the page clamps its sliders; this refuses anything that got past it, before any model is built
+    for name, value, (low, high) in (("compare_reps", n_replications, COMPARE_REPLICATIONS),
+                                     ("compare_end", end_year, COMPARE_END_YEARS)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputError(field=name, value=shown(value), allowed=f"a whole number from {low} to {high}",
+                             source="page")
     seeds = replication_seeds(master_seed, n_replications)
     result = Comparison(seeds=seeds, master_seed=master_seed, scale=scale, end_year=end_year,
                         runs={"current": {k: [] for k in COMPARED_INDICATORS},

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import markdown
 import reacton.ipyvuetify as rv
 import solara
 import solara.lab
@@ -41,13 +42,20 @@ from ui.i18n import (
     lever_label,
     lever_names_by_group,
     lever_unit,
+    refusal_text,
     tr,
 )
 from ui.inputs import (
+    COMPARE_END_YEARS,
+    COMPARE_REPLICATIONS,
     END_YEAR,
     SCALE_CHOICES,
     default_results_root,
+    parse_choice,
+    parse_household_id,
+    parse_int_clamped,
     parse_scale,
+    parse_scenario,
     parse_seed,
     parse_year,
     resolve_results_dir,
@@ -115,7 +123,7 @@ class AppState:
             try:
                 fn(*args)
             except InputError as exc:
-                self.error.set(str(exc))
+                self.error.set(refusal_text(exc, self.lang.value))
             else:
                 self.error.set("")
 
@@ -180,6 +188,30 @@ def ChartView(spec: dict, name: str) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
+def use_set_back(element: Callable[[], Any]) -> Callable[[Any], None]:
+    """A hook: a function that sets a rendered widget's ``v_model`` back to the value the server kept.
+
+    When the server refuses or clamps a value, its own state does not change, so the widget is not redrawn
+    and would keep showing what the client sent. ``element`` returns the widget's element (it may be created
+    after the hook is called, and may not be shown, e.g. inside a closed panel).
+    """
+    widget = solara.use_ref(None)
+
+    def capture() -> None:
+        try:
+            widget.current = solara.get_widget(element())
+        except (KeyError, NameError):  # not rendered (a closed panel) or not created yet
+            widget.current = None
+
+    solara.use_effect(capture)  # after every render: the element is rendered only while its panel is open
+
+    def set_back(value: Any) -> None:
+        if widget.current is not None and widget.current.v_model != value:
+            widget.current.v_model = value
+
+    return set_back
+
+
 @solara.component
 def RunControls(state: AppState) -> None:
     """Reset, Step, Play/Pause with speed and progress, seed, scale, preset and "levers from" year."""
@@ -224,12 +256,26 @@ def RunControls(state: AppState) -> None:
         state.last_update_ms.set(1000 * (time.perf_counter() - t0))
 
     def reset() -> None:
+        scenario = parse_scenario(preset.value)
         seed = parse_seed(seed_text.value)
         scale = parse_scale(scale_text.value)
         levers_from = parse_year(from_text.value)
-        session.reset(scenario=preset.value, seed=seed, scale=scale, levers_from=levers_from)
+        session.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
         state.bump()
         state.lever_version.set(state.lever_version.value + 1)
+
+    def choose_scenario(value: Any) -> None:
+        if value == preset.value:
+            return  # the preset already chosen (also the echo of setting the select back below)
+        try:
+            preset.set(parse_scenario(value))
+        except InputError as exc:
+            state.error.set(refusal_text(exc, state.lang.value))
+            set_back(preset.value)  # the select shows the preset kept, not the refused value
+        else:
+            state.error.set("")
+
+    set_back = use_set_back(lambda: scenario_select)
 
     def pause() -> None:
         if task.pending:
@@ -250,19 +296,23 @@ def RunControls(state: AppState) -> None:
                               color="primary", icon_name="mdi-play")
         speed_labels = [tr(k, lang) for k in SPEEDS]
         solara.Select(tr("speed", lang), values=speed_labels, value=tr(speed.value, lang), dense=True,
-                      on_value=lambda label: speed.set(list(SPEEDS)[speed_labels.index(label)]))
+                      on_value=state.guard(lambda label: speed.set(
+                          list(SPEEDS)[parse_choice(label, speed_labels, field="speed")])))
         if running:
             solara.ProgressLinear(task.progress if task.progress is not None else True, classes=["run-progress"])
         if state.last_update_ms.value:
             solara.Text(f"{tr('measured', lang, ms=round(state.last_update_ms.value))}",
                         style={"font-size": "11px", "color": "#777"})
         with solara.Details(summary=tr("scenario", lang) + " · " + tr("seed", lang), expand=False):
-            solara.Select(tr("scenario", lang), values=available_scenarios(), value=preset.value,
-                          on_value=preset.set)
+            # the select's value comes back from the client: only a shipped scenario's name is kept (a
+            # file path or any other text is refused here and again in SimSession.reset, never opened)
+            scenario_select = solara.Select(tr("scenario", lang), values=available_scenarios(),
+                                            value=preset.value, on_value=choose_scenario,
+                                            classes=["scenario-select"])
             solara.InputText(tr("seed", lang), value=seed_text.value, on_value=seed_text.set,
                              continuous_update=True, classes=["seed-input"])
             solara.Select(tr("scale", lang), values=[str(s) for s in SCALE_CHOICES], value=scale_text.value,
-                          on_value=scale_text.set)
+                          on_value=state.guard(lambda v: scale_text.set(str(parse_scale(v)))))
             solara.InputText(tr("levers_from", lang), value=from_text.value, on_value=from_text.set,
                              continuous_update=True)
             solara.Text("→ " + tr("reset", lang), style={"font-size": "11px", "color": "#777"})
@@ -291,6 +341,16 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
         state.lever_version.set(state.lever_version.value + 1)
 
     on_value = state.guard(set_value)
+    set_back = use_set_back(lambda: slider)
+
+    def slide(raw: Any) -> None:
+        in_force = state.session.lever_value_for(name, target_city)[0]  # read now: this closure may be stale
+        if type(raw) in (int, float) and raw == in_force:
+            return  # the value in force already (also the echo of setting the slider back)
+        on_value(raw)
+        if state.error.value:  # refused: show the value in force again
+            set_back(int(in_force) if lever.kind == "int" else in_force)
+
     unit = lever_unit(lever, lang)
     with solara.Column(gap="0px", classes=["lever", f"lever-{name}"]):
         if lever.kind == "bool":
@@ -298,19 +358,20 @@ def LeverControl(state: AppState, name: str, city: str | None, lang: Lang) -> No
         elif lever.choices:
             labels = [f"{i}: {c}" for i, c in enumerate(lever_choices(lever, lang))]
             solara.Select(label, values=labels, value=labels[int(value)],
-                          on_value=lambda text: on_value(int(text.split(":")[0])))
+                          on_value=state.guard(lambda text: set_value(parse_choice(text, labels, field=name))))
         elif name.startswith("open_year_"):
-            solara.Select(label, values=_rail_year_choices(value), value=str(int(value)),
-                          on_value=lambda text: on_value(int(text)))
+            # the text goes through ui.inputs.lever_value (via set_value), which converts and range-checks it
+            solara.Select(label, values=_rail_year_choices(value), value=str(int(value)), on_value=on_value)
         else:
             # the label and value go above the slider: Vuetify squeezes long labels beside it
             shown = f"{int(value)}" if lever.kind == "int" else f"{value:,.6g}"
             solara.Text(f"{label}: {shown} {unit}", style={"font-size": "14px"}, classes=["lever-value"])
-            if lever.kind == "int":
-                solara.SliderInt("", value=int(value), min=int(lever.low), max=int(lever.high), on_value=on_value)
-            else:
-                solara.SliderFloat("", value=float(value), min=float(lever.low), max=float(lever.high),
-                                   step=(lever.high - lever.low) / 100.0, on_value=on_value)
+            # ipyvuetify's slider, not solara.SliderInt/SliderFloat: those call int()/float() on the client's raw
+            # value before any check (ValueError for a crafted "many"); here ui.inputs.lever_value sees it
+            shown_value = int(value) if lever.kind == "int" else float(value)
+            step = 1 if lever.kind == "int" else (lever.high - lever.low) / 100.0
+            slider = rv.Slider(v_model=shown_value, on_v_model=slide, min=lever.low, max=lever.high, step=step,
+                               thumb_label=True, hide_details=True, class_=f"lever-slider lever-slider-{name}")
             # The slider moves in hundredths of the range (1,000 units, 2 m²), so values such as 570 units or
             # 34.69 m² can only be typed. The text goes through ui.inputs.lever_value (the lever's own
             # validate); a refused value shows its InputError in the page's banner. Applied on Enter or blur,
@@ -336,7 +397,8 @@ def LeverPanel(state: AppState) -> None:
     current = city_labels[0] if city is None else division_label(city, lang)
 
     def choose_city(label: str) -> None:
-        state.lever_city.set(None if label == city_labels[0] else names[city_labels.index(label) - 1])
+        index = parse_choice(label, city_labels, field="apply_to")
+        state.lever_city.set(None if index == 0 else names[index - 1])
 
     def restore() -> None:
         session.restore_preset()
@@ -344,14 +406,16 @@ def LeverPanel(state: AppState) -> None:
 
     with solara.Column(gap="4px", classes=["lever-panel"]):
         solara.Text(tr("levers", lang), style={"font-size": "18px", "font-weight": "500"})
-        solara.Select(tr("apply_to", lang), values=city_labels, value=current, on_value=choose_city, dense=True)
+        solara.Select(tr("apply_to", lang), values=city_labels, value=current, on_value=state.guard(choose_city),
+                      dense=True)
         n = session.n_changed()
         solara.Text(tr("changed_levers", lang, n=n) + " · " + tr("lever_pending", lang, year=session.effective_from()),
                     style={"font-size": "12px"}, classes=["lever-status"])
         if n:
             solara.Button(tr("reset_levers", lang), on_click=restore, text=True, icon_name="mdi-undo")
         for group, lever_names in lever_names_by_group().items():
-            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou")
+            # keyed: the "Restore preset levers" button appearing above must not remount (and close) the groups
+            LeverGroup(state, group, lever_names, city, lang, expand=group == "hukou").key(f"lever-group-{group}")
 
 
 @solara.component
@@ -404,15 +468,18 @@ def MapPanel(state: AppState) -> None:
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Select(tr("map_colour", lang), values=labels,
                           value=indicator_label(indicator.value, lang),
-                          on_value=lambda lbl: indicator.set(MAP_INDICATORS[labels.index(lbl)]), dense=True,
+                          on_value=state.guard(lambda lbl: indicator.set(
+                              MAP_INDICATORS[parse_choice(lbl, labels, field="map_colour")])), dense=True,
                           style={"max-width": "340px"})
-            solara.Checkbox(label=tr("map_flows", lang), value=show_flows)
+            solara.Checkbox(label=tr("map_flows", lang), value=show_flows.value,
+                            on_value=lambda v: show_flows.set(v is True))
         MapView(shapes=shapes, colours=state_json["colours"], tooltips=state_json["tooltips"],
                 labels=state_json["labels"], rails=state_json["rails"], arrows=state_json["arrows"],
                 legend=state_json["legend"], outside=state_json["outside"], outside_label=tr("map_outside", lang),
                 legend_title=f"{indicator_label(indicator.value, lang)} ({session.year})",
                 caption=tr("map_hint", lang), selected=state.selected.value, width=geo.WIDTH, height=geo.HEIGHT,
-                event_division_click=state.selected.set)
+                event_division_click=state.guard(lambda name: state.selected.set(
+                    division_names()[parse_choice(name, division_names(), field="division")])))
         caption = tr("map_hint", lang)
         if flows:
             caption += " " + tr("flows_caption", lang, n=len(state_json["arrows"]), year=session.year)
@@ -495,6 +562,36 @@ def MainTab(state: AppState) -> None:
 
 
 @solara.component
+def ClampedSlider(state: AppState, label: str, field: str, value: int, limits: tuple[int, int],
+                  on_value: Callable[[int], None], css_class: str) -> None:
+    """A whole-number slider that keeps what the client sends within ``limits``.
+
+    A client can send any value through the slider's channel. A whole number outside the range is clamped
+    to it, anything else is refused with a message (:func:`ui.inputs.parse_int_clamped`), and in both cases
+    the slider is set back to the value kept, so the page shows what the server will use. (``solara.SliderInt``
+    calls ``int()`` on the raw value itself: a crafted ``"many"`` raised ``ValueError`` inside Solara.)
+    """
+    set_back = use_set_back(lambda: slider)
+
+    def receive(raw: Any) -> None:
+        if type(raw) is int and raw == value:
+            return  # the value shown already (also the echo of setting the slider back below)
+        try:
+            kept = parse_int_clamped(raw, field=field, low=limits[0], high=limits[1])
+        except InputError as exc:
+            state.error.set(refusal_text(exc, state.lang.value))
+            kept = value
+        else:
+            state.error.set("")
+            on_value(kept)
+        if type(raw) is not int or raw != kept:
+            set_back(kept)
+
+    slider = rv.Slider(v_model=value, on_v_model=receive, label=label, min=limits[0], max=limits[1], step=1,
+                       thumb_label=True, hide_details=True, class_=css_class)
+
+
+@solara.component
 def CompareTab(state: AppState) -> None:
     """Replications of the current levers and the baseline preset as fan charts; progress and Cancel."""
     lang: Lang = state.lang.value
@@ -503,16 +600,26 @@ def CompareTab(state: AppState) -> None:
     end = solara.use_reactive(END_YEAR)
     message = solara.use_reactive("")
 
+    # The sliders' values come back from the client, which can send any number (100000 runs, year 2300):
+    # ClampedSlider clamps each when it arrives, and compute() clamps again when the comparison starts.
+    def clamp_reps(value: Any) -> int:
+        return parse_int_clamped(value, field="compare_reps", low=COMPARE_REPLICATIONS[0],
+                                 high=COMPARE_REPLICATIONS[1])
+
+    def clamp_end(value: Any) -> int:
+        return parse_int_clamped(value, field="compare_end", low=COMPARE_END_YEARS[0], high=COMPARE_END_YEARS[1])
+
     def compute() -> None:
         baseline = Scenario.load("baseline")
         current = session.scenario_for_rerun()
+        n_replications, end_year = clamp_reps(reps.value), clamp_end(end.value)
 
         def progress(fraction: float) -> None:
             task.progress = 100.0 * fraction
 
         try:
             result = run_comparison(current=current, baseline=baseline, master_seed=session.seed,
-                                    n_replications=reps.value, scale=session.scale, end_year=end.value,
+                                    n_replications=n_replications, scale=session.scale, end_year=end_year,
                                     on_progress=progress, cancelled=lambda: not task.is_current())
         except Cancelled:
             return
@@ -529,8 +636,10 @@ def CompareTab(state: AppState) -> None:
     with solara.Column(gap="8px", classes=["compare-tab"]):
         solara.Text(tr("compare_intro", lang))
         with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.SliderInt(tr("compare_reps", lang), value=reps, min=1, max=10)
-            solara.SliderInt(tr("compare_end", lang), value=end, min=2015, max=END_YEAR)
+            ClampedSlider(state, tr("compare_reps", lang), "compare_reps", reps.value, COMPARE_REPLICATIONS,
+                          reps.set, "compare-reps")
+            ClampedSlider(state, tr("compare_end", lang), "compare_end", end.value, COMPARE_END_YEARS, end.set,
+                          "compare-end")
             if task.pending:
                 solara.Button(tr("cancel", lang), on_click=cancel, color="warning", icon_name="mdi-stop")
             else:
@@ -599,10 +708,13 @@ def ResultsTab(state: AppState) -> None:
         with solara.Row(gap="8px"):
             ind_labels = {indicator_label(k, lang): k for k in indicators}
             reg_labels = {division_label(k, lang): k for k in regions}
-            solara.Select(tr("results_indicator", lang), values=list(ind_labels), value=indicator_label(ind, lang),
-                          on_value=lambda label: indicator.set(ind_labels[label]))
-            solara.Select(tr("results_region", lang), values=list(reg_labels), value=division_label(reg, lang),
-                          on_value=lambda label: region.set(reg_labels[label]))
+            ind_list, reg_list = list(ind_labels), list(reg_labels)
+            solara.Select(tr("results_indicator", lang), values=ind_list, value=indicator_label(ind, lang),
+                          on_value=state.guard(lambda label: indicator.set(
+                              ind_labels[ind_list[parse_choice(label, ind_list, field="results_indicator")]])))
+            solara.Select(tr("results_region", lang), values=reg_list, value=division_label(reg, lang),
+                          on_value=state.guard(lambda label: region.set(
+                              reg_labels[reg_list[parse_choice(label, reg_list, field="results_region")]])))
         runs = runs_of(found.files, folder, ind, reg)
         years = sorted({y for run in runs.values() for y in run.years})
         if not years:
@@ -722,10 +834,7 @@ def HouseholdTab(state: AppState) -> None:
         state.bump()
 
     def follow_id() -> None:
-        raw = hid_text.value.strip()
-        if not raw.isascii() or not raw.isdigit():
-            raise InputError(field="household id", value=raw, allowed="a whole number", source="page")
-        session.follow(int(raw))
+        session.follow(parse_household_id(hid_text.value))
         state.bump()
 
     with solara.Column(gap="8px", classes=["household-tab"]):
@@ -752,18 +861,31 @@ def HouseholdTab(state: AppState) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
+def StaticMarkdown(text: str) -> None:
+    """Markdown written in this code base, rendered to HTML on the server.
+
+    ``solara.Markdown`` loads KaTeX (for math) and Mermaid in the browser from the ``/_solara/cdn/`` proxy,
+    and the installed solara-assets has no KaTeX: the server would fetch it from a public CDN on every
+    visit (or 404 now that the proxy only serves local files). The About texts hold no math or diagrams,
+    so they are converted here with the ``markdown`` package that Solara itself uses, and nothing is
+    fetched. Only text from this code base may be passed: the HTML is not sanitised.
+    """
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text),
+                classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon", "static-markdown"])
+
+
 @solara.component
 def AboutTab(state: AppState) -> None:
     """What the simulator is, how each mechanism works and what to try."""
     lang: Lang = state.lang.value
     with solara.Column(gap="10px", classes=["about-tab"]):
-        solara.Markdown(ABOUT[lang])
+        StaticMarkdown(ABOUT[lang])
         solara.Text(tr("about_mechanisms", lang), style={"font-size": "18px", "font-weight": "500"})
         for mechanism in MECHANISMS:
             title, how, tries = mechanism_text(mechanism, lang)
             with solara.Card(title=title, subtitle=f"code: {mechanism.stage}"):
-                solara.Markdown(f"**{tr('how_it_works', lang)}.** {how}")
-                solara.Markdown(f"**{tr('things_to_try', lang)}:**\n\n" + "\n".join(f"- {t}" for t in tries))
+                StaticMarkdown(f"**{tr('how_it_works', lang)}.** {how}")
+                StaticMarkdown(f"**{tr('things_to_try', lang)}:**\n\n" + "\n".join(f"- {t}" for t in tries))
                 if mechanism.levers:
                     labels = ", ".join(lever_label(LEVERS[n], lang) for n in mechanism.levers)
                     solara.Text(f"{tr('levers', lang)}: {labels}", style={"font-size": "12px", "color": "#555"})
@@ -813,7 +935,12 @@ def HunanApp(state: AppState) -> None:
         RunControls(state)
         LeverPanel(state)
     ErrorBanner(state)
-    with solara.lab.Tabs(value=state.tab.value, on_value=state.tab.set):
+    # ipyvuetify's tabs directly: solara.lab.Tabs indexes its list with the client's value before any callback
+    # of ours sees it (IndexError for 99); here the index is clamped to the tabs there are.
+    with rv.Tabs(v_model=state.tab.value, show_arrows=True,
+                 on_v_model=state.guard(lambda v: state.tab.set(
+                     parse_int_clamped(v, field="tab", low=0, high=len(TAB_KEYS) - 1)))):
+        rv.TabsSlider()
         for key in TAB_KEYS:
-            solara.lab.Tab(tr(key, lang))
+            rv.Tab(children=[tr(key, lang)])
     TabBody(state)

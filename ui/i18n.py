@@ -12,8 +12,11 @@ import functools
 from typing import Literal
 
 from sim.data import load_divisions
+from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.parameters import LEVERS, Lever
+from sim.scenario import available_scenarios
+from ui.inputs import shown
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -46,6 +49,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "year": {"en": "Year", "zh": "年份"},
     "year_now": {"en": "Year {year}", "zh": "{year}年"},
     "refused": {"en": "Input refused", "zh": "输入无效"},
+    "refused_detail": {"en": "{source}: field '{field}' has value {value}; allowed: {allowed}",
+                       "zh": "{source}：字段“{field}”的值 {value} 不被接受；允许：{allowed}"},
+    "allowed_scenario": {"en": "one of the shipped scenarios: {names}", "zh": "以下预设情景之一：{names}"},
     "tab_main": {"en": "Map and charts", "zh": "地图与图表"},
     "tab_compare": {"en": "Compare with baseline", "zh": "与基准比较"},
     "tab_results": {"en": "Stored results", "zh": "已存结果"},
@@ -227,6 +233,21 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     """
     text = STRINGS[key][lang]
     return text.format(**values) if values else text
+
+
+def refusal_text(exc: InputError, lang: Lang) -> str:
+    """The message of a refused page input in ``lang``: the field (with its page label when it has one), the
+    value as the client sent it (cut, see :func:`ui.inputs.shown`; never the content of a file) and what is
+    allowed."""
+    field = exc.field
+    if field in STRINGS:  # a page control: name it as the page does
+        field = f"{tr(field, lang)} ({field})"
+    allowed = exc.allowed
+    if exc.field == "scenario":
+        allowed = tr("allowed_scenario", lang, names=", ".join(available_scenarios()))
+    source = {"page": "页面"}.get(exc.source, exc.source) if lang == "zh" else exc.source
+    value = repr(exc.value) if isinstance(exc.value, str) else repr(shown(exc.value))
+    return tr("refused_detail", lang, source=source, field=field, value=value, allowed=allowed)
 
 
 @functools.cache

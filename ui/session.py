@@ -27,7 +27,7 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
-from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value
+from ui.inputs import DEFAULT_SCALE, START_YEAR, lever_value, parse_scale, parse_scenario, parse_seed, parse_year
 
 FOREVER = 9999
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
@@ -113,7 +113,7 @@ class SimSession:
         self.follow_started = START_YEAR
         self._follow_draws = 0
         self.released = False
-        self.reset()
+        self.reset(scenario=scenario, seed=seed, scale=scale, levers_from=levers_from)
         _LIVE.add(self)
 
     # ---- run control -----------------------------------------------------------------------------------
@@ -121,21 +121,28 @@ class SimSession:
               levers_from: int | None = None) -> None:
         """Rebuild the model in 2010 with the given settings and the levers now set.
 
+        Every value is checked here, on the server, whatever the page already checked: the scenario must be
+        the name of a shipped preset (it is never used as a path, so a client naming a file on the server
+        gets a refusal and the file is not opened), and seed, scale and year must be in their ranges.
+
         Raises:
-            InputError: if the scenario cannot be loaded or a setting is refused by the model.
+            InputError: if a setting is refused (its message names the field, the value and what is allowed)
+                or the model refuses it.
         """
+        name = parse_scenario(self.preset_name if scenario is None else scenario)
+        new_seed = self.seed if seed is None else parse_seed(seed)
+        new_scale = self.scale if scale is None else parse_scale(scale)
+        new_from = self.levers_from if levers_from is None else parse_year(levers_from)
         with self.lock:
-            preset = Scenario.load(scenario or self.preset_name)
-            new_from = self.levers_from if levers_from is None else levers_from
+            preset = Scenario.load(name)
             changes = [replace(c, from_year=new_from) for c in active_changes(self.changes)]
             scen = self._scenario(preset, changes)
-            model = HunanModel(scenario=scen, scale=self.scale if scale is None else scale,
-                               rng=self.seed if seed is None else seed)
+            model = HunanModel(scenario=scen, scale=new_scale, rng=new_seed)
             # only commit the new settings once the model accepted them
             self.preset = preset
-            self.preset_name = preset.name
-            self.seed = self.seed if seed is None else seed
-            self.scale = self.scale if scale is None else scale
+            self.preset_name = name
+            self.seed = new_seed
+            self.scale = new_scale
             self.levers_from = new_from
             self.changes = changes
             self.model = model
@@ -333,7 +340,8 @@ class SimSession:
                     self.followed_hid, self.timeline = None, []
                     return None
                 hid = int(cols["hid"][pool[rng.integers(len(pool))]])
-            elif not np.any(cols["hid"] == hid):
+            elif (isinstance(hid, bool) or not isinstance(hid, (int, np.integer)) or not 0 <= hid < 2**63
+                  or not np.any(cols["hid"] == hid)):
                 raise InputError(field="household id", value=hid, allowed="the id of a household in the model now",
                                  source="page")
             self.followed_hid = int(hid)

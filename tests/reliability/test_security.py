@@ -110,8 +110,8 @@ def test_toml_is_parsed_with_the_standard_library_tomllib_only():
 
 def test_ui_script_binds_127_0_0_1_unless_host_is_set():
     text = (REPO / "scripts" / "ui.sh").read_text(encoding="utf-8")
-    runs = [line for line in text.splitlines() if "solara run" in line and not line.lstrip().startswith("#")]
-    assert runs, "scripts/ui.sh no longer starts solara"
+    runs = [line for line in text.splitlines() if "-m ui.server" in line and not line.lstrip().startswith("#")]
+    assert runs, "scripts/ui.sh no longer starts the UI server (python -m ui.server)"
     for line in runs:
         assert '--host "${HOST:-127.0.0.1}"' in line
 

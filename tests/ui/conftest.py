@@ -8,5 +8,6 @@ from ui_fixtures import (  # noqa: F401  (fixtures)
     new_browser,
     playwright_instance,
     results_root,
+    ui_home,
     ui_server,
 )

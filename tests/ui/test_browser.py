@@ -1,4 +1,4 @@
-"""The page in a real Chromium against ``solara run app.py`` (see ``conftest.py`` for the server).
+"""The page in a real Chromium against ``python -m ui.server`` (see ``ui_fixtures.py`` for the server).
 
 Timings are printed (``-s`` shows them) and never asserted: this 2-core machine is shared. Screenshots go
 to ``artifacts/ui/``; ``HUNAN_UPDATE_SCREENSHOT=1`` also refreshes ``docs/screenshot.png`` for the README.

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the browser tests, in a module of their own so that other test folders
 (``tests/reliability/test_ui_load.py``) can import them: ``conftest`` is not importable by name.
 
-The server is started with ``solara run app.py --production`` as ``scripts/ui.sh`` runs it; each browser
+The server is started with ``python -m ui.server`` as ``scripts/ui.sh`` runs it; each browser
 session from :func:`new_browser` is a fresh Chromium profile (``--user-data-dir`` in a temporary folder) with
 the flags from STACK.md.
 """
@@ -46,22 +46,25 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(home: Path, results_root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Serve the app with ``solara run`` on a free 127.0.0.1 port; yields its URL and process, then stops it.
+def serve_app(home: Path, results_root: Path,
+              extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve the app with ``python -m ui.server`` on a free 127.0.0.1 port; yields its URL and process, then
+    stops it. The server's output goes to ``home / "server.log"``.
 
     Args:
         home: an empty folder for Solara's, IPython's and Matplotlib's settings and the server log.
         results_root: the folder the results browser may read.
+        extra_env: more environment variables for the server.
     """
     if shutil.which("solara", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("solara is not installed in this environment")
     port = _free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_HOME": str(home / "solara"),
            "IPYTHONDIR": str(home / "ipython"), "MPLCONFIGDIR": str(home / "mpl"), "MPLBACKEND": "Agg",
-           "HUNAN_RESULTS_ROOT": str(results_root)}
+           "HUNAN_RESULTS_ROOT": str(results_root), **(extra_env or {})}
     log = (home / "server.log").open("w")
-    cmd = [str(Path(sys.executable).parent / "solara"), "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
-           "--no-open", "--production"]
+    # as scripts/ui.sh starts it: Solara's app behind ui.server's Host/Origin/CDN guard
+    cmd = [sys.executable, "-m", "ui.server", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -98,9 +101,15 @@ def results_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ui_server(tmp_path_factory: pytest.TempPathFactory, results_root: Path) -> Iterator[str]:
-    """The app served by ``solara run`` on a free 127.0.0.1 port; yields its URL, stops it afterwards."""
-    with serve_app(tmp_path_factory.mktemp("solara_home"), results_root) as (url, _proc):
+def ui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served app's settings folder; its ``server.log`` holds everything the server printed."""
+    return tmp_path_factory.mktemp("solara_home")
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_home: Path, results_root: Path) -> Iterator[str]:
+    """The app served by ``python -m ui.server`` on a free 127.0.0.1 port; yields its URL, stops it afterwards."""
+    with serve_app(ui_home, results_root) as (url, _proc):
         yield url
 
 
