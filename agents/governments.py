@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import mesa
 
-#: Cost of one public rental unit, 10k yuan (assumption, used to turn transfers into units).
-PUBLIC_RENTAL_UNIT_COST = 25.0
-
 
 class CityGovernment(mesa.Agent):
     """The government of one prefecture-level division.
@@ -58,7 +55,7 @@ class CityGovernment(mesa.Agent):
         self.land_quota_m2 += self.land_quota_new_m2
         transfer = persons * policy.city("transfer_per_settler")[d]
         self.transfers_received += transfer
-        self.public_rental_stock += transfer / PUBLIC_RENTAL_UNIT_COST
+        self.public_rental_stock += transfer / self.model.params.public_rental_unit_cost
 
 
 class ProvincialGovernment(mesa.Agent):
@@ -74,4 +71,4 @@ class ProvincialGovernment(mesa.Agent):
         model.world.update_network(year=year, open_years=open_years,
                                    czt_metro=model.policy["czt_metro_operation"] >= 0.5,
                                    outside_road_hours=p.outside_road_hours, outside_rail_hours=p.outside_rail_hours,
-                                   station_access_hours=p.station_access_hours)
+                                   station_access_hours=p.station_access_hours, czt_metro_factor=p.czt_metro_factor)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.parameters import ModelParameters
 from sim.places import N_DIVISIONS, N_LOCATIONS, Places, default_places
 
 FloatArray = np.ndarray  # 1-D float array, one value per household unless named otherwise
@@ -208,13 +209,6 @@ def empty_columns(n: int, places: Places | None = None) -> dict[str, np.ndarray]
 # Migration choice
 # ------------------------------------------------------------------------------------------------------
 
-#: Review probability multipliers (assumption, docs/ODD.md): the unemployed and the young reconsider
-#: where to live more often, older households less (age profile of migration in CMDS reports).
-REVIEW_UNEMPLOYED = 2.0
-REVIEW_YOUNG = 1.5   # head under 35
-REVIEW_OLD = 0.4     # head 55 and over
-
-
 @dataclass(frozen=True)
 class ChoiceContext:
     """Everything about places that enters the destination choice, for one year.
@@ -378,14 +372,19 @@ def choice_cdf(utility: np.ndarray, taste_scale: float) -> np.ndarray:
     return cdf
 
 
-def review_probability(h: Households, review_rate: float) -> FloatArray:
+def review_probability(h: Households, review_rate: float, params: Any = None) -> FloatArray:
     """Probability that each household reconsiders its location this year.
 
-    Read from a six-entry table by (unemployed, age class: under 35, 35-54, 55 and over).
+    Read from a six-entry table by (unemployed, age class: under 35, 35-54, 55 and over): ``review_rate``
+    times the multipliers ``review_unemployed_factor``, ``review_young_factor`` and ``review_old_factor`` of
+    ``params`` (the declared defaults of :class:`sim.parameters.ModelParameters` when None).
     """
+    if params is None:
+        params = ModelParameters()
     c = h.cols
-    table = np.minimum(1.0, review_rate * (np.array([1.0, REVIEW_UNEMPLOYED])[:, None]
-                                           * np.array([REVIEW_YOUNG, 1.0, REVIEW_OLD])[None, :])).ravel()
+    table = np.minimum(1.0, review_rate * (np.array([1.0, params.review_unemployed_factor])[:, None]
+                                           * np.array([params.review_young_factor, 1.0,
+                                                       params.review_old_factor])[None, :])).ravel()
     age = c["head_age"]
     key = (c["employment"] == Employment.UNEMPLOYED).view(np.uint8) * np.uint8(3)
     key += (age >= 35).view(np.uint8)
@@ -415,7 +414,7 @@ def choose_destinations(h: Households, cdf: np.ndarray | None, review_rate: floa
         (index of reviewing households, their chosen places); the chosen place may equal the current.
     """
     block = type_block(h.places)
-    reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate))
+    reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate, params))
     types = group_index(h, reviewing)
     dest = np.empty(len(reviewing), dtype=h.places.loc_dtype)
     if cdf is not None:

@@ -29,7 +29,8 @@ from agents.households import (
     settlers,
 )
 from sim import markets
-from sim.data import DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions
+from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions,
+                      load_region_income_2015)
 from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
@@ -39,19 +40,6 @@ from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
 
 START_YEAR = 2010
-#: Regional per-capita disposable income in 2015 (yuan), calibration/data/divisions_economy.csv
-#: (长沙晚报 2016-01-26 quoting the statistics bureau); used to spread incomes across divisions.
-REGION_INCOME_2015 = {"长株潭": 30655.0, "洞庭湖": 17603.0, "湘南": 18070.0, "大湘西": 12877.0}
-#: Floor space per person in 2010, 34.69 m² (census, province row): converts land quota into housing supply.
-FLOOR_SPACE_PER_PERSON = 34.69
-#: Access to public services, as a share of urban hukou holders' (assumption, docs/ODD.md): villagers at home
-#: (general services; village schools count as full schooling access) and migrants outside Hunan.
-RURAL_GENERAL_ACCESS, RURAL_SCHOOL_ACCESS = 0.5, 1.0
-OUTSIDE_GENERAL_ACCESS, OUTSIDE_SCHOOL_ACCESS = 0.2, 0.3
-#: Share of migrants' employed years with social insurance contributions (assumption).
-MIGRANT_INSURANCE_SHARE = 0.5
-#: Amenity (10k yuan) of renovating every urban household's home (assumption).
-RENOVATION_AMENITY = 0.5
 #: The capital, whose urban place gets ``capital_amenity``.
 CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
@@ -194,7 +182,7 @@ class HunanModel(mesa.Model):
         p = self.params
         divs = load_divisions()
         region_key = divs.region.str.split(" ").str[0]
-        index = region_key.map(REGION_INCOME_2015).to_numpy()
+        index = region_key.map(load_region_income_2015()).to_numpy()
         weights = divs.population_2010.to_numpy()
         index = index / np.average(index, weights=weights)
         # Urban incomes differ less across regions than all-resident incomes (which mix in urbanization):
@@ -420,7 +408,7 @@ class HunanModel(mesa.Model):
 
         urban_households = np.bincount(div[div >= 0], minlength=N_DIVISIONS) * self.scale
         renovated = np.array([g.renovated_units for g in self.city_governments])
-        urban_amenity = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
+        urban_amenity = p.urban_amenity + p.renovation_amenity * np.minimum(
             1, renovated / np.maximum(urban_households, 1))
         urban_amenity[self.world.names.index(CAPITAL)] += p.capital_amenity
         # Calibrated place effects: the census 2020 distribution of people (calibration/division_effects.py)
@@ -444,22 +432,25 @@ class HunanModel(mesa.Model):
 
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
-        pol, places = self.policy, self.places
+        p, pol, places = self.params, self.policy, self.places
         permit_general = (pol.city("permit_health_share") + pol.city("permit_housing_share")
                           + pol.city("permit_training_share")) / 3.0
         base_school = pol.city("migrant_school_access")
         gen = places.spread(
             urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
-            rural=RURAL_GENERAL_ACCESS, outside=[OUTSIDE_GENERAL_ACCESS, OUTSIDE_GENERAL_ACCESS, 1.0], tail=(3,))
+            rural=p.rural_general_access, outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
         school = places.spread(
             urban=np.stack([base_school, np.maximum(pol.city("permit_schooling_share"), base_school),
                             np.ones(N_DIVISIONS)], axis=1),
-            rural=RURAL_SCHOOL_ACCESS, outside=[OUTSIDE_SCHOOL_ACCESS, OUTSIDE_SCHOOL_ACCESS, 1.0], tail=(3,))
+            rural=p.rural_school_access, outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
         self.access_general, self.access_school = gen, school
-        # Openness of settlement to a newcomer (assumption, docs/ODD.md): each condition discounts it.
-        housing_factor = np.array([1.0, 0.8, 0.5])[pol.city("settlement_housing_condition").astype(int)]
-        openness = (1 / (1 + pol.city("settlement_min_years") / 3) / (1 + pol.city("settlement_min_insurance_years") / 3)
-                    * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, 0.8, 1.0))
+        # Openness of settlement to a newcomer (docs/ODD.md): each condition discounts it.
+        housing_factor = np.array([1.0, p.settle_open_rented_home, p.settle_open_owned_home])[
+            pol.city("settlement_housing_condition").astype(int)]
+        years = p.settle_open_years
+        openness = (1 / (1 + pol.city("settlement_min_years") / years)
+                    / (1 + pol.city("settlement_min_insurance_years") / years)
+                    * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, p.settle_open_job, 1.0))
         self.settle_prospect = places.spread(urban=openness)
 
     def migration(self) -> None:
@@ -622,7 +613,7 @@ class HunanModel(mesa.Model):
         still_migrant = np.ones(len(migrants), dtype=bool)
         still_migrant[np.searchsorted(migrants, settle)] = False
         m = migrants[still_migrant]
-        contributes[m] &= u[m] < MIGRANT_INSURANCE_SHARE
+        contributes[m] &= u[m] < p.migrant_insurance_share
         c["insurance_years"][contributes] += 1
         years = c["years_here"]
         np.add(years, 1, out=years)
@@ -638,10 +629,10 @@ class HunanModel(mesa.Model):
         places = self.places
         upop = places.urban_by_division(h.persons_by_loc())
         new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
-        land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * FLOOR_SPACE_PER_PERSON, 1)
+        land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * p.floor_space_per_person, 1)
         self.rent = markets.update_rents(self.rent, urban_now=upop, urban_before=self._urban_persons_prev,
                                          income_growth=p.urban_wage_growth, elasticity=p.housing_price_elasticity,
-                                         land_relief=land_relief)
+                                         land_relief=land_relief, floor=p.rent_floor)
         self.rent_outside *= 1 + p.urban_wage_growth
         self._urban_persons_prev = upop
 
@@ -668,7 +659,8 @@ class HunanModel(mesa.Model):
         offers = np.array([g.shared_ownership_offer for g in self.city_governments]) / self.scale
         price = self.rent * p.price_to_rent_years
         markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
-                          shared_ownership_slots=offers, rng=rng, div=div)
+                          shared_ownership_slots=offers, rng=rng, div=div,
+                          shared_down_share=p.shared_ownership_down_share)
         # saving and paying rent: the rent paid is a function of (location, tenure)
         rent_here = places.spread(urban=self.rent, outside=self.rent_outside)
         paid_table = np.zeros((places.n, n_tenure))
