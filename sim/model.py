@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from agents.firms import FarmSector, SectorFirms, city_wage
-from agents.governments import CityGovernment, ProvincialGovernment
+from agents.governments import CityGovernment, CityRules, ProvincialGovernment
 from agents.households import (
     ChoiceContext,
     Education,
@@ -35,7 +35,7 @@ from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
 from sim.population import estimate_memory_bytes, synthesise_population
-from sim.scenario import Scenario
+from sim.scenario import Policy, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
 
@@ -80,7 +80,9 @@ class HunanModel(mesa.Model):
         households: the household table (:class:`agents.households.Households`).
         world: places and the transport network (:class:`sim.world.World`).
         policy_scenario: the scenario (named apart from Mesa's own ``Model.scenario``).
-        policy: the levers in force this year.
+        policy: the levers in force this year (read-only: the provincial government's ``levers``).
+        city_rules: this year's permit and settlement rules, published by the city governments
+            (:class:`agents.governments.CityRules`); households ask their city through it.
         indicator_rows: the tidy output rows collected so far.
         flow_rows: origin-destination moves per year.
     """
@@ -121,8 +123,8 @@ class HunanModel(mesa.Model):
             counties, (counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0)
 
         self.province = ProvincialGovernment(self)
-        self.province.apply_policies(self.year)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
+        self.province.apply_policies(self.year)
 
         self._init_incomes()
         self.households = synthesise_population(
@@ -155,6 +157,16 @@ class HunanModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters={
             "year": "year", **{name: _reporter(name) for name in HEADLINE}})
         self.record_indicators()
+
+    @property
+    def policy(self) -> Policy:
+        """The levers in force this year, as the provincial government read them from the scenario."""
+        return self.province.levers
+
+    @property
+    def city_rules(self) -> CityRules:
+        """This year's permit and settlement rules, as the city governments publish them."""
+        return CityRules.publish(self.city_governments, self.year)
 
     def set_scenario(self, scenario: Scenario | str) -> None:
         """Switch to another scenario from the next simulated year on (past years are not rewritten)."""
@@ -320,7 +332,7 @@ class HunanModel(mesa.Model):
         self.farm_income = np.array([farm.income for farm in self.farms])
 
         # hiring priority by division and permit: job training for permit holders
-        priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.policy.city("permit_training_share")[:, None]
+        priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.city_rules.city("permit_training_share")[:, None]
         self.hires_this_year = markets.match_jobs(
             h, labour_demand=demand, separation_rate=p.job_separation_rate,
             outside_unemployment=p.outside_unemployment_rate, hire_priority_by_permit=priority, rng=self.rng,
@@ -371,7 +383,7 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def choice_context(self) -> ChoiceContext:
         """What households know about every place this year (see :class:`agents.households.ChoiceContext`)."""
-        p, pol, h = self.params, self.policy, self.households
+        p, rules, h = self.params, self.city_rules, self.households
         c = h.cols
         places = self.places
         L = places.n
@@ -390,7 +402,7 @@ class HunanModel(mesa.Model):
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         disc = 1 - p.public_rent_discount
         relief = places.spread(urban=np.stack([
-            disc * np.minimum(1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1)),
+            disc * np.minimum(1, (public * rules.city("permit_housing_share") + affordable) / np.maximum(renters, 1)),
             disc * np.minimum(1, (public + affordable) / np.maximum(renters, 1))], axis=1), tail=(2,))
 
         hours = self.world.location_hours()
@@ -432,26 +444,18 @@ class HunanModel(mesa.Model):
 
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
-        p, pol, places = self.params, self.policy, self.places
-        permit_general = (pol.city("permit_health_share") + pol.city("permit_housing_share")
-                          + pol.city("permit_training_share")) / 3.0
-        base_school = pol.city("migrant_school_access")
+        p, rules, places = self.params, self.city_rules, self.places
+        permit_general = rules.permit_general_share()
+        base_school = rules.city("migrant_school_access")
         gen = places.spread(
             urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
             rural=p.rural_general_access, outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
         school = places.spread(
-            urban=np.stack([base_school, np.maximum(pol.city("permit_schooling_share"), base_school),
+            urban=np.stack([base_school, np.maximum(rules.city("permit_schooling_share"), base_school),
                             np.ones(N_DIVISIONS)], axis=1),
             rural=p.rural_school_access, outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
         self.access_general, self.access_school = gen, school
-        # Openness of settlement to a newcomer (docs/ODD.md): each condition discounts it.
-        housing_factor = np.array([1.0, p.settle_open_rented_home, p.settle_open_owned_home])[
-            pol.city("settlement_housing_condition").astype(int)]
-        years = p.settle_open_years
-        openness = (1 / (1 + pol.city("settlement_min_years") / years)
-                    / (1 + pol.city("settlement_min_insurance_years") / years)
-                    * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, p.settle_open_job, 1.0))
-        self.settle_prospect = places.spread(urban=openness)
+        self.settle_prospect = places.spread(urban=rules.settlement_openness(p))
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
@@ -575,14 +579,14 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def permits_and_settlement(self) -> None:
         """Migrants take up residence permits; eligible ones decide whether to transfer their hukou."""
-        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        p, rules, h, rng = self.params, self.city_rules, self.households, self.rng
         c = h.cols
         # Only migrants in Hunan's cities can take up a permit or settle: find them once. Every decision still
         # draws one uniform per household, so the random stream does not depend on how the rows are found.
         loc8 = c["loc"]
         migrants = city_migrants(h)
-        apply_for_permits(h, pol, p.permit_apply_rate, rng, migrants=migrants)
-        settle = settlers(h, pol, p, self.access_general, self.access_school, rng, migrants=migrants)
+        apply_for_permits(h, rules, p.permit_apply_rate, rng, migrants=migrants)
+        settle = settlers(h, rules, p, self.access_general, self.access_school, rng, migrants=migrants)
         div = self.places.division[loc8[settle]]
         persons = c["n_members"][settle].astype(float)
         self.settled_this_year = np.bincount(div, weights=persons, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
@@ -592,10 +596,10 @@ class HunanModel(mesa.Model):
         c["hukou_urban"][settle] = True
         c["permit"][settle] = False
         c["settled_year"][settle] = self.year
-        if pol["keep_land_rights"] < 0.5:
+        if rules["keep_land_rights"] < 0.5:
             c["land_contract"][settle] = False
             c["homestead"][settle] = False
-            c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
+            c["savings"][settle] += (had_land * rules["land_exit_compensation"]).astype(np.float32)
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
         u = rng.random(len(h))
         outside = np.flatnonzero(loc8 == self.places.outside)
@@ -624,7 +628,7 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def housing_market(self) -> None:
         """Rents respond to inflow; public rental units are allocated; renters who can afford it buy."""
-        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        p, h, rng = self.params, self.households, self.rng
         c = h.cols
         places = self.places
         upop = places.urban_by_division(h.persons_by_loc())
@@ -647,7 +651,7 @@ class HunanModel(mesa.Model):
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)
         affordable_share = affordable / np.maximum(public + affordable, 1)
-        permit_housing = pol.city("permit_housing_share")
+        permit_housing = self.city_rules.city("permit_housing_share")
 
         def eligibility(rows: np.ndarray) -> np.ndarray:
             """1 for local hukou, else the affordable share or the permit's housing share (rows in cities)."""
