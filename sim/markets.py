@@ -30,6 +30,8 @@ def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def weight_before_within_groups(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """For each element, the total weight of the elements ahead of it (higher key) in its group."""
+    if not len(keys):  # no one to queue (e.g. no job seeker in any city): indexing the first group would fail
+        return np.zeros(0)
     order = np.lexsort((-keys, groups))
     w = weights[order].astype(float)
     cum = np.cumsum(w) - w
