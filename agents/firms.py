@@ -61,9 +61,13 @@ class SectorFirms(mesa.Agent):
         self.exits = max(-change, 0.0)
 
 
-def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float) -> np.ndarray:
-    """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness)."""
-    return base * agglomeration * np.exp(flexibility * np.clip(tightness, -0.5, 0.5))
+def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float,
+              max_tightness: float) -> np.ndarray:
+    """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness).
+
+    Tightness is clipped to ± ``max_tightness`` (the parameter ``max_wage_tightness``).
+    """
+    return base * agglomeration * np.exp(flexibility * np.clip(tightness, -max_tightness, max_tightness))
 
 
 class FarmSector(mesa.Agent):

@@ -118,6 +118,8 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "public_rental_unit_cost": "C_unit",
     "floor_space_per_person": "FS",
     "czt_metro_factor": "f_metro",
+    "max_wage_tightness": "T_max",
+    "new_household_education_up": "p_edu",
     "dormitory_share": "q_dorm",
     "outside_road_hours": "h_road,out",
     "outside_rail_hours": "h_rail,out",

@@ -288,7 +288,7 @@ class HunanModel(mesa.Model):
         new["n_members"][:] = 1
         new["n_children"][:] = 0
         new["head_age"][:] = rng.integers(20, 30, k)
-        new["education"][:] = np.minimum(new["education"] + (rng.random(k) < 0.5), 3)
+        new["education"][:] = np.minimum(new["education"] + (rng.random(k) < self.params.new_household_education_up), 3)
         town = self.places.in_hunan_city[new["loc"]]
         new["employment"][:] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
         new["tenure"][:] = np.where(town, Tenure.MARKET_RENT, Tenure.RURAL_SELF_BUILT)
@@ -322,7 +322,7 @@ class HunanModel(mesa.Model):
         self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
         self.urban_wage = city_wage(base=self.urban_base, agglomeration=agglo, tightness=tightness,
-                                    flexibility=p.wage_flexibility)
+                                    flexibility=p.wage_flexibility, max_tightness=p.max_wage_tightness)
         # Firms hire more where slack has pushed wages below trend (wage elasticity of labour demand).
         wage_gap = self.urban_wage / (self.urban_base * agglo)
         demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]

@@ -83,6 +83,10 @@ class ModelParameters:
         0.03, 0.0, 0.06, unit="per household of 3+ per year", label="Household formation (split) rate",
         source="calibrated: family households grew from 18.6 M (2010) to 22.9 M (2020) (census, STACK.md)",
         kind="calibrated")
+    new_household_education_up: float = param(
+        0.5, 0.0, 1.0, unit="probability", label="Young adults forming a household one education level above "
+        "their parents' household", source="assumption: educational upgrading across generations",
+        kind="assumption")
 
     # --- incomes and labour markets -----------------------------------------------------------------------
     urban_income_2010: float = param(
@@ -118,6 +122,10 @@ class ModelParameters:
     wage_flexibility: float = param(
         0.547, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
         source="calibrated; 0 is the rigid urban wage of Harris & Todaro 1970", kind="calibrated")
+    max_wage_tightness: float = param(
+        0.5, 0.1, 1.0, unit="share of excess demand", label="Largest labour-market tightness passed to wages",
+        source="assumption: bounds the yearly wage response to a tight or slack market (exp(±λ · this))",
+        kind="assumption")
     labour_demand_elasticity: float = param(
         1.5, 0.5, 3.0, unit="elasticity", label="Wage elasticity of urban labour demand",
         source="assumption: 1/(1-α) with a labour share α between 0.33 and 0.67", kind="assumption")

@@ -50,6 +50,8 @@ MOVED = {
     "czt_metro_factor": 0.7,                    # sim/world.py CZT_METRO_FACTOR
     "shared_ownership_down_share": 0.5,         # sim/markets.py, half the down payment
     "rent_floor": 0.5,                          # sim/markets.py, rents fall at most by half
+    "max_wage_tightness": 0.5,                  # agents/firms.py, tightness clipped to +-0.5
+    "new_household_education_up": 0.5,          # sim/model.py, education of young adults' new households
 }
 
 

@@ -186,12 +186,18 @@ def test_sector_firms_grow_demand_and_count_establishments():
 
 def test_city_wage_moves_with_tightness_within_bounds():
     base, agglo = np.array([2.0, 2.0, 2.0]), np.array([1.0, 1.1, 1.0])
-    wage = city_wage(base=base, agglomeration=agglo, tightness=np.array([0.0, 0.0, 0.2]), flexibility=0.5)
+    wage = city_wage(base=base, agglomeration=agglo, tightness=np.array([0.0, 0.0, 0.2]), flexibility=0.5,
+                     max_tightness=0.5)
     np.testing.assert_allclose(wage, [2.0, 2.2, 2.0 * np.exp(0.1)])
-    rigid = city_wage(base=base, agglomeration=agglo, tightness=np.array([0.3, -0.3, 9.0]), flexibility=0.0)
+    rigid = city_wage(base=base, agglomeration=agglo, tightness=np.array([0.3, -0.3, 9.0]), flexibility=0.0,
+                      max_tightness=0.5)
     np.testing.assert_allclose(rigid, base * agglo)  # λ = 0: the rigid wage of Harris & Todaro
-    clipped = city_wage(base=base, agglomeration=agglo, tightness=np.array([9.0, -9.0, 0.5]), flexibility=1.0)
+    clipped = city_wage(base=base, agglomeration=agglo, tightness=np.array([9.0, -9.0, 0.5]), flexibility=1.0,
+                        max_tightness=0.5)
     np.testing.assert_allclose(clipped, [2.0 * np.exp(0.5), 2.2 * np.exp(-0.5), 2.0 * np.exp(0.5)])
+    wider = city_wage(base=base, agglomeration=agglo, tightness=np.array([9.0, -9.0, 0.5]), flexibility=1.0,
+                      max_tightness=0.8)
+    np.testing.assert_allclose(wider, [2.0 * np.exp(0.8), 2.2 * np.exp(-0.8), 2.0 * np.exp(0.5)])
 
 
 def test_farm_income_rises_as_farm_labour_leaves():
