@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim.data import DATA_DIR, MODEL_INPUTS
 from sim.run import data_version
 
@@ -43,6 +45,7 @@ print(json.dumps(sorted(opened)))
 """
 
 
+@pytest.mark.slow
 def test_model_inputs_are_exactly_the_files_the_model_and_calibration_open() -> None:
     out = subprocess.run([sys.executable, "-c", _PROBE, str(DATA_DIR)], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, check=True)
