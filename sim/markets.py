@@ -201,7 +201,8 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
     """Urban renters who can afford the down payment buy with probability ``buy_rate``.
 
     Renters who cannot afford it may buy a shared-ownership home (``shared_down_share`` of the down payment,
-    the parameter ``shared_ownership_down_share``) while such units are on offer. Owners do not respond to prices: they stay put (the evidence in MODEL.md).
+    the parameter ``shared_ownership_down_share``) while such units are on offer. Owners do not respond to
+    prices: they stay put (the evidence in MODEL.md).
 
     Returns:
         (14,) homes bought.
