@@ -18,9 +18,9 @@ from sim.parameters import ModelParameters, parameter_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Modules holding behaviour (agents, markets, the model's stages, the world's network).
-SCANNED = ("agents/households.py", "agents/firms.py", "agents/governments.py", "sim/model.py", "sim/markets.py",
-           "sim/world.py")
+#: Modules holding behaviour: every agent module, the model's stages, the markets and the world's network.
+SCANNED = tuple(sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "agents").glob("*.py"))) + (
+    "sim/model.py", "sim/markets.py", "sim/world.py")
 
 #: Module constants that hold numbers but no behaviour, with the reason.
 ALLOWED = {
@@ -93,6 +93,10 @@ def test_no_behavioural_number_is_left_in_a_module_constant(rel):
     stray = [n for n in names if n not in ALLOWED]
     assert stray == [], (f"{rel} holds behavioural numbers in module constants {stray}: declare them in "
                          "sim/parameters.py ModelParameters (or add a technical constant to ALLOWED with the reason)")
+
+
+def test_the_scan_covers_every_agent_module():
+    assert {"agents/households.py", "agents/firms.py", "agents/governments.py"} <= set(SCANNED)
 
 
 def test_the_scan_finds_a_float_constant():
