@@ -18,11 +18,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-#: Workers per establishment used to report firm counts (assumption).
-WORKERS_PER_FIRM = 20.0
-#: Share of a receiving city's manufacturing demand added per year at full incentive (assumption).
-TRANSFER_RATE = 0.03
-
 
 class SectorFirms(mesa.Agent):
     """The firms of one urban sector (manufacturing or services) in one division.
@@ -45,7 +40,7 @@ class SectorFirms(mesa.Agent):
             1.0 - model.params.initial_unemployment_rate)
         self.labour_demand_2010 = self.labour_demand
         self.vacancies = 0.0
-        self.n_firms = self.labour_demand * model.scale / WORKERS_PER_FIRM
+        self.n_firms = self.labour_demand * model.scale / model.params.workers_per_firm
         self.relocated_in = 0.0
         self.entries = 0.0
         self.exits = 0.0
@@ -54,21 +49,25 @@ class SectorFirms(mesa.Agent):
         """Update labour demand for the year: trend growth, agglomeration and industry transfer."""
         p = self.model.params
         growth = (1.0 + p.labour_demand_growth) * agglomeration_growth
-        relocation = TRANSFER_RATE * transfer_incentive if self.sector == 0 else 0.0
+        relocation = p.industry_transfer_rate * transfer_incentive if self.sector == 0 else 0.0
         before = self.labour_demand
         self.labour_demand = before * growth + self.labour_demand_2010 * relocation
         firms_before = self.n_firms
-        self.n_firms = self.labour_demand * self.model.scale / WORKERS_PER_FIRM
-        moved = self.labour_demand_2010 * relocation * self.model.scale / WORKERS_PER_FIRM
+        self.n_firms = self.labour_demand * self.model.scale / p.workers_per_firm
+        moved = self.labour_demand_2010 * relocation * self.model.scale / p.workers_per_firm
         self.relocated_in += moved
         change = self.n_firms - firms_before - moved
         self.entries = max(change, 0.0)
         self.exits = max(-change, 0.0)
 
 
-def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float) -> np.ndarray:
-    """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness)."""
-    return base * agglomeration * np.exp(flexibility * np.clip(tightness, -0.5, 0.5))
+def city_wage(*, base: np.ndarray, agglomeration: np.ndarray, tightness: np.ndarray, flexibility: float,
+              max_tightness: float) -> np.ndarray:
+    """Urban wage by division: productivity-indexed base × agglomeration × exp(λ · tightness).
+
+    Tightness is clipped to ± ``max_tightness`` (the parameter ``max_wage_tightness``).
+    """
+    return base * agglomeration * np.exp(flexibility * np.clip(tightness, -max_tightness, max_tightness))
 
 
 class FarmSector(mesa.Agent):

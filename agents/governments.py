@@ -1,19 +1,84 @@
 """Governments: a Mesa agent per city (division) and one for the province.
 
-A :class:`CityGovernment` applies its city's levers for the year (settlement rules and permit services are
-read by the household decisions from the policy), builds public rental, affordable rental and
-shared-ownership housing, receives land quota and fiscal transfers for each settled migrant (人地钱挂钩)
-and spends transfers on more public rental units. The :class:`ProvincialGovernment` sets the year's
-policy from the scenario, opens rail lines (rebuilding the transport network) and runs Changsha-Zhuzhou-
-Xiangtan integration (mutual recognition of residence years, metro-style intercity rail).
+A :class:`CityGovernment` applies its city's levers for the year: it holds its own row of every city lever,
+publishes its residence-permit and settlement (落户) rules, which households ask through :class:`CityRules`
+(one table of all cities' rules, arrays by division), builds public rental, affordable rental and
+shared-ownership housing, receives land quota and fiscal transfers for each settled migrant (人地钱挂钩) and
+spends transfers on more public rental units. The :class:`ProvincialGovernment` reads the year's levers from
+the scenario, hands each city government its levers, opens rail lines (rebuilding the transport network) and
+runs Changsha-Zhuzhou-Xiangtan integration (mutual recognition of residence years, metro-style intercity rail).
 """
 
 from __future__ import annotations
 
-import mesa
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-#: Cost of one public rental unit, 10k yuan (assumption, used to turn transfers into units).
-PUBLIC_RENTAL_UNIT_COST = 25.0
+import mesa
+import numpy as np
+
+from sim.parameters import LEVERS
+
+#: Every lever a city sets for itself (one value per division); a city government holds its own row of each.
+CITY_LEVERS = tuple(name for name, lever in LEVERS.items() if lever.scope == "city")
+#: The city levers through which a city's rules reach households: who may take up a residence permit and what
+#: it gives, and the conditions of settlement.
+RULE_LEVERS = ("permit_min_years", "permit_schooling_share", "permit_health_share", "permit_housing_share",
+               "permit_training_share", "migrant_school_access", "settlement_min_years",
+               "settlement_min_insurance_years", "settlement_housing_condition", "settlement_requires_job")
+#: Province-wide terms of settlement that every city government applies with its own rules.
+SETTLEMENT_TERMS = ("keep_land_rights", "land_exit_compensation", "government_cost_share")
+
+
+@dataclass(frozen=True)
+class CityRules:
+    """The permit and settlement rules the city governments publish for one year.
+
+    Households ask their city through this table: ``rules.city(name)[division]`` is the rule of the city
+    governing ``division`` (the same interface as a scenario's :class:`sim.scenario.Policy`, restricted to the
+    rules), and ``rules[term]`` a province-wide term of settlement the cities apply.
+
+    Attributes:
+        year: the year the rules are in force.
+        values: each rule of :data:`RULE_LEVERS` by division id.
+        terms: each term of :data:`SETTLEMENT_TERMS`.
+    """
+
+    year: int
+    values: dict[str, np.ndarray]
+    terms: dict[str, float]
+
+    @classmethod
+    def publish(cls, governments: Sequence[CityGovernment], year: int) -> CityRules:
+        """Collect the rules of ``governments`` (ordered by division id) into one table."""
+        values = {name: np.array([g.levers[name] for g in governments]) for name in RULE_LEVERS}
+        return cls(year=year, values=values, terms=dict(governments[0].terms))
+
+    def city(self, name: str) -> np.ndarray:
+        """A rule's values by division id."""
+        return self.values[name]
+
+    def __getitem__(self, name: str) -> float:
+        return self.terms[name]
+
+    def permit_general_share(self) -> np.ndarray:
+        """Share of hukou holders' general services (health, housing, training) a permit gives, by division."""
+        return (self.values["permit_health_share"] + self.values["permit_housing_share"]
+                + self.values["permit_training_share"]) / 3.0
+
+    def settlement_openness(self, params: Any) -> np.ndarray:
+        """Openness of settlement to a newcomer by division (0-1; docs/ODD.md): each condition discounts it.
+
+        ``params``: the model parameters (``settle_open_years``, ``settle_open_rented_home``,
+        ``settle_open_owned_home``, ``settle_open_job``).
+        """
+        p, v = params, self.values
+        housing_factor = np.array([1.0, p.settle_open_rented_home, p.settle_open_owned_home])[
+            v["settlement_housing_condition"].astype(int)]
+        years = p.settle_open_years
+        return (1 / (1 + v["settlement_min_years"] / years) / (1 + v["settlement_min_insurance_years"] / years)
+                * housing_factor * np.where(v["settlement_requires_job"] >= 0.5, p.settle_open_job, 1.0))
 
 
 class CityGovernment(mesa.Agent):
@@ -41,37 +106,60 @@ class CityGovernment(mesa.Agent):
         self.land_quota_m2 = 0.0
         self.land_quota_new_m2 = 0.0
         self.transfers_received = 0.0
+        self.levers: dict[str, Any] = {}
+        self.terms: dict[str, float] = {}
+
+    def adopt(self, policy: Any) -> None:
+        """Take this year's levers: the city's own row of every city lever and the province's settlement terms.
+
+        ``policy``: the year's levers for all cities (:class:`sim.scenario.Policy`), from the province.
+        """
+        d = self.division
+        self.levers = {name: policy.city(name)[d] for name in CITY_LEVERS}
+        self.terms = {name: policy[name] for name in SETTLEMENT_TERMS}
 
     def build_housing(self) -> None:
         """Add the year's public rental, affordable rental, shared-ownership and renovated units."""
-        policy, d = self.model.policy, self.division
-        self.public_rental_stock += policy.city("public_rental_units_per_year")[d]
-        self.affordable_rental_stock += policy.city("affordable_rental_units_per_year")[d]
-        self.shared_ownership_offer = policy.city("shared_ownership_units_per_year")[d]
-        self.renovated_units += policy.city("renovation_units_per_year")[d]
+        levers = self.levers
+        self.public_rental_stock += levers["public_rental_units_per_year"]
+        self.affordable_rental_stock += levers["affordable_rental_units_per_year"]
+        self.shared_ownership_offer = levers["shared_ownership_units_per_year"]
+        self.renovated_units += levers["renovation_units_per_year"]
 
     def receive_settlers(self, persons: float) -> None:
         """Book land quota and transfers for ``persons`` newly settled, and build units with the transfers."""
-        policy, d = self.model.policy, self.division
+        levers = self.levers
         self.settled_persons += persons
-        self.land_quota_new_m2 = persons * policy.city("land_quota_per_settler")[d]
+        self.land_quota_new_m2 = persons * levers["land_quota_per_settler"]
         self.land_quota_m2 += self.land_quota_new_m2
-        transfer = persons * policy.city("transfer_per_settler")[d]
+        transfer = persons * levers["transfer_per_settler"]
         self.transfers_received += transfer
-        self.public_rental_stock += transfer / PUBLIC_RENTAL_UNIT_COST
+        self.public_rental_stock += transfer / self.model.params.public_rental_unit_cost
 
 
 class ProvincialGovernment(mesa.Agent):
-    """Hunan's provincial government: sets the year's policy and the transport network."""
+    """Hunan's provincial government: sets the year's levers and the transport network.
+
+    Attributes:
+        levers: the levers in force this year (:class:`sim.scenario.Policy`), read from the scenario; city
+            governments apply their own rows of them, the model's market stages read the rest.
+    """
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.levers: Any = None
 
     def apply_policies(self, year: int) -> None:
-        """Read the scenario's levers for ``year`` and update the rail network if lines opened."""
+        """Read the scenario's levers for ``year``, hand each city government its levers and update the rail
+        network if lines opened."""
         model = self.model
-        model.policy = model.policy_scenario.policy(year)
+        self.levers = model.policy_scenario.policy(year)
+        for government in model.city_governments:
+            government.adopt(self.levers)
         p = model.params
-        open_years = {name.removeprefix("open_year_"): value for name, value in model.policy.values.items()
+        open_years = {name.removeprefix("open_year_"): value for name, value in self.levers.values.items()
                       if name.startswith("open_year_")}
         model.world.update_network(year=year, open_years=open_years,
-                                   czt_metro=model.policy["czt_metro_operation"] >= 0.5,
+                                   czt_metro=self.levers["czt_metro_operation"] >= 0.5,
                                    outside_road_hours=p.outside_road_hours, outside_rail_hours=p.outside_rail_hours,
-                                   station_access_hours=p.station_access_hours)
+                                   station_access_hours=p.station_access_hours, czt_metro_factor=p.czt_metro_factor)

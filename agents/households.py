@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.parameters import ModelParameters
 from sim.places import N_DIVISIONS, N_LOCATIONS, Places, default_places
 
 FloatArray = np.ndarray  # 1-D float array, one value per household unless named otherwise
@@ -208,13 +209,6 @@ def empty_columns(n: int, places: Places | None = None) -> dict[str, np.ndarray]
 # Migration choice
 # ------------------------------------------------------------------------------------------------------
 
-#: Review probability multipliers (assumption, docs/ODD.md): the unemployed and the young reconsider
-#: where to live more often, older households less (age profile of migration in CMDS reports).
-REVIEW_UNEMPLOYED = 2.0
-REVIEW_YOUNG = 1.5   # head under 35
-REVIEW_OLD = 0.4     # head 55 and over
-
-
 @dataclass(frozen=True)
 class ChoiceContext:
     """Everything about places that enters the destination choice, for one year.
@@ -378,14 +372,19 @@ def choice_cdf(utility: np.ndarray, taste_scale: float) -> np.ndarray:
     return cdf
 
 
-def review_probability(h: Households, review_rate: float) -> FloatArray:
+def review_probability(h: Households, review_rate: float, params: Any = None) -> FloatArray:
     """Probability that each household reconsiders its location this year.
 
-    Read from a six-entry table by (unemployed, age class: under 35, 35-54, 55 and over).
+    Read from a six-entry table by (unemployed, age class: under 35, 35-54, 55 and over): ``review_rate``
+    times the multipliers ``review_unemployed_factor``, ``review_young_factor`` and ``review_old_factor`` of
+    ``params`` (the declared defaults of :class:`sim.parameters.ModelParameters` when None).
     """
+    if params is None:
+        params = ModelParameters()
     c = h.cols
-    table = np.minimum(1.0, review_rate * (np.array([1.0, REVIEW_UNEMPLOYED])[:, None]
-                                           * np.array([REVIEW_YOUNG, 1.0, REVIEW_OLD])[None, :])).ravel()
+    table = np.minimum(1.0, review_rate * (np.array([1.0, params.review_unemployed_factor])[:, None]
+                                           * np.array([params.review_young_factor, 1.0,
+                                                       params.review_old_factor])[None, :])).ravel()
     age = c["head_age"]
     key = (c["employment"] == Employment.UNEMPLOYED).view(np.uint8) * np.uint8(3)
     key += (age >= 35).view(np.uint8)
@@ -415,7 +414,7 @@ def choose_destinations(h: Households, cdf: np.ndarray | None, review_rate: floa
         (index of reviewing households, their chosen places); the chosen place may equal the current.
     """
     block = type_block(h.places)
-    reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate))
+    reviewing = np.flatnonzero(rng.random(len(h)) < review_probability(h, review_rate, params))
     types = group_index(h, reviewing)
     dest = np.empty(len(reviewing), dtype=h.places.loc_dtype)
     if cdf is not None:
@@ -459,17 +458,22 @@ def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where:
 # ------------------------------------------------------------------------------------------------------
 
 
-def permit_benefit_table(policy: Any) -> FloatArray:
-    """Share of hukou holders' services that a permit adds, by division and children (0/1), shape (14, 2)."""
-    general = (policy.city("permit_health_share") + policy.city("permit_housing_share")
-               + policy.city("permit_training_share")) / 3.0
-    school_gain = np.maximum(policy.city("permit_schooling_share") - policy.city("migrant_school_access"), 0)
+def permit_benefit_table(rules: Any) -> FloatArray:
+    """Share of hukou holders' services that a permit adds, by division and children (0/1), shape (14, 2).
+
+    ``rules`` here and below: the permit and settlement rules the city governments publish
+    (:class:`agents.governments.CityRules`; a scenario's :class:`sim.scenario.Policy` has the same interface):
+    households ask their city's rule by division.
+    """
+    general = (rules.city("permit_health_share") + rules.city("permit_housing_share")
+               + rules.city("permit_training_share")) / 3.0
+    school_gain = np.maximum(rules.city("permit_schooling_share") - rules.city("migrant_school_access"), 0)
     return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
 
 
-def permit_benefit(c: dict[str, np.ndarray], div: IntArray, policy: Any) -> FloatArray:
+def permit_benefit(c: dict[str, np.ndarray], div: IntArray, rules: Any) -> FloatArray:
     """Share of hukou holders' services that a permit adds, for each household at its division."""
-    return permit_benefit_table(policy)[div, (c["n_children"] > 0).view(np.uint8)]
+    return permit_benefit_table(rules)[div, (c["n_children"] > 0).view(np.uint8)]
 
 
 def city_migrants(h: Households) -> IntArray:
@@ -480,7 +484,7 @@ def city_migrants(h: Households) -> IntArray:
     return np.flatnonzero(h.places.in_hunan_city[loc] & (loc != h.hukou_loc()))
 
 
-def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.random.Generator,
+def apply_for_permits(h: Households, rules: Any, apply_rate: float, rng: np.random.Generator,
                       migrants: IntArray | None = None) -> BoolArray:
     """Migrants in Hunan's cities who have lived there long enough may take up a residence permit.
 
@@ -493,9 +497,9 @@ def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.ran
     cand = city_migrants(h) if migrants is None else migrants
     cand = cand[~c["permit"][cand]]
     div = h.places.city_division[c["loc"][cand]]
-    cand_ok = c["years_here"][cand] >= policy.city("permit_min_years")[div]
+    cand_ok = c["years_here"][cand] >= rules.city("permit_min_years")[div]
     cand, div = cand[cand_ok], div[cand_ok]
-    p = apply_rate * permit_benefit_table(policy)[div, (c["n_children"][cand] > 0).view(np.uint8)]
+    p = apply_rate * permit_benefit_table(rules)[div, (c["n_children"][cand] > 0).view(np.uint8)]
     taken = cand[u[cand] < p]
     c["permit"][taken] = True
     new = np.zeros(len(h), dtype=bool)
@@ -503,7 +507,7 @@ def apply_for_permits(h: Households, policy: Any, apply_rate: float, rng: np.ran
     return new
 
 
-def settlement_eligible_rows(h: Households, policy: Any, migrants: IntArray | None = None) -> IntArray:
+def settlement_eligible_rows(h: Households, rules: Any, migrants: IntArray | None = None) -> IntArray:
     """Rows of the households that meet their city's settlement (落户) conditions this year, in table order.
 
     ``migrants``: the rows of :func:`city_migrants`, if already known (only city migrants can be eligible).
@@ -511,25 +515,25 @@ def settlement_eligible_rows(h: Households, policy: Any, migrants: IntArray | No
     c = h.cols
     idx = city_migrants(h) if migrants is None else migrants
     div = h.places.city_division[c["loc"][idx]]
-    cond = policy.city("settlement_housing_condition")[div]
+    cond = rules.city("settlement_housing_condition")[div]
     tenure = c["tenure"][idx]
     housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
                           np.where(cond >= 1, tenure != Tenure.DORMITORY, True))
-    job_ok = (policy.city("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
-    ok = ((c["years_here"][idx] >= policy.city("settlement_min_years")[div])
-          & (c["insurance_years"][idx] >= policy.city("settlement_min_insurance_years")[div])
+    job_ok = (rules.city("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
+    ok = ((c["years_here"][idx] >= rules.city("settlement_min_years")[div])
+          & (c["insurance_years"][idx] >= rules.city("settlement_min_insurance_years")[div])
           & housing_ok & job_ok)
     return idx[ok]
 
 
-def settlement_eligible(h: Households, policy: Any) -> BoolArray:
+def settlement_eligible(h: Households, rules: Any) -> BoolArray:
     """Households that meet their city's settlement (落户) conditions this year."""
     out = np.zeros(len(h), dtype=bool)
-    out[settlement_eligible_rows(h, policy)] = True
+    out[settlement_eligible_rows(h, rules)] = True
     return out
 
 
-def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarray,
+def settlement_gain(h: Households, rules: Any, p: Any, access_general: np.ndarray,
                     access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> FloatArray:
     """Net value (10k 2010 yuan per person-year) of transferring hukou to the place where a household lives.
 
@@ -541,20 +545,20 @@ def settlement_gain(h: Households, policy: Any, p: Any, access_general: np.ndarr
     key = c["loc"][idx].astype(np.int64) * 4
     key += c["permit"][idx].view(np.uint8) * np.uint8(2)
     key += (c["n_children"][idx] > 0).view(np.uint8)
-    return _settlement_gain_table(policy, p, access_general, access_school).ravel()[key]
+    return _settlement_gain_table(rules, p, access_general, access_school).ravel()[key]
 
 
-def _settlement_gain_table(policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
+def _settlement_gain_table(rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
     """:func:`settlement_gain` by place, permit (0/1) and children (0/1), shape (places, 2, 2)."""
     loc = np.arange(access_general.shape[0])[:, None, None]
     status = np.arange(2)[None, :, None]
     kids = np.arange(2, dtype=bool)[None, None, :]
     gain = (p.service_value * (access_general[loc, 2] - access_general[loc, status])
             + p.schooling_value * kids * (access_school[loc, 2] - access_school[loc, status]))
-    return gain - p.citizenisation_cost * (1.0 - policy["government_cost_share"])
+    return gain - p.citizenisation_cost * (1.0 - rules["government_cost_share"])
 
 
-def settlement_willing(h: Households, policy: Any, p: Any, access_general: np.ndarray,
+def settlement_willing(h: Households, rules: Any, p: Any, access_general: np.ndarray,
                        access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> BoolArray:
     """Households that would transfer hukou where they live if they were eligible.
 
@@ -565,14 +569,14 @@ def settlement_willing(h: Households, policy: Any, p: Any, access_general: np.nd
     persistent ``land_attachment`` draw) is unwilling.
     """
     c = h.cols
-    gain = settlement_gain(h, policy, p, access_general, access_school, idx)
+    gain = settlement_gain(h, rules, p, access_general, access_school, idx)
     willing = p.settle_intercept + p.settle_service_weight * gain + c["settle_taste"][idx] > 0
-    if policy["keep_land_rights"] < 0.5:
+    if rules["keep_land_rights"] < 0.5:
         willing &= ~(c["homestead"][idx] & (c["land_attachment"][idx] < p.homestead_settle_penalty))
     return willing
 
 
-def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
+def decide_settlement(h: Households, rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
                       rng: np.random.Generator) -> BoolArray:
     """Eligible, willing migrants transfer their hukou to the city where they live.
 
@@ -581,11 +585,11 @@ def decide_settlement(h: Households, policy: Any, p: Any, access_general: np.nda
     act in a given year with probability ``settle_speed``. Returns the mask of settlers.
     """
     settle = np.zeros(len(h), dtype=bool)
-    settle[settlers(h, policy, p, access_general, access_school, rng)] = True
+    settle[settlers(h, rules, p, access_general, access_school, rng)] = True
     return settle
 
 
-def settlers(h: Households, policy: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
+def settlers(h: Households, rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
              rng: np.random.Generator, migrants: IntArray | None = None) -> IntArray:
     """Rows of the households that transfer their hukou this year (:func:`decide_settlement`), in table order.
 
@@ -593,6 +597,6 @@ def settlers(h: Households, policy: Any, p: Any, access_general: np.ndarray, acc
     can matter. ``migrants``: the rows of :func:`city_migrants`, if already known.
     """
     u = rng.random(len(h))
-    eligible = settlement_eligible_rows(h, policy, migrants)
+    eligible = settlement_eligible_rows(h, rules, migrants)
     idx = eligible[u[eligible] < p.settle_speed]
-    return idx[settlement_willing(h, policy, p, access_general, access_school, idx)]
+    return idx[settlement_willing(h, rules, p, access_general, access_school, idx)]

@@ -24,14 +24,12 @@ from typing import Any
 import numpy as np
 
 from agents.households import (
-    REVIEW_OLD,
-    REVIEW_UNEMPLOYED,
-    REVIEW_YOUNG,
     Employment,
     Households,
     Tenure,
     permit_benefit,
 )
+from sim.parameters import ModelParameters
 from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
 
 IntArray = np.ndarray
@@ -165,7 +163,9 @@ def review_probability(h: Households, review_rate: float) -> FloatArray:
     c = h.cols
     age = c["head_age"]
     key = 3 * (c["employment"] == Employment.UNEMPLOYED) + (age >= 35) + (age >= 55)
-    table = np.array([u * a for u in (1.0, REVIEW_UNEMPLOYED) for a in (REVIEW_YOUNG, 1.0, REVIEW_OLD)])
+    p = ModelParameters()
+    table = np.array([u * a for u in (1.0, p.review_unemployed_factor)
+                      for a in (p.review_young_factor, 1.0, p.review_old_factor)])
     return np.minimum(1.0, review_rate * table)[key]
 
 

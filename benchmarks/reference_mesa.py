@@ -44,9 +44,6 @@ import mesa
 import numpy as np
 
 from agents.households import (
-    REVIEW_OLD,
-    REVIEW_UNEMPLOYED,
-    REVIEW_YOUNG,
     SCHEMA,
     ChoiceContext,
     Education,
@@ -56,7 +53,6 @@ from agents.households import (
     Tenure,
 )
 from sim.data import load_counties_2010
-from sim.model import MIGRANT_INSURANCE_SHARE
 from sim.parameters import ModelParameters
 from sim.scenario import Policy
 from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
@@ -155,11 +151,12 @@ class HouseholdAgent(mesa.Agent):
 
     def review_probability(self) -> float:
         """Probability of reconsidering where to live this year (more often unemployed or young)."""
-        multiplier = REVIEW_UNEMPLOYED if self.employment == Employment.UNEMPLOYED else 1.0
+        p = self.model.params
+        multiplier = p.review_unemployed_factor if self.employment == Employment.UNEMPLOYED else 1.0
         if self.head_age < 35:
-            multiplier *= REVIEW_YOUNG
+            multiplier *= p.review_young_factor
         elif self.head_age >= 55:
-            multiplier *= REVIEW_OLD
+            multiplier *= p.review_old_factor
         return min(1.0, self.model.params.review_rate * multiplier)
 
     def utilities(self) -> list[float]:
@@ -397,7 +394,7 @@ class HouseholdAgent(mesa.Agent):
             self.land_contract = False
             self.homestead = False
         if self.in_hunan_city() and self.employment == Employment.EMPLOYED:
-            if not self.is_away() or rng.random() < MIGRANT_INSURANCE_SHARE:
+            if not self.is_away() or rng.random() < m.params.migrant_insurance_share:
                 self.insurance_years += 1
         self.years_here = min(self.years_here + 1, MAX_YEARS_HERE)
 

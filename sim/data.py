@@ -24,8 +24,6 @@ DIVISION_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" /
 #: data gathered for later work (county geometry, demographic series not yet used) must not change the version
 #: of results that never read them. A loader that starts reading a file adds it here; a test records every file
 #: under ``DATA_DIR`` opened while a model is built, run and calibrated and fails on any not listed.
-#: ``divisions_economy.csv`` is listed although no code opens it: ``REGION_INCOME_2015`` in sim/model.py is copied
-#: from it by hand (to be read from the file, issue 14).
 MODEL_INPUTS: tuple[str, ...] = (
     "census/hunan_county_census_2010.csv",
     "census/hunan_county_census_2020.csv",
@@ -106,6 +104,25 @@ def load_divisions(data_dir: Path = DATA_DIR) -> pd.DataFrame:
                                 allowed="a value for every division", source=str(census_path))
             out[f"{col}_{year}"] = values.astype(float)
     return out
+
+
+@functools.cache
+def load_region_income_2015(data_dir: Path = DATA_DIR) -> dict[str, float]:
+    """Per-capita disposable income of all residents in 2015 (yuan) by region (长株潭, 洞庭湖, 湘南, 大湘西).
+
+    Read from ``divisions_economy.csv`` (rows ``disp_income_per_capita_all_REGION``, 2015; 长沙晚报 2016-01-26
+    quoting the statistics bureau); the model spreads incomes across divisions by their region's value.
+    """
+    path = data_dir / "divisions_economy.csv"
+    df = _read_csv(path, ["division_zh", "indicator", "year", "value"])
+    rows = df[(df.indicator == "disp_income_per_capita_all_REGION") & (df.year.astype(str) == "2015")]
+    _check_range(rows, "value", 1_000, 1_000_000, path)
+    income = {str(zh).split(" ")[0]: float(v) for zh, v in zip(rows.division_zh, rows.value, strict=True)}
+    expected = {"长株潭", "洞庭湖", "湘南", "大湘西"}
+    if set(income) != expected:
+        raise DataError(field="disp_income_per_capita_all_REGION 2015", value=", ".join(sorted(income)) or "none",
+                        allowed="one row for each region: " + ", ".join(sorted(expected)), source=str(path))
+    return income
 
 
 def division_names(data_dir: Path = DATA_DIR) -> list[str]:

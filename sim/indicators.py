@@ -179,7 +179,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     access = model.access_school[c["loc"][mig_kids].astype(np.int64), c["permit"][mig_kids].astype(np.int64)]
     school_share = 100 * (access * mk).sum() / max(mk.sum(), 1e-9)
 
-    willing = settlement_willing(h, model.policy, model.params, model.access_general, model.access_school,
+    willing = settlement_willing(h, model.city_rules, model.params, model.access_general, model.access_school,
                                  city_migrants)
     cm_members = n_members[city_migrants]
     willing_share = 100 * float(cm_members[willing].sum(dtype=np.int64)) / max(float(cm_members.sum(dtype=np.int64)), 1)

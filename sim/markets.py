@@ -30,6 +30,8 @@ def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def weight_before_within_groups(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """For each element, the total weight of the elements ahead of it (higher key) in its group."""
+    if not len(keys):  # no one to queue (e.g. no job seeker in any city): indexing the first group would fail
+        return np.zeros(0)
     order = np.lexsort((-keys, groups))
     w = weights[order].astype(float)
     cum = np.cumsum(w) - w
@@ -144,14 +146,15 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
 
 
 def update_rents(rent: np.ndarray, *, urban_now: np.ndarray, urban_before: np.ndarray, income_growth: float,
-                 elasticity: float, land_relief: np.ndarray) -> np.ndarray:
+                 elasticity: float, land_relief: np.ndarray, floor: float) -> np.ndarray:
     """Next year's market rent by division.
 
     Rents follow incomes and respond to population inflow with elasticity η (Sustainability 10(9):3169),
-    less the relief from construction land linked to settled migrants (人地挂钩).
+    less the relief from construction land linked to settled migrants (人地挂钩); the factor on top of income
+    growth is at least ``floor`` (``rent_floor``).
     """
     inflow = (urban_now - urban_before) / np.maximum(urban_before, 1.0)
-    return rent * (1.0 + income_growth) * np.maximum(1.0 + elasticity * inflow - land_relief, 0.5)
+    return rent * (1.0 + income_growth) * np.maximum(1.0 + elasticity * inflow - land_relief, floor)
 
 
 def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility: np.ndarray | None = None,
@@ -193,11 +196,13 @@ def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility:
 
 
 def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share: float, buy_rate: float,
-              shared_ownership_slots: np.ndarray, rng: np.random.Generator, div: np.ndarray | None = None) -> np.ndarray:
+              shared_ownership_slots: np.ndarray, rng: np.random.Generator, div: np.ndarray | None = None,
+              shared_down_share: float) -> np.ndarray:
     """Urban renters who can afford the down payment buy with probability ``buy_rate``.
 
-    Renters who cannot afford it may buy a shared-ownership home (half the down payment) while such units
-    are on offer. Owners do not respond to prices: they stay put (the evidence in MODEL.md).
+    Renters who cannot afford it may buy a shared-ownership home (``shared_down_share`` of the down payment,
+    the parameter ``shared_ownership_down_share``) while such units are on offer. Owners do not respond to
+    prices: they stay put (the evidence in MODEL.md).
 
     Returns:
         (14,) homes bought.
@@ -213,7 +218,7 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
     can = savings >= down
     buy = can & (u_buy[renting] < buy_rate)
     # shared ownership for those who can afford half the down payment
-    half = ~can & (savings >= 0.5 * down) & (u_half[renting] < buy_rate)
+    half = ~can & (savings >= shared_down_share * down) & (u_half[renting] < buy_rate)
     cand = renting[half]
     cand_down = down[half]
     ranks = rank_within_groups(div[cand], rng.random(len(cand)))
@@ -221,7 +226,7 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
     shared = cand[got]
     bought = renting[buy]
     c["savings"][bought] -= down[buy]
-    c["savings"][shared] -= 0.5 * cand_down[got]
+    c["savings"][shared] -= shared_down_share * cand_down[got]
     c["tenure"][bought] = Tenure.OWN
     c["tenure"][shared] = Tenure.OWN
     return np.bincount(rdiv[buy], minlength=N_DIVISIONS) + np.bincount(div[shared], minlength=N_DIVISIONS)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from agents.firms import FarmSector, SectorFirms, city_wage
-from agents.governments import CityGovernment, ProvincialGovernment
+from agents.governments import CityGovernment, CityRules, ProvincialGovernment
 from agents.households import (
     ChoiceContext,
     Education,
@@ -29,29 +29,17 @@ from agents.households import (
     settlers,
 )
 from sim import markets
-from sim.data import DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions
+from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions,
+                      load_region_income_2015)
 from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
 from sim.population import estimate_memory_bytes, synthesise_population
-from sim.scenario import Scenario
+from sim.scenario import Policy, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
 
 START_YEAR = 2010
-#: Regional per-capita disposable income in 2015 (yuan), calibration/data/divisions_economy.csv
-#: (长沙晚报 2016-01-26 quoting the statistics bureau); used to spread incomes across divisions.
-REGION_INCOME_2015 = {"长株潭": 30655.0, "洞庭湖": 17603.0, "湘南": 18070.0, "大湘西": 12877.0}
-#: Floor space per person in 2010, 34.69 m² (census, province row): converts land quota into housing supply.
-FLOOR_SPACE_PER_PERSON = 34.69
-#: Access to public services, as a share of urban hukou holders' (assumption, docs/ODD.md): villagers at home
-#: (general services; village schools count as full schooling access) and migrants outside Hunan.
-RURAL_GENERAL_ACCESS, RURAL_SCHOOL_ACCESS = 0.5, 1.0
-OUTSIDE_GENERAL_ACCESS, OUTSIDE_SCHOOL_ACCESS = 0.2, 0.3
-#: Share of migrants' employed years with social insurance contributions (assumption).
-MIGRANT_INSURANCE_SHARE = 0.5
-#: Amenity (10k yuan) of renovating every urban household's home (assumption).
-RENOVATION_AMENITY = 0.5
 #: The capital, whose urban place gets ``capital_amenity``.
 CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
@@ -92,7 +80,9 @@ class HunanModel(mesa.Model):
         households: the household table (:class:`agents.households.Households`).
         world: places and the transport network (:class:`sim.world.World`).
         policy_scenario: the scenario (named apart from Mesa's own ``Model.scenario``).
-        policy: the levers in force this year.
+        policy: the levers in force this year (read-only: the provincial government's ``levers``).
+        city_rules: this year's permit and settlement rules, published by the city governments
+            (:class:`agents.governments.CityRules`); households ask their city through it.
         indicator_rows: the tidy output rows collected so far.
         flow_rows: origin-destination moves per year.
     """
@@ -133,8 +123,8 @@ class HunanModel(mesa.Model):
             counties, (counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0)
 
         self.province = ProvincialGovernment(self)
-        self.province.apply_policies(self.year)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
+        self.province.apply_policies(self.year)
 
         self._init_incomes()
         self.households = synthesise_population(
@@ -168,6 +158,16 @@ class HunanModel(mesa.Model):
             "year": "year", **{name: _reporter(name) for name in HEADLINE}})
         self.record_indicators()
 
+    @property
+    def policy(self) -> Policy:
+        """The levers in force this year, as the provincial government read them from the scenario."""
+        return self.province.levers
+
+    @property
+    def city_rules(self) -> CityRules:
+        """This year's permit and settlement rules, as the city governments publish them."""
+        return CityRules.publish(self.city_governments, self.year)
+
     def set_scenario(self, scenario: Scenario | str) -> None:
         """Switch to another scenario from the next simulated year on (past years are not rewritten)."""
         self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
@@ -194,7 +194,7 @@ class HunanModel(mesa.Model):
         p = self.params
         divs = load_divisions()
         region_key = divs.region.str.split(" ").str[0]
-        index = region_key.map(REGION_INCOME_2015).to_numpy()
+        index = region_key.map(load_region_income_2015()).to_numpy()
         weights = divs.population_2010.to_numpy()
         index = index / np.average(index, weights=weights)
         # Urban incomes differ less across regions than all-resident incomes (which mix in urbanization):
@@ -288,7 +288,7 @@ class HunanModel(mesa.Model):
         new["n_members"][:] = 1
         new["n_children"][:] = 0
         new["head_age"][:] = rng.integers(20, 30, k)
-        new["education"][:] = np.minimum(new["education"] + (rng.random(k) < 0.5), 3)
+        new["education"][:] = np.minimum(new["education"] + (rng.random(k) < self.params.new_household_education_up), 3)
         town = self.places.in_hunan_city[new["loc"]]
         new["employment"][:] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
         new["tenure"][:] = np.where(town, Tenure.MARKET_RENT, Tenure.RURAL_SELF_BUILT)
@@ -322,7 +322,7 @@ class HunanModel(mesa.Model):
         self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
         self.urban_wage = city_wage(base=self.urban_base, agglomeration=agglo, tightness=tightness,
-                                    flexibility=p.wage_flexibility)
+                                    flexibility=p.wage_flexibility, max_tightness=p.max_wage_tightness)
         # Firms hire more where slack has pushed wages below trend (wage elasticity of labour demand).
         wage_gap = self.urban_wage / (self.urban_base * agglo)
         demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]
@@ -332,7 +332,7 @@ class HunanModel(mesa.Model):
         self.farm_income = np.array([farm.income for farm in self.farms])
 
         # hiring priority by division and permit: job training for permit holders
-        priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.policy.city("permit_training_share")[:, None]
+        priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.city_rules.city("permit_training_share")[:, None]
         self.hires_this_year = markets.match_jobs(
             h, labour_demand=demand, separation_rate=p.job_separation_rate,
             outside_unemployment=p.outside_unemployment_rate, hire_priority_by_permit=priority, rng=self.rng,
@@ -383,7 +383,7 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def choice_context(self) -> ChoiceContext:
         """What households know about every place this year (see :class:`agents.households.ChoiceContext`)."""
-        p, pol, h = self.params, self.policy, self.households
+        p, rules, h = self.params, self.city_rules, self.households
         c = h.cols
         places = self.places
         L = places.n
@@ -402,7 +402,7 @@ class HunanModel(mesa.Model):
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         disc = 1 - p.public_rent_discount
         relief = places.spread(urban=np.stack([
-            disc * np.minimum(1, (public * pol.city("permit_housing_share") + affordable) / np.maximum(renters, 1)),
+            disc * np.minimum(1, (public * rules.city("permit_housing_share") + affordable) / np.maximum(renters, 1)),
             disc * np.minimum(1, (public + affordable) / np.maximum(renters, 1))], axis=1), tail=(2,))
 
         hours = self.world.location_hours()
@@ -420,7 +420,7 @@ class HunanModel(mesa.Model):
 
         urban_households = np.bincount(div[div >= 0], minlength=N_DIVISIONS) * self.scale
         renovated = np.array([g.renovated_units for g in self.city_governments])
-        urban_amenity = p.urban_amenity + RENOVATION_AMENITY * np.minimum(
+        urban_amenity = p.urban_amenity + p.renovation_amenity * np.minimum(
             1, renovated / np.maximum(urban_households, 1))
         urban_amenity[self.world.names.index(CAPITAL)] += p.capital_amenity
         # Calibrated place effects: the census 2020 distribution of people (calibration/division_effects.py)
@@ -444,23 +444,18 @@ class HunanModel(mesa.Model):
 
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
-        pol, places = self.policy, self.places
-        permit_general = (pol.city("permit_health_share") + pol.city("permit_housing_share")
-                          + pol.city("permit_training_share")) / 3.0
-        base_school = pol.city("migrant_school_access")
+        p, rules, places = self.params, self.city_rules, self.places
+        permit_general = rules.permit_general_share()
+        base_school = rules.city("migrant_school_access")
         gen = places.spread(
             urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
-            rural=RURAL_GENERAL_ACCESS, outside=[OUTSIDE_GENERAL_ACCESS, OUTSIDE_GENERAL_ACCESS, 1.0], tail=(3,))
+            rural=p.rural_general_access, outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
         school = places.spread(
-            urban=np.stack([base_school, np.maximum(pol.city("permit_schooling_share"), base_school),
+            urban=np.stack([base_school, np.maximum(rules.city("permit_schooling_share"), base_school),
                             np.ones(N_DIVISIONS)], axis=1),
-            rural=RURAL_SCHOOL_ACCESS, outside=[OUTSIDE_SCHOOL_ACCESS, OUTSIDE_SCHOOL_ACCESS, 1.0], tail=(3,))
+            rural=p.rural_school_access, outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
         self.access_general, self.access_school = gen, school
-        # Openness of settlement to a newcomer (assumption, docs/ODD.md): each condition discounts it.
-        housing_factor = np.array([1.0, 0.8, 0.5])[pol.city("settlement_housing_condition").astype(int)]
-        openness = (1 / (1 + pol.city("settlement_min_years") / 3) / (1 + pol.city("settlement_min_insurance_years") / 3)
-                    * housing_factor * np.where(pol.city("settlement_requires_job") >= 0.5, 0.8, 1.0))
-        self.settle_prospect = places.spread(urban=openness)
+        self.settle_prospect = places.spread(urban=rules.settlement_openness(p))
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
@@ -584,14 +579,14 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def permits_and_settlement(self) -> None:
         """Migrants take up residence permits; eligible ones decide whether to transfer their hukou."""
-        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        p, rules, h, rng = self.params, self.city_rules, self.households, self.rng
         c = h.cols
         # Only migrants in Hunan's cities can take up a permit or settle: find them once. Every decision still
         # draws one uniform per household, so the random stream does not depend on how the rows are found.
         loc8 = c["loc"]
         migrants = city_migrants(h)
-        apply_for_permits(h, pol, p.permit_apply_rate, rng, migrants=migrants)
-        settle = settlers(h, pol, p, self.access_general, self.access_school, rng, migrants=migrants)
+        apply_for_permits(h, rules, p.permit_apply_rate, rng, migrants=migrants)
+        settle = settlers(h, rules, p, self.access_general, self.access_school, rng, migrants=migrants)
         div = self.places.division[loc8[settle]]
         persons = c["n_members"][settle].astype(float)
         self.settled_this_year = np.bincount(div, weights=persons, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
@@ -601,10 +596,10 @@ class HunanModel(mesa.Model):
         c["hukou_urban"][settle] = True
         c["permit"][settle] = False
         c["settled_year"][settle] = self.year
-        if pol["keep_land_rights"] < 0.5:
+        if rules["keep_land_rights"] < 0.5:
             c["land_contract"][settle] = False
             c["homestead"][settle] = False
-            c["savings"][settle] += (had_land * pol["land_exit_compensation"]).astype(np.float32)
+            c["savings"][settle] += (had_land * rules["land_exit_compensation"]).astype(np.float32)
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
         u = rng.random(len(h))
         outside = np.flatnonzero(loc8 == self.places.outside)
@@ -622,7 +617,7 @@ class HunanModel(mesa.Model):
         still_migrant = np.ones(len(migrants), dtype=bool)
         still_migrant[np.searchsorted(migrants, settle)] = False
         m = migrants[still_migrant]
-        contributes[m] &= u[m] < MIGRANT_INSURANCE_SHARE
+        contributes[m] &= u[m] < p.migrant_insurance_share
         c["insurance_years"][contributes] += 1
         years = c["years_here"]
         np.add(years, 1, out=years)
@@ -633,15 +628,15 @@ class HunanModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def housing_market(self) -> None:
         """Rents respond to inflow; public rental units are allocated; renters who can afford it buy."""
-        p, pol, h, rng = self.params, self.policy, self.households, self.rng
+        p, h, rng = self.params, self.households, self.rng
         c = h.cols
         places = self.places
         upop = places.urban_by_division(h.persons_by_loc())
         new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
-        land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * FLOOR_SPACE_PER_PERSON, 1)
+        land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * p.floor_space_per_person, 1)
         self.rent = markets.update_rents(self.rent, urban_now=upop, urban_before=self._urban_persons_prev,
                                          income_growth=p.urban_wage_growth, elasticity=p.housing_price_elasticity,
-                                         land_relief=land_relief)
+                                         land_relief=land_relief, floor=p.rent_floor)
         self.rent_outside *= 1 + p.urban_wage_growth
         self._urban_persons_prev = upop
 
@@ -656,7 +651,7 @@ class HunanModel(mesa.Model):
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)
         affordable_share = affordable / np.maximum(public + affordable, 1)
-        permit_housing = pol.city("permit_housing_share")
+        permit_housing = self.city_rules.city("permit_housing_share")
 
         def eligibility(rows: np.ndarray) -> np.ndarray:
             """1 for local hukou, else the affordable share or the permit's housing share (rows in cities)."""
@@ -668,7 +663,8 @@ class HunanModel(mesa.Model):
         offers = np.array([g.shared_ownership_offer for g in self.city_governments]) / self.scale
         price = self.rent * p.price_to_rent_years
         markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
-                          shared_ownership_slots=offers, rng=rng, div=div)
+                          shared_ownership_slots=offers, rng=rng, div=div,
+                          shared_down_share=p.shared_ownership_down_share)
         # saving and paying rent: the rent paid is a function of (location, tenure)
         rent_here = places.spread(urban=self.rent, outside=self.rent_outside)
         paid_table = np.zeros((places.n, n_tenure))

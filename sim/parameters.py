@@ -91,6 +91,10 @@ class ModelParameters:
         0.03, 0.0, 0.06, unit="per household of 3+ per year", label="Household formation (split) rate",
         source="calibrated: family households grew from 18.6 M (2010) to 22.9 M (2020) (census, STACK.md)",
         kind="calibrated")
+    new_household_education_up: float = param(
+        0.5, 0.0, 1.0, unit="probability", label="Young adults forming a household one education level above "
+        "their parents' household", source="assumption: educational upgrading across generations",
+        kind="assumption")
 
     # --- incomes and labour markets -----------------------------------------------------------------------
     urban_income_2010: float = param(
@@ -126,6 +130,10 @@ class ModelParameters:
     wage_flexibility: float = param(
         0.547, 0.0, 1.0, unit="share of excess demand passed to wages", label="Wage flexibility (λ)",
         source="calibrated; 0 is the rigid urban wage of Harris & Todaro 1970", kind="calibrated")
+    max_wage_tightness: float = param(
+        0.5, 0.1, 1.0, unit="share of excess demand", label="Largest labour-market tightness passed to wages",
+        source="assumption: bounds the yearly wage response to a tight or slack market (exp(±λ · this))",
+        kind="assumption")
     labour_demand_elasticity: float = param(
         1.5, 0.5, 3.0, unit="elasticity", label="Wage elasticity of urban labour demand",
         source="assumption: 1/(1-α) with a labour share α between 0.33 and 0.67", kind="assumption")
@@ -149,6 +157,14 @@ class ModelParameters:
         0.05, 0.03, 0.08, unit="share", label="Urban unemployment in 2010",
         source="assumption: the plan's 2020 surveyed rate is 5.8 % (plan table, column 1); no 2010 value",
         kind="assumption")
+    industry_transfer_rate: float = param(
+        0.03, 0.0, 0.1, unit="share of 2010 manufacturing demand per year at full incentive",
+        label="Industry transfer into cities that offer incentives",
+        source="assumption: manufacturing demand drawn from outside Hunan by the industry-transfer lever",
+        kind="assumption")
+    workers_per_firm: float = param(
+        20.0, 5.0, 50.0, unit="workers per establishment", label="Workers per establishment (firm counts)",
+        source="assumption: only turns labour demand into reported establishment counts", kind="assumption")
 
     # --- migration choice (random utility, money-metric in 10k yuan per person per year) -----------------
     review_rate: float = param(
@@ -203,6 +219,37 @@ class ModelParameters:
     land_rent_share: float = param(
         0.15, 0.0, 0.4, unit="share of farm income", label="Farm income kept by absent land holders (transfers)",
         source="assumption", kind="assumption")
+    review_unemployed_factor: float = param(
+        2.0, 1.0, 4.0, unit="multiplier of the review rate", label="Unemployed households reconsidering more often",
+        source="assumption: age and employment profile of migration in CMDS reports (docs/ODD.md)",
+        kind="assumption")
+    review_young_factor: float = param(
+        1.5, 1.0, 3.0, unit="multiplier of the review rate", label="Households with a head under 35 reconsidering "
+        "more often", source="assumption: age profile of migration in CMDS reports (docs/ODD.md)",
+        kind="assumption")
+    review_old_factor: float = param(
+        0.4, 0.1, 1.0, unit="multiplier of the review rate", label="Households with a head 55 or over "
+        "reconsidering less often", source="assumption: age profile of migration in CMDS reports (docs/ODD.md)",
+        kind="assumption")
+    renovation_amenity: float = param(
+        0.5, 0.0, 1.5, unit="10k yuan", label="Amenity of renovating every urban household's home",
+        source="assumption: old-community and shantytown renovation (plan lever) raises a city's amenity in "
+               "proportion to the share of its households renovated", kind="assumption")
+
+    # --- public services (share of urban hukou holders' services) -----------------------------------------
+    rural_general_access: float = param(
+        0.5, 0.0, 1.0, unit="share of urban hukou holders' services", label="General services in the countryside",
+        source="assumption (docs/ODD.md): villagers at home get half the health, housing and training services",
+        kind="assumption")
+    rural_school_access: float = param(
+        1.0, 0.0, 1.0, unit="share of urban hukou holders' schooling", label="Schooling in the countryside",
+        source="assumption (docs/ODD.md): village schools count as full schooling access", kind="assumption")
+    outside_general_access: float = param(
+        0.2, 0.0, 1.0, unit="share of hukou holders' services", label="General services for migrants outside Hunan",
+        source="assumption (docs/ODD.md)", kind="assumption")
+    outside_school_access: float = param(
+        0.3, 0.0, 1.0, unit="share of hukou holders' schooling", label="Schooling for migrants outside Hunan",
+        source="assumption (docs/ODD.md)", kind="assumption")
 
     # --- residence permits and settlement ---------------------------------------------------------------
     permit_apply_rate: float = param(
@@ -228,6 +275,23 @@ class ModelParameters:
     outside_settle_rate: float = param(
         0.0007, 0.0, 0.05, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
         source="calibrated", kind="calibrated")
+    settle_open_years: float = param(
+        3.0, 1.0, 10.0, unit="years", label="Residence or insurance years that halve a city's openness",
+        source="assumption (docs/ODD.md): openness of settlement to a newcomer is 1 / (1 + years required / this) "
+               "for each of the residence and insurance conditions", kind="assumption")
+    settle_open_rented_home: float = param(
+        0.8, 0.0, 1.0, unit="factor", label="Openness of settlement when a stable (rented) home is required",
+        source="assumption (docs/ODD.md)", kind="assumption")
+    settle_open_owned_home: float = param(
+        0.5, 0.0, 1.0, unit="factor", label="Openness of settlement when an owned home is required",
+        source="assumption (docs/ODD.md)", kind="assumption")
+    settle_open_job: float = param(
+        0.8, 0.0, 1.0, unit="factor", label="Openness of settlement when a job is required",
+        source="assumption (docs/ODD.md)", kind="assumption")
+    migrant_insurance_share: float = param(
+        0.5, 0.0, 1.0, unit="share of employed years", label="Migrants' employed years with social insurance",
+        source="assumption: migrants in cities contribute in this share of their employed years; locals always",
+        kind="assumption")
 
     # --- housing -------------------------------------------------------------------------------------------
     rent_to_income_2010: float = param(
@@ -256,6 +320,18 @@ class ModelParameters:
     dormitory_share: float = param(
         0.3, 0.0, 0.7, unit="share of migrant manufacturing workers", label="Employer dormitories",
         source="assumption", kind="assumption")
+    shared_ownership_down_share: float = param(
+        0.5, 0.1, 1.0, unit="share of the full down payment", label="Down payment of a shared-ownership home",
+        source="assumption: the buyer pays part of the down payment, the government holds the rest", kind="assumption")
+    rent_floor: float = param(
+        0.5, 0.1, 1.0, unit="ratio to last year's rent (before income growth)", label="Largest fall of rents in a year",
+        source="assumption: rents fall at most by half in a year however many people leave", kind="assumption")
+    public_rental_unit_cost: float = param(
+        25.0, 10.0, 60.0, unit="10k yuan per unit", label="Cost of one public rental unit",
+        source="assumption: turns fiscal transfers for settlers into public rental units", kind="assumption")
+    floor_space_per_person: float = param(
+        34.69, 25.0, 45.0, unit="m² per person", label="Floor space per person (land quota into housing supply)",
+        source="6th census 2010, Hunan province row: 34.69 m² per person", kind="sourced")
 
     # --- geography ------------------------------------------------------------------------------------------
     outside_road_hours: float = param(
@@ -267,6 +343,10 @@ class ModelParameters:
     station_access_hours: float = param(
         0.5, 0.0, 1.5, unit="hours", label="Access time added to each rail trip", source="assumption",
         kind="assumption")
+    czt_metro_factor: float = param(
+        0.7, 0.4, 1.0, unit="factor on rail hours", label="Rail times among Changsha, Zhuzhou and Xiangtan when "
+        "the intercity line runs like a metro", source="assumption (docs/ODD.md): frequent trains and more "
+        "stations cut both the ride and the wait", kind="assumption")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -21,11 +21,7 @@ import pandas as pd
 from sim.data import CZT, OUTSIDE, load_divisions, load_rail_lines, load_travel_times
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places
 
-__all__ = ["CZT_METRO_FACTOR", "N_DIVISIONS", "OUTSIDE_DIV", "World"]
-
-#: factor applied to rail times among the three CZT cities when the intercity line runs like a metro
-#: (assumption, see docs/ODD.md).
-CZT_METRO_FACTOR = 0.7
+__all__ = ["N_DIVISIONS", "OUTSIDE_DIV", "World"]
 
 
 @dataclass
@@ -66,7 +62,8 @@ class World:
         return pos
 
     def update_network(self, *, year: int, open_years: Mapping[str, float], czt_metro: bool,
-                       outside_road_hours: float, outside_rail_hours: float, station_access_hours: float) -> bool:
+                       outside_road_hours: float, outside_rail_hours: float, station_access_hours: float,
+                       czt_metro_factor: float) -> bool:
         """Rebuild the graph for ``year`` if the set of open lines changed; return True if it changed.
 
         Args:
@@ -76,10 +73,11 @@ class World:
             outside_road_hours: road hours from Chenzhou to the outside node.
             outside_rail_hours: rail hours from Chenzhou to the outside node once 京广 HSR is open.
             station_access_hours: access time added to each rail trip.
+            czt_metro_factor: factor on rail hours among the CZT cities when ``czt_metro``.
         """
         lines = load_rail_lines()
         open_ids = tuple(sorted(lid for lid in lines.line_id if open_years.get(lid, 9999) <= year))
-        key = (open_ids, czt_metro, outside_road_hours, outside_rail_hours, station_access_hours)
+        key = (open_ids, czt_metro, outside_road_hours, outside_rail_hours, station_access_hours, czt_metro_factor)
         if getattr(self, "_network_key", None) == key:
             return False
         self._network_key = key
@@ -94,7 +92,7 @@ class World:
                 rail = float(r.rail_minutes) / 60.0 + station_access_hours
                 if czt_metro and r.from_en in CZT and r.to_en in CZT:
                     # frequent trains and more stations cut both the ride and the wait/access time
-                    rail *= CZT_METRO_FACTOR
+                    rail *= czt_metro_factor
                 hours = min(hours, rail)
             g.add_edge(r.from_en, r.to_en, hours=hours)
         gateway = "Chenzhou"  # the Beijing-Guangzhou corridor leaves Hunan through Chenzhou

@@ -7,6 +7,7 @@ ranges) and checks the identities after each step.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def small_worlds(draw):
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(world=small_worlds())
 def test_population_changes_only_by_births_deaths_and_border_moves(world):

@@ -30,6 +30,7 @@ def test_run_writes_indicators_and_flows_with_provenance(tmp_path, capsys):
     assert "review_rate" in prov["parameters"] and prov["git_commit"]
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_process(tmp_path):
     exe = [sys.executable, "-m", "sim.cli"]
     done = subprocess.run(exe + ["run", "--end", "2012", "--scale", "20000", "--scenario", "plan-2021"],

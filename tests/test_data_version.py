@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim.data import DATA_DIR, MODEL_INPUTS
 from sim.run import data_version
 
@@ -43,14 +45,14 @@ print(json.dumps(sorted(opened)))
 """
 
 
+@pytest.mark.slow
 def test_model_inputs_are_exactly_the_files_the_model_and_calibration_open() -> None:
     out = subprocess.run([sys.executable, "-c", _PROBE, str(DATA_DIR)], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, check=True)
     opened = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert opened <= set(MODEL_INPUTS), f"files read but not in MODEL_INPUTS: {sorted(opened - set(MODEL_INPUTS))}"
-    # divisions_economy.csv is copied into the code by hand (see the comment on MODEL_INPUTS); every other
-    # listed file must really be read, so the list carries no stale entry.
-    unread = set(MODEL_INPUTS) - opened - {"divisions_economy.csv"}
+    # every listed file must really be read, so the list carries no stale entry
+    unread = set(MODEL_INPUTS) - opened
     assert not unread, f"MODEL_INPUTS lists files nothing reads: {sorted(unread)}"
 
 

@@ -111,6 +111,7 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first, np.mean(late, axis=0), rural / rural.sum()
 
 
+@pytest.mark.slow
 def test_harris_todaro_expected_urban_income_converges_to_rural_income_plus_moving_cost():
     tol = 0.05  # the logit's taste dispersion (σ = 0.1) keeps a little migration inside the band
     means = {}

@@ -32,6 +32,8 @@ from sim.model import HunanModel
 from sim.parameters import ModelParameters
 from sim.places import N_LOCATIONS, OUTSIDE_LOC
 
+pytestmark = pytest.mark.slow  # builds models and reference agents (about 20 s in all)
+
 SEED, YEAR = 7, 2017
 #: Choice parameters pinned for these tests (values inside the declared ranges) so that households move,
 #: take permits and settle often enough for the comparisons to have power, whatever the calibrated defaults.

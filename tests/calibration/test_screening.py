@@ -22,6 +22,7 @@ def table():
         return screen(client, names=NAMES, trajectories=2, scale=20000, seed=3)
 
 
+@pytest.mark.slow
 def test_screening_gives_each_group_an_effect_per_parameter(table):
     assert set(table.group) == set(GROUPS) and set(table.parameter) == set(NAMES)
     assert (table.mu_star >= 0).all() and table.mu_star_norm.max() == pytest.approx(1.0)
@@ -30,6 +31,7 @@ def test_screening_gives_each_group_an_effect_per_parameter(table):
     assert path["urban_amenity"] > path["buy_rate"]
 
 
+@pytest.mark.slow
 def test_selection_round_trips_through_the_file(table, tmp_path):
     kept = select(table, threshold=0.4)
     assert kept and set(kept) <= set(NAMES)
@@ -39,6 +41,7 @@ def test_selection_round_trips_through_the_file(table, tmp_path):
     assert set(doc["fixed"]) == set(NAMES) - set(kept)
 
 
+@pytest.mark.slow
 def test_parameters_the_levers_act_through_are_estimated_whatever_their_effect(table):
     renamed = table.assign(parameter=table.parameter.replace({"buy_rate": "service_value"}))
     # a threshold above every normalised effect keeps only the parameters the levers act through

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the lesson's simulations (about 15 s)
+
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide-teachers.md"
 OBSERVED_URBANIZATION_2020 = 58.76  # calibration/data/province_timeseries.csv, plan indicator 1

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from experiments.runner import slurm_job_script
 from sim.cli import main
 
@@ -27,6 +29,7 @@ def test_slurm_job_script_renders_without_slurm():
     assert "--nthreads 1" in script and "source /opt/hunan/.venv/bin/activate" in script
 
 
+@pytest.mark.slow
 def test_input_errors_are_one_line_with_status_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("master_seed = 1\nreplications = 0\n")

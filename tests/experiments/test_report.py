@@ -153,6 +153,7 @@ def test_report_calibration_dispatches_to_the_calibration_report(monkeypatch, ca
     assert len(err) == 1 and "calibration/report.py" in err[0]
 
 
+@pytest.mark.slow
 def test_report_of_a_non_results_folder_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(tmp_path)], cwd=REPO, capture_output=True,
                           text=True)
@@ -177,6 +178,7 @@ def _sweep_in_process(defn: dict, root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_report_of_a_morris_design_gives_indices_per_outcome(tmp_path):
     defn = {"name": "morris-test", "master_seed": 5, "end_year": 2025, "scale": 50000,
             "uncertainties": {"design": "morris", "n": 2, "parameters": ["home_attachment", "taste_scale"]},

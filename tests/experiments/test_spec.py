@@ -162,6 +162,7 @@ def test_toml_syntax_error_names_the_file(tmp_path):
                             "common_random_numbers"]),
        value=st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True), st.booleans(), st.text(max_size=5),
                        st.lists(st.integers(), max_size=2)))
+@pytest.mark.slow
 def test_any_top_level_value_loads_or_raises_input_error(key, value):
     data = {"master_seed": 1, "end_year": 2012, key: value}
     try:

@@ -81,6 +81,7 @@ _KNOWN_COLUMNS = {(t, m.split(":", 1)[1]) for (t, m) in KNOWN if ":" in m}
 _CELL_TABLES = [n for n in TABLES if n != "geojson"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=st.sampled_from(_CELL_TABLES), col_index=st.integers(0, 30), row=st.integers(1, 200),

@@ -48,6 +48,7 @@ def _check_policy(scenario: Scenario) -> None:
             assert all(math.isfinite(x) and lever.low <= x <= lever.high for x in arr), (name, v)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=scenario_docs)
 def test_fuzz_scenario_from_dict(doc):

@@ -107,6 +107,7 @@ def test_run_overwrite_killed_at_each_write_step_keeps_one_whole_pair(tmp_path, 
     assert pair_seed(out) == int(NEW_SEED)
 
 
+@pytest.mark.slow
 def test_run_refuses_an_existing_results_folder_without_overwrite(tmp_path):
     out = tmp_path / "res"
     assert _run(out, tmp_path, OLD_SEED).returncode == 0
@@ -121,6 +122,7 @@ def test_run_refuses_an_existing_results_folder_without_overwrite(tmp_path):
     assert pair_seed(out) == int(NEW_SEED) and _leftovers(tmp_path, "res") == []
 
 
+@pytest.mark.slow
 def test_run_into_an_existing_empty_folder_and_mode_follows_umask(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
@@ -137,6 +139,7 @@ def _umask() -> int:
     return mask
 
 
+@pytest.mark.slow
 def test_run_never_replaces_a_folder_holding_other_files(tmp_path):
     out = tmp_path / "mine"
     out.mkdir()

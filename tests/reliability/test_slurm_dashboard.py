@@ -39,6 +39,7 @@ def test_slurm_dashboard_address_can_be_configured():
         cluster.close()
 
 
+@pytest.mark.slow
 def test_slurm_script_command_renders_without_slurm(tmp_path):
     proc = run_cli(["sweep", "hukou-housing", "--slurm-script", "--slurm-queue", "normal", "--slurm-dashboard",
                     "127.0.0.1:0"], tmp_path)

@@ -156,6 +156,7 @@ def test_report_on_a_run_file_damaged_inside_is_refused_with_a_message(finished,
 
 @pytest.mark.parametrize("content", ["{not json", "[]", '{"name": "x"}', "\udcff"],
                          ids=["syntax", "not-an-object", "fields-missing", "not-utf8"])
+@pytest.mark.slow
 def test_report_on_a_bad_experiment_json_is_one_line(finished, tmp_path, capsys, content):
     import sim.cli
 
@@ -166,6 +167,7 @@ def test_report_on_a_bad_experiment_json_is_one_line(finished, tmp_path, capsys,
     assert err.count("\n") == 1 and "experiment.json" in err
 
 
+@pytest.mark.slow
 def test_report_out_a_file_and_dir_a_file_are_one_line(finished, tmp_path, capsys):
     import sim.cli
 
@@ -179,6 +181,7 @@ def test_report_out_a_file_and_dir_a_file_are_one_line(finished, tmp_path, capsy
     assert afile.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_a_results_folder_named_like_a_glob_is_read_as_itself(finished, tmp_path):
     # DuckDB expands [1] in a path: without escaping, g[1] would read g1/ (another experiment's results)
