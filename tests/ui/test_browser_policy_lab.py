@@ -67,11 +67,11 @@ def test_compare_shows_both_lines_a_difference_table_and_targets(ui_server, new_
     assert re.fullmatch(r"[01]/1 \((0|100)%\)", targets.first.locator("td").nth(3).inner_text())
     # any indicator and region
     choose(page, "compare-region", "Changsha")
-    page.locator('[data-chart="compare-fans"] .chart-title', has_text="Changsha").wait_for()
+    page.locator('[data-chart="compare-fans"] .chart-title', has_text="Changsha").wait_for(timeout=120_000)
     choose(page, "compare-indicator", "Non-agricultural hukou share of the registered population")
     # a province-only indicator: the region falls back to Hunan
     page.locator('[data-chart="compare-fans"] .chart-title',
-                 has_text="Non-agricultural hukou share of the registered population · Hunan").wait_for()
+                 has_text="Non-agricultural hukou share of the registered population · Hunan").wait_for(timeout=120_000)
     page.screenshot(path=str(artifacts / "11_compare.png"), full_page=True)
 
 
