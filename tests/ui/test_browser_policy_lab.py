@@ -70,8 +70,8 @@ def test_compare_shows_both_lines_a_difference_table_and_targets(ui_server, new_
     page.locator('[data-chart="compare-fans"] .chart-title', has_text="Changsha").wait_for(timeout=120_000)
     choose(page, "compare-indicator", "Non-agricultural hukou share of the registered population")
     # a province-only indicator: the region falls back to Hunan
-    page.locator('[data-chart="compare-fans"] .chart-title',
-                 has_text="Non-agricultural hukou share of the registered population · Hunan").wait_for(timeout=120_000)
+    hukou_share = "Non-agricultural hukou share of the registered population · Hunan"
+    page.locator('[data-chart="compare-fans"] .chart-title', has_text=hukou_share).wait_for(timeout=120_000)
     page.screenshot(path=str(artifacts / "11_compare.png"), full_page=True)
 
 
