@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from dask.distributed import Client, as_completed
 
 from sim.parameters import ModelParameters, parameter_specs
+from sim.seeds import spawned_seeds
 
 #: Provincial indicators kept for every year (the plan's outputs and the calibration's provincial targets).
 PROVINCE_INDICATORS = (
@@ -86,5 +86,8 @@ def run_ensemble(client: Client, specs: Sequence[RunSpec],
 
 
 def spawn_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent model seeds from one recorded master seed (Python ints)."""
-    return [int(s.generate_state(1, dtype=np.uint64)[0] % (2**63)) for s in np.random.SeedSequence(seed).spawn(n)]
+    """``n`` independent model seeds from one recorded master seed (Python ints).
+
+    :func:`sim.seeds.derive_seed` in its ``"low63"`` form, the one the recorded projections were made with.
+    """
+    return spawned_seeds(seed, n, form="low63")

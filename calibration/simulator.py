@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from calibration.ensemble import clip_to_bounds
 from calibration.targets import Target, load_targets, pattern_distance, simulated_values
 from sim.errors import InputError
 from sim.parameters import ModelParameters, parameter_specs
+from sim.seeds import derive_seed
 
 #: First and last simulated years of the calibration (the census years).
 CALIBRATION_START, CALIBRATION_END = 2010, 2020
@@ -80,10 +79,9 @@ def model_seed(values: Mapping[str, float], base_seed: int) -> int:
 
     A hash rather than a counter: pyabc draws particles in worker processes in an order set by scheduling,
     so only the parameters themselves identify a simulation reproducibly. Returned as a Python ``int``
-    (Mesa refuses numpy integers, STACK.md).
+    (Mesa refuses numpy integers, STACK.md). :func:`sim.seeds.derive_seed` in its ``"values_sha256"`` form.
     """
-    payload = json.dumps([int(base_seed), sorted((k, repr(float(v))) for k, v in values.items())])
-    return int.from_bytes(hashlib.sha256(payload.encode()).digest()[:8], "little") % (2**63)
+    return derive_seed(base_seed, values, form="values_sha256")
 
 
 @dataclass(frozen=True)
