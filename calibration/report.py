@@ -34,6 +34,7 @@ from calibration.targets import GROUPS, UNUSED_EVIDENCE, Target, load_targets, p
 from sim.data import load_plan_city_targets, load_plan_indicators
 from sim.errors import InputError
 from sim.parameters import parameter_specs
+from sim.plan_targets import PLAN_TARGETS
 
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 SCENARIOS = ("baseline", "plan-2021")
@@ -43,8 +44,7 @@ SCENARIOS = ("baseline", "plan-2021")
 IDENTIFIED, WEAKLY_IDENTIFIED = 0.5, 0.8
 
 #: The plan's provincial targets checked in the projections: (indicator, plan id, direction).
-PLAN_CHECKS = (("urbanization_rate", 1, ">="), ("urban_unemployment_rate", 3, "<="),
-               ("urban_rural_income_ratio", 4, "<="), ("czt_urban_share", 5, ">="))
+PLAN_CHECKS = tuple((t.indicator, t.plan_id, t.direction) for t in PLAN_TARGETS if t.transform == "level")
 PROJECTED = ("urbanization_rate", "czt_urban_share", "urban_rural_income_ratio", "urban_unemployment_rate",
              "hukou_urbanization_rate", "registered_minus_resident")
 LABELS = {

@@ -19,15 +19,15 @@ import pandas as pd
 from sim.data import load_plan_indicators
 from sim.errors import InputError, shown
 from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_INT, MAX_SCALE
+from sim.plan_targets import PLAN_ID
 
 #: Indicators printed by ``run``, with the plan's indicator number where it sets a target.
-SUMMARY = [
-    ("urbanization_rate", 1), ("czt_urban_share", 5), ("urban_unemployment_rate", 3),
-    ("urban_rural_income_ratio", 4), ("new_urban_jobs", 2), ("hukou_urbanization_rate", None),
-    ("population", None), ("registered_minus_resident", None), ("outside_hunan_population", None),
-    ("settled_migrants", None), ("permit_holders", None), ("migrant_children_public_school_share", None),
-    ("left_behind_children", None), ("public_rental_units", None), ("central_urban_population", None),
-]
+SUMMARY = [(name, PLAN_ID.get(name)) for name in (
+    "urbanization_rate", "czt_urban_share", "urban_unemployment_rate", "urban_rural_income_ratio", "new_urban_jobs",
+    "hukou_urbanization_rate", "population", "registered_minus_resident", "outside_hunan_population",
+    "settled_migrants", "permit_holders", "migrant_children_public_school_share", "left_behind_children",
+    "public_rental_units", "central_urban_population",
+)]
 SUMMARY_YEARS = (2010, 2020, 2025, 2035)
 #: Modules that add subcommands (each defines ``register(subparsers)``).
 COMMAND_MODULES = ("calibration.commands", "experiments.commands")
