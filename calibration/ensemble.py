@@ -15,6 +15,7 @@ from dask.distributed import Client, as_completed
 
 from sim.parameters import ModelParameters, parameter_specs
 from sim.seeds import spawned_seeds
+from sim.years import LAST_OBSERVED_YEAR, PLAN_END_YEAR, PLAN_YEARS, START_YEAR
 
 #: Provincial indicators kept for every year (the plan's outputs and the calibration's provincial targets).
 PROVINCE_INDICATORS = (
@@ -43,9 +44,9 @@ class RunSpec:
     seed: int
     scale: float
     scenario: str = "baseline"
-    end_year: int = 2035
+    end_year: int = PLAN_END_YEAR
     tag: int = 0
-    keep_years: tuple[int, ...] = (2010, 2017, 2020, 2025, 2035)
+    keep_years: tuple[int, ...] = (START_YEAR, 2017, LAST_OBSERVED_YEAR, *PLAN_YEARS)
 
 
 def clip_to_bounds(values: Mapping[str, float]) -> dict[str, float]:

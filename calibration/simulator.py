@@ -25,9 +25,10 @@ from calibration.targets import Target, load_targets, pattern_distance, simulate
 from sim.errors import InputError
 from sim.parameters import ModelParameters, parameter_specs
 from sim.seeds import derive_seed
+from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 
-#: First and last simulated years of the calibration (the census years).
-CALIBRATION_START, CALIBRATION_END = 2010, 2020
+#: First and last simulated years of the calibration (the census years; sim/years.py).
+CALIBRATION_START, CALIBRATION_END = START_YEAR, LAST_OBSERVED_YEAR
 
 
 def calibrated_parameters(*, include_assumptions: bool = False) -> list[str]:

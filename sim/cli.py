@@ -20,6 +20,7 @@ from sim.data import load_plan_indicators
 from sim.errors import InputError, shown
 from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_INT, MAX_SCALE
 from sim.plan_targets import PLAN_ID
+from sim.years import LAST_OBSERVED_YEAR, PLAN_END_YEAR, PLAN_YEARS, START_YEAR
 
 #: Indicators printed by ``run``, with the plan's indicator number where it sets a target.
 SUMMARY = [(name, PLAN_ID.get(name)) for name in (
@@ -28,7 +29,7 @@ SUMMARY = [(name, PLAN_ID.get(name)) for name in (
     "settled_migrants", "permit_holders", "migrant_children_public_school_share", "left_behind_children",
     "public_rental_units", "central_urban_population",
 )]
-SUMMARY_YEARS = (2010, 2020, 2025, 2035)
+SUMMARY_YEARS = (START_YEAR, LAST_OBSERVED_YEAR, *PLAN_YEARS)
 #: Modules that add subcommands (each defines ``register(subparsers)``).
 COMMAND_MODULES = ("calibration.commands", "experiments.commands")
 
@@ -110,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one simulation and print the plan's indicators")
     run.add_argument("--scenario", default="baseline", help="a name in scenarios/ or a path to a .toml file")
-    run.add_argument("--end", type=whole_number("--end", FIRST_YEAR + 1, LAST_YEAR), default=2035,
-                     help=f"last simulated year, {FIRST_YEAR + 1}-{LAST_YEAR} (default 2035)")
+    run.add_argument("--end", type=whole_number("--end", FIRST_YEAR + 1, LAST_YEAR), default=PLAN_END_YEAR,
+                     help=f"last simulated year, {FIRST_YEAR + 1}-{LAST_YEAR} (default {PLAN_END_YEAR})")
     run.add_argument("--seed", type=whole_number("--seed"), default=1, help="random seed (default 1)")
     run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
     run.add_argument("--out", default=None, help="new folder for indicators.parquet and flows.parquet (written "

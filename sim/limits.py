@@ -20,16 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.years import HORIZON_YEAR as LAST_YEAR  # noqa: F401 - re-exported, see "calendar and scale" below
+from sim.years import NEVER_YEAR  # noqa: F401 - re-exported
+from sim.years import START_YEAR as FIRST_YEAR  # noqa: F401 - re-exported
 
 # ---- calendar and scale (the model's own limits) ------------------------------------------------------------
-#: First simulated year (equal to ``sim.model.START_YEAR``; a test keeps them equal).
-FIRST_YEAR = 2010
-#: Last year the model may simulate (equal to ``sim.run.LAST_YEAR``; a test keeps them equal).
-LAST_YEAR = 2100
+# FIRST_YEAR, LAST_YEAR and NEVER_YEAR are the calendar's START_YEAR, HORIZON_YEAR and NEVER_YEAR (sim/years.py),
+# re-exported under the names the limit checks use.
 #: Coarsest scale, households per agent (equal to ``sim.model.MAX_SCALE``; a test keeps them equal).
 MAX_SCALE = 100_000
-#: "Never" for a scenario block's ``until`` and a rail line's opening year (``sim.parameters.NEVER``).
-NEVER_YEAR = 9999
 
 # ---- files ---------------------------------------------------------------------------------------------------
 #: Largest scenario or experiment file read (bytes). The shipped ones are 1-5 KB.

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sim.errors import InputError
-from sim.model import START_YEAR, HunanModel
+from sim.model import HunanModel
 from sim.scenario import Scenario
 from sim.seeds import spawned_seeds
+from sim.years import START_YEAR
 from ui.figures import MAIN_CHARTS
 from ui.inputs import COMPARE_END_YEARS, COMPARE_REPLICATIONS, shown
 
