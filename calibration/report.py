@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.cluster import dask_client
 from calibration.ensemble import RunSpec, run_ensemble, spawn_seeds
 from calibration.posterior import POSTERIOR_PATH, git_commit, load_posterior, samples_frame
 from calibration.sensitivity import SA_OUTPUTS, SA_YEARS, SensitivityResult, run_sensitivity
 from calibration.simulator import CALIBRATION_END, prior_bounds
 from calibration.targets import GROUPS, UNUSED_EVIDENCE, Target, load_targets, pattern_distance, simulated_values
 from sim.data import load_plan_city_targets, load_plan_indicators
+from sim.ensemble import dask_client
 from sim.errors import InputError
 from sim.parameters import parameter_specs
 from sim.plan_targets import PLAN_TARGETS

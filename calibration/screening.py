@@ -165,7 +165,7 @@ def screened_parameters(path: Path = SCREENING_PATH) -> list[str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m calibration.screening [--trajectories R] [--scale S] [--seed N] [--workers W]``."""
-    from calibration.cluster import dask_client
+    from sim.ensemble import dask_client
 
     ap = argparse.ArgumentParser(prog="python -m calibration.screening", description=__doc__.split("\n")[0])
     ap.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (default 8)")

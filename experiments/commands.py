@@ -48,9 +48,10 @@ def _slurm_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.runner import check_scheduler_address, run_experiment, slurm_job_script
+    from experiments.runner import run_experiment
     from experiments.spec import load_experiment
     from experiments.store import check_folder
+    from sim.ensemble import check_scheduler_address, slurm_job_script
 
     _one_line_warnings()
     if args.slurm_script:

@@ -16,27 +16,23 @@ as Dask tasks and writes each result the moment it arrives; workers only simulat
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from experiments.spec import Experiment, OutputSpec, PlannedRun
 from experiments.store import ResultStore
+from sim.ensemble import check_scheduler_address, local_cluster, slurm_cluster
 from sim.errors import InputError
 from sim.run import RunResult, run_simulation
-
-if TYPE_CHECKING:  # imported lazily at run time: Dask and dask-jobqueue take a second to import
-    from dask_jobqueue import SLURMCluster
-    from distributed import LocalCluster
 
 ModelFn = Callable[..., RunResult]
 
@@ -140,100 +136,6 @@ def execute_run(task: PlannedRun, model_fn: ModelFn | None = None) -> RunOutcome
         return RunOutcome(run_index=task.spec.run_index, ok=False, elapsed=time.perf_counter() - start,
                           worker=worker, error_type=type(exc).__name__, message=str(exc),
                           traceback=traceback.format_exc())
-
-
-# --------------------------------------------------------------------------------------------------------
-# clusters
-# --------------------------------------------------------------------------------------------------------
-
-def local_cluster(workers: int) -> LocalCluster:
-    """A local cluster of ``workers`` single-threaded worker processes (the model is not thread-parallel, and
-    processes sidestep the GIL)."""
-    import dask
-    from distributed import LocalCluster
-
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
-    # The scheduler serves HTTP (health checks, dashboard) even with the dashboard off, on port 8787 unless told
-    # otherwise; a random port avoids "port already in use" warnings when several sweeps share a machine.
-    # scheduler, workers and the HTTP server on the loopback only: nothing is reachable from other machines
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
-
-
-def worker_environment() -> dict[str, Any]:
-    """Environment variables set before a local worker process starts: Dask's defaults without
-    ``MALLOC_TRIM_THRESHOLD_``.
-
-    Dask sets ``MALLOC_TRIM_THRESHOLD_=65536`` so that workers hand freed memory back to the system at once. The
-    model allocates and frees many arrays of a few MB every year; with that setting glibc returns and re-faults
-    their pages each time, and a run at 1:100 took twice the CPU time in a worker that it takes in a plain
-    process (3.8 s against 1.9 s, measured in benchmarks/results.md). glibc's own defaults keep them.
-    """
-    import dask
-
-    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    return env
-
-
-def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
-                  memory: str = "2GiB", cores: int = 1, python: str | None = None,
-                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = (),
-                  dashboard_address: str = "127.0.0.1:0") -> SLURMCluster:
-    """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
-
-    Args:
-        queue: SLURM partition (``#SBATCH -p``).
-        account: SLURM account (``#SBATCH -A``).
-        walltime: time limit of each worker job.
-        memory: memory of each job (a run at scale 100 peaks at about 230 MiB; a worker adds about 150 MiB).
-        cores: worker processes per job.
-        python: the cluster's Python (default: this interpreter; set it when the cluster's path differs).
-        job_extra_directives: more ``#SBATCH`` lines, e.g. ``["--qos=normal"]``.
-        job_script_prologue: shell lines run before the worker starts, e.g. ``["source ~/hunan/.venv/bin/activate"]``.
-        dashboard_address: where the scheduler's dashboard (an unauthenticated HTTP server) listens: the loopback
-            on a free port unless set (e.g. ``":8787"`` on a trusted network; an SSH tunnel is safer). The
-            scheduler itself must listen where the compute nodes reach it, so its address is left to dask-jobqueue.
-            Each worker's own dashboard listens on its node's loopback (the scheduler does not need it).
-    """
-    from dask_jobqueue import SLURMCluster
-
-    return SLURMCluster(queue=queue, account=account, walltime=walltime, memory=memory, cores=cores,
-                        processes=cores, python=python or sys.executable,
-                        job_extra_directives=list(job_extra_directives),
-                        job_script_prologue=list(job_script_prologue),
-                        worker_extra_args=["--dashboard-address", "127.0.0.1:0"],
-                        scheduler_options={"dashboard_address": dashboard_address})
-
-
-def check_scheduler_address(address: str) -> None:
-    """Refuse a Dask scheduler address that cannot name a scheduler (``abc``, ``tcp://host`` without a port).
-
-    Raises:
-        InputError: naming ``--scheduler``, the value and the expected form.
-    """
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    try:
-        if len(address) > 1000:
-            raise ValueError("longer than 1000 characters")
-        scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls"):
-            parse_host_port(location)  # a port is required
-    except (ValueError, TypeError) as exc:
-        raise InputError(field="--scheduler", value=address, allowed=f"the address of a Dask scheduler, e.g. "
-                         f"tcp://host:8786 ({exc})", source="command line") from None
-
-
-def slurm_job_script(**options: Any) -> str:
-    """The batch script that :func:`slurm_cluster` would submit for each worker job (SLURM not needed)."""
-    cluster = slurm_cluster(**options)
-    try:
-        return cluster.job_script()
-    finally:
-        cluster.close()
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from experiments.runner import slurm_job_script
+from sim.ensemble import slurm_job_script
 from sim.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
