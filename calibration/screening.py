@@ -31,9 +31,9 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from calibration.ensemble import clip_to_bounds
 from calibration.simulator import CALIBRATION_END, calibrated_parameters, prior_bounds
 from calibration.targets import GROUPS, group_mean_squares, load_targets, simulated_values
+from sim.ensemble import clip_to_bounds
 from sim.parameters import ModelParameters
 
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.json"

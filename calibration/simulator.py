@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import pyabc
 
-from calibration.ensemble import clip_to_bounds
 from calibration.targets import Target, load_targets, pattern_distance, simulated_values
+from sim.ensemble import clip_to_bounds
 from sim.errors import InputError
 from sim.parameters import ModelParameters, parameter_specs
 from sim.seeds import derive_seed

@@ -1,7 +1,8 @@
 """Run an experiment's plan on Dask: a local cluster, any running scheduler, or a SLURM cluster.
 
 The client (this process) plans the runs, skips those already finished in the results folder, submits the rest
-as Dask tasks and writes each result the moment it arrives; workers only simulate. So:
+as Dask tasks (through the project's one runner, :func:`sim.ensemble.as_completed_runs`, on its one cluster
+factory) and writes each result the moment it arrives; workers only simulate. So:
 
 * results do not depend on the number or kind of workers (each run's seed comes from the master seed and the
   run's index, :mod:`experiments.seeds`);
@@ -30,7 +31,7 @@ import pandas as pd
 
 from experiments.spec import Experiment, OutputSpec, PlannedRun
 from experiments.store import ResultStore
-from sim.ensemble import check_scheduler_address, local_cluster, slurm_cluster
+from sim.ensemble import as_completed_runs, check_scheduler_address, local_cluster, slurm_cluster
 from sim.errors import InputError
 from sim.run import RunResult, run_simulation
 
@@ -168,7 +169,7 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
         InputError: the folder holds another experiment, is locked by another sweep, or the scheduler cannot be
             reached.
     """
-    from distributed import Client, as_completed
+    from distributed import Client
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -207,12 +208,12 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
             summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) \
                 if not slurm_jobs else slurm_jobs * int((slurm_options or {}).get("cores", 1))
             # explicit keys: unique per experiment and run, so a shared scheduler never mixes two sweeps' tasks
-            by_key = {f"hunan-{digest}-{p.spec.run_id}": p for p in todo}
-            futures = [client.submit(execute_run, p, model_fn, key=key, pure=False) for key, p in by_key.items()]
+            keys = [f"hunan-{digest}-{p.spec.run_id}" for p in todo]
+            finished = as_completed_runs(client, execute_run, todo, model_fn, keys=keys)
             with tqdm(total=len(plan), initial=summary.n_done_before, unit="run", desc=experiment.name,
                       disable=not progress, file=sys.stderr, dynamic_ncols=True, smoothing=0.1) as bar:
-                for fut in as_completed(futures):
-                    planned = by_key[fut.key]
+                for position, fut in finished:
+                    planned = todo[position]
                     index = planned.spec.run_index
                     try:
                         outcome: RunOutcome = fut.result()

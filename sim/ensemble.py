@@ -1,4 +1,12 @@
-"""The one Dask cluster factory: local clusters, SLURM clusters and clients of a running scheduler.
+"""The one ensemble runner and the one Dask cluster factory.
+
+Runner: :func:`as_completed_runs` submits one task per run to a Dask client and hands each back as it finishes,
+with its position in the plan; :func:`run_ensemble` (calibration's posterior projections and sensitivity
+designs, one :class:`EnsembleRun` per run) and :func:`experiments.runner.run_experiment` (an experiment's
+plan, written to its results folder as runs finish) are both built on it. Seeds come from
+:mod:`sim.seeds`.
+
+Cluster factory: local clusters, SLURM clusters and clients of a running scheduler.
 
 Experiments (:mod:`experiments.runner`), calibration (:mod:`calibration.smc`, :mod:`calibration.report`,
 :mod:`calibration.screening`) and the benchmarks start their workers here, so that every local cluster is
@@ -23,14 +31,128 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
+from sim.seeds import spawned_seeds
+from sim.years import LAST_OBSERVED_YEAR, PLAN_END_YEAR, PLAN_YEARS, START_YEAR
 
 if TYPE_CHECKING:  # imported lazily at run time: Dask and dask-jobqueue take a second to import
+    import pandas as pd
     from dask_jobqueue import SLURMCluster
-    from distributed import Client, LocalCluster
+    from distributed import Client, Future, LocalCluster
+
+#: Provincial indicators kept for every year (the plan's outputs and the calibration's provincial targets).
+PROVINCE_INDICATORS = (
+    "urbanization_rate", "czt_urban_share", "urban_rural_income_ratio", "urban_unemployment_rate",
+    "hukou_urbanization_rate", "hukou_gap", "registered_minus_resident", "population", "outside_hunan_population",
+    "registered_elsewhere_in_hunan", "migrant_children_public_school_share", "settled_migrants", "permit_holders",
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the runner
+# --------------------------------------------------------------------------------------------------------
+
+def as_completed_runs(client: Client, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
+                      keys: Sequence[str] | None = None) -> Iterator[tuple[int, Future]]:
+    """Submit ``fn(item, *args)`` for every item and yield ``(position in items, future)`` as each finishes.
+
+    Args:
+        client: a connected Dask client (:func:`dask_client`, :func:`local_cluster`, a scheduler, SLURM).
+        fn: the task (picklable; runs on a worker).
+        items: one per run.
+        *args: extra arguments of every task.
+        keys: Dask keys, one per item (unique per run, so that a shared scheduler never mixes two ensembles'
+            tasks); default: random keys.
+
+    Yields:
+        The item's position and its finished future (``future.result()`` returns or raises the task's result).
+    """
+    from distributed import as_completed
+
+    futures = [client.submit(fn, item, *args, key=None if keys is None else keys[i], pure=False)
+               for i, item in enumerate(items)]
+    index = {f.key: i for i, f in enumerate(futures)}
+    for future in as_completed(futures):
+        yield index[future.key], future
+
+
+@dataclass(frozen=True)
+class EnsembleRun:
+    """One run of an ensemble (a posterior projection or a sensitivity design point).
+
+    Attributes:
+        params: parameter values on top of the declared defaults.
+        seed: model seed (a Python int; Mesa refuses numpy integers).
+        scale: households per agent record.
+        scenario: scenario name.
+        end_year: last simulated year.
+        tag: free label carried to the output (e.g. the draw number).
+        keep_years: years for which every region's rows are kept (all years are kept for ``Hunan``'s
+            :data:`PROVINCE_INDICATORS`).
+    """
+
+    params: Mapping[str, float]
+    seed: int
+    scale: float
+    scenario: str = "baseline"
+    end_year: int = PLAN_END_YEAR
+    tag: int = 0
+    keep_years: tuple[int, ...] = (START_YEAR, 2017, LAST_OBSERVED_YEAR, *PLAN_YEARS)
+
+
+def clip_to_bounds(values: Mapping[str, float]) -> dict[str, float]:
+    """Values clipped to each parameter's declared range.
+
+    Design generators work in floating point: SALib's Morris grid can land a rounding error past a bound
+    (0.020000000000000004 for a bound of 0.02), which the parameter declaration rightly refuses.
+    """
+    from sim.parameters import parameter_specs
+
+    specs = parameter_specs()
+    return {k: min(max(float(v), float(specs[k]["low"])), float(specs[k]["high"])) for k, v in values.items()}
+
+
+def run_one(spec: EnsembleRun) -> pd.DataFrame:
+    """Run one spec and return the kept indicator rows with a ``tag`` column."""
+    from sim.parameters import ModelParameters
+    from sim.run import run_simulation
+
+    params = ModelParameters().replace(**clip_to_bounds(spec.params))
+    result = run_simulation(scenario=spec.scenario, params=params, seed=int(spec.seed), scale=spec.scale,
+                            end_year=spec.end_year)
+    df = result.indicators
+    keep = ((df.region == "Hunan") & df.indicator.isin(PROVINCE_INDICATORS)) | df.year.isin(spec.keep_years)
+    out = df[keep].reset_index(drop=True)
+    out["tag"] = spec.tag
+    return out
+
+
+def run_ensemble(client: Client, specs: Sequence[EnsembleRun],
+                 progress: Callable[[int, int], None] | None = None) -> list[pd.DataFrame]:
+    """Run every spec on the client; results in the order of ``specs`` (a failed run raises its error)."""
+    out: list[pd.DataFrame | None] = [None] * len(specs)
+    for done, (i, future) in enumerate(as_completed_runs(client, run_one, list(specs)), start=1):
+        out[i] = future.result()
+        if progress is not None:
+            progress(done, len(specs))
+    return out  # type: ignore[return-value]
+
+
+def spawn_seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent model seeds from one recorded master seed (Python ints).
+
+    :func:`sim.seeds.derive_seed` in its ``"low63"`` form, the one the recorded projections were made with.
+    """
+    return spawned_seeds(seed, n, form="low63")
+
+
+# --------------------------------------------------------------------------------------------------------
+# clusters
+# --------------------------------------------------------------------------------------------------------
 
 
 def default_workers() -> int:
