@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +16,7 @@ import pandas as pd
 
 from sim.data import load_plan_indicators
 from sim.errors import InputError, shown
-from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_INT, MAX_SCALE
+from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_SCALE, whole_number
 from sim.plan_targets import PLAN_ID
 from sim.years import LAST_OBSERVED_YEAR, PLAN_END_YEAR, PLAN_YEARS, START_YEAR
 
@@ -30,27 +28,6 @@ SUMMARY = [(name, PLAN_ID.get(name)) for name in (
     "public_rental_units", "central_urban_population",
 )]
 SUMMARY_YEARS = (START_YEAR, LAST_OBSERVED_YEAR, *PLAN_YEARS)
-#: Modules that add subcommands (each defines ``register(subparsers)``).
-COMMAND_MODULES = ("calibration.commands", "experiments.commands")
-
-
-def whole_number(name: str, minimum: int = 0, maximum: int = MAX_INT):
-    """An argparse type: a whole number from ``minimum`` to ``maximum``, refused with a message naming the option,
-    the value (shortened) and the limits."""
-    def parse(text: str) -> int:
-        if len(text) > 40:  # int() of more than 4300 digits raises; anything this long is over every limit anyway
-            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} ({len(text):,} characters) is not "
-                                             f"a whole number from {minimum} to {maximum}")
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} is not a whole number") from None
-        if not minimum <= value <= maximum:
-            if maximum == MAX_INT:
-                raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
-            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be from {minimum} to {maximum}")
-        return value
-    return parse
 
 
 def _scale(text: str) -> float:
@@ -119,9 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "whole: a temporary folder renamed into place)")
     run.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in --out")
     run.set_defaults(func=_cmd_run)
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(sub)
+    # the command line is the top layer: it imports the apps' subcommands, never the reverse (tests/test_layers.py)
+    from calibration import commands as calibration_commands
+    from experiments import commands as experiments_commands
+
+    for commands in (calibration_commands, experiments_commands):
+        commands.register(sub)
     return parser
 
 

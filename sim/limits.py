@@ -12,14 +12,16 @@ study needs more, raise the limit here; README.md and RELIABILITY.md list them.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
 from sim.years import HORIZON_YEAR as LAST_YEAR  # noqa: F401 - re-exported, see "calendar and scale" below
 from sim.years import NEVER_YEAR  # noqa: F401 - re-exported
 from sim.years import START_YEAR as FIRST_YEAR  # noqa: F401 - re-exported
@@ -234,3 +236,22 @@ def check_document(data: Any, *, source: str, field_prefix: str = "") -> None:
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
             raise InputError(field=name, value=value, source=source,
                              allowed=f"a whole number of at most {MAX_INT:,} in magnitude (limit in sim/limits.py)")
+
+
+def whole_number(name: str, minimum: int = 0, maximum: int = MAX_INT) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` to ``maximum``, refused with a message naming the option,
+    the value (shortened) and the limits."""
+    def parse(text: str) -> int:
+        if len(text) > 40:  # int() of more than 4300 digits raises; anything this long is over every limit anyway
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} ({len(text):,} characters) is not "
+                                             f"a whole number from {minimum} to {maximum}")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} is not a whole number") from None
+        if not minimum <= value <= maximum:
+            if maximum == MAX_INT:
+                raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be from {minimum} to {maximum}")
+        return value
+    return parse
