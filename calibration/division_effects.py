@@ -46,9 +46,10 @@ from sim.data import (
     load_divisions,
 )
 from sim.parameters import ModelParameters
+from sim.years import LAST_OBSERVED_YEAR
 
-#: Census year the effects reproduce (the last observed year, see calibration/targets.py).
-FIT_YEAR = 2020
+#: Census year the effects reproduce (the last observed year, sim/years.py).
+FIT_YEAR = LAST_OBSERVED_YEAR
 
 
 @dataclass

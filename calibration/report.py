@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.cluster import dask_client
-from calibration.ensemble import RunSpec, run_ensemble, spawn_seeds
 from calibration.posterior import POSTERIOR_PATH, git_commit, load_posterior, samples_frame
 from calibration.sensitivity import SA_OUTPUTS, SA_YEARS, SensitivityResult, run_sensitivity
 from calibration.simulator import CALIBRATION_END, prior_bounds
 from calibration.targets import GROUPS, UNUSED_EVIDENCE, Target, load_targets, pattern_distance, simulated_values
 from sim.data import load_plan_city_targets, load_plan_indicators
+from sim.ensemble import EnsembleRun, dask_client, run_ensemble, spawn_seeds
 from sim.errors import InputError
 from sim.parameters import parameter_specs
+from sim.plan_targets import PLAN_TARGETS
 
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 SCENARIOS = ("baseline", "plan-2021")
@@ -43,8 +43,7 @@ SCENARIOS = ("baseline", "plan-2021")
 IDENTIFIED, WEAKLY_IDENTIFIED = 0.5, 0.8
 
 #: The plan's provincial targets checked in the projections: (indicator, plan id, direction).
-PLAN_CHECKS = (("urbanization_rate", 1, ">="), ("urban_unemployment_rate", 3, "<="),
-               ("urban_rural_income_ratio", 4, "<="), ("czt_urban_share", 5, ">="))
+PLAN_CHECKS = tuple((t.indicator, t.plan_id, t.direction) for t in PLAN_TARGETS if t.transform == "level")
 PROJECTED = ("urbanization_rate", "czt_urban_share", "urban_rural_income_ratio", "urban_unemployment_rate",
              "hukou_urbanization_rate", "registered_minus_resident")
 LABELS = {
@@ -127,7 +126,7 @@ def posterior_ensemble(client: Any, posterior: dict[str, Any], *, n_draws: int, 
     all_seeds = spawn_seeds(seed, max(n_draws, n_reference))
     seeds = all_seeds[:n_draws]
     runs, skipped = {}, {}
-    specs_all: list[RunSpec] = []
+    specs_all: list[EnsembleRun] = []
     available = []
     for name in scenarios:
         reason = _scenario_available(name)
@@ -136,11 +135,11 @@ def posterior_ensemble(client: Any, posterior: dict[str, Any], *, n_draws: int, 
             continue
         available.append(name)
         # the same draws and seeds in every scenario: differences between scenarios are the policies'
-        specs_all += [RunSpec(params=samples.iloc[int(i)].to_dict(), seed=s, scale=scale, scenario=name,
+        specs_all += [EnsembleRun(params=samples.iloc[int(i)].to_dict(), seed=s, scale=scale, scenario=name,
                               end_year=end_year, tag=k) for k, (i, s) in enumerate(zip(picks, seeds, strict=True))]
     reference_params = {"posterior median": dict(posterior["median"]), "declared defaults": {}}
     for params in reference_params.values():
-        specs_all += [RunSpec(params=params, seed=s, scale=scale, scenario="baseline", end_year=CALIBRATION_END,
+        specs_all += [EnsembleRun(params=params, seed=s, scale=scale, scenario="baseline", end_year=CALIBRATION_END,
                               tag=k) for k, s in enumerate(all_seeds[:n_reference])]
     frames = run_ensemble(client, specs_all)
     for j, name in enumerate(available):

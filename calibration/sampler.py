@@ -9,7 +9,7 @@ job id)``, so a calibration is repeatable bit for bit from its seed, on a laptop
 resumed after an interruption continues exactly as if it had never stopped.
 
 Requirements for bit-for-bit repeatability: one thread per Dask worker (the global numpy state is per
-process; :func:`calibration.cluster.dask_client` starts local workers that way) and the same code and data.
+process; :func:`sim.ensemble.dask_client` starts local workers that way) and the same code and data.
 
 Seeding numpy's *global* state is the only hook pyabc offers (it has no ``rng`` argument); it happens in the
 worker process just before pyabc's own draw, and the model itself never uses it (the model draws from its own

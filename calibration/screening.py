@@ -31,9 +31,9 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from calibration.ensemble import clip_to_bounds
 from calibration.simulator import CALIBRATION_END, calibrated_parameters, prior_bounds
 from calibration.targets import GROUPS, group_mean_squares, load_targets, simulated_values
+from sim.ensemble import as_completed_runs, clip_to_bounds
 from sim.parameters import ModelParameters
 
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.json"
@@ -85,8 +85,9 @@ def screen(client: Any, *, names: Sequence[str] | None = None, trajectories: int
     problem = {"num_vars": len(names), "names": names, "bounds": [list(bounds[n]) for n in names]}
     X = morris_sample.sample(problem, trajectories, num_levels=MORRIS_LEVELS, seed=int(seed))
     points = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in X]
-    futures = client.map(GroupErrors(scale=scale, seed=int(seed)), points, pure=False)
-    results = client.gather(futures)
+    results: list[dict[str, float]] = [{}] * len(points)
+    for i, future in as_completed_runs(client, GroupErrors(scale=scale, seed=int(seed)), points):
+        results[i] = future.result()
     rows = []
     for group in GROUPS:
         y = np.array([r.get(group, math.nan) for r in results], dtype=float)
@@ -165,7 +166,7 @@ def screened_parameters(path: Path = SCREENING_PATH) -> list[str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m calibration.screening [--trajectories R] [--scale S] [--seed N] [--workers W]``."""
-    from calibration.cluster import dask_client
+    from sim.ensemble import dask_client
 
     ap = argparse.ArgumentParser(prog="python -m calibration.screening", description=__doc__.split("\n")[0])
     ap.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (default 8)")

@@ -26,7 +26,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from calibration.ensemble import RunSpec, run_ensemble
+from sim.ensemble import EnsembleRun, run_ensemble
 from sim.parameters import parameter_specs
 
 #: Outputs screened and decomposed: the plan's headline indicators (Hunan) in 2025 and 2035.
@@ -72,8 +72,8 @@ def _outputs(frames: Sequence[pd.DataFrame]) -> dict[tuple[str, int], np.ndarray
 
 
 def _specs(X: np.ndarray, names: Sequence[str], base: Mapping[str, float], *, seed: int, scale: float,
-           scenario: str) -> list[RunSpec]:
-    return [RunSpec(params={**base, **{n: float(v) for n, v in zip(names, row, strict=True)}}, seed=int(seed),
+           scenario: str) -> list[EnsembleRun]:
+    return [EnsembleRun(params={**base, **{n: float(v) for n, v in zip(names, row, strict=True)}}, seed=int(seed),
                     scale=scale, scenario=scenario, end_year=max(SA_YEARS), tag=i, keep_years=SA_YEARS)
             for i, row in enumerate(X)]
 

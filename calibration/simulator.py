@@ -14,21 +14,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyabc
 
-from calibration.ensemble import clip_to_bounds
 from calibration.targets import Target, load_targets, pattern_distance, simulated_values
+from sim.ensemble import clip_to_bounds
 from sim.errors import InputError
 from sim.parameters import ModelParameters, parameter_specs
+from sim.seeds import derive_seed
+from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 
-#: First and last simulated years of the calibration (the census years).
-CALIBRATION_START, CALIBRATION_END = 2010, 2020
+#: First and last simulated years of the calibration (the census years; sim/years.py).
+CALIBRATION_START, CALIBRATION_END = START_YEAR, LAST_OBSERVED_YEAR
 
 
 def calibrated_parameters(*, include_assumptions: bool = False) -> list[str]:
@@ -80,10 +80,9 @@ def model_seed(values: Mapping[str, float], base_seed: int) -> int:
 
     A hash rather than a counter: pyabc draws particles in worker processes in an order set by scheduling,
     so only the parameters themselves identify a simulation reproducibly. Returned as a Python ``int``
-    (Mesa refuses numpy integers, STACK.md).
+    (Mesa refuses numpy integers, STACK.md). :func:`sim.seeds.derive_seed` in its ``"values_sha256"`` form.
     """
-    payload = json.dumps([int(base_seed), sorted((k, repr(float(v))) for k, v in values.items())])
-    return int.from_bytes(hashlib.sha256(payload.encode()).digest()[:8], "little") % (2**63)
+    return derive_seed(base_seed, values, form="values_sha256")
 
 
 @dataclass(frozen=True)

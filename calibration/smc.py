@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pyabc
 
-from calibration.cluster import dask_client
 from calibration.posterior import (
     FORMAT,
     POSTERIOR_PATH,
@@ -52,6 +51,7 @@ from calibration.simulator import (
 )
 from calibration.targets import LAST_OBSERVED_YEAR, load_targets, observed_statistics, targets_hash
 from calibration.transition import BoxTransition
+from sim.ensemble import dask_client
 from sim.errors import InputError
 from sim.parameters import ModelParameters
 

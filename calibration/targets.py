@@ -54,9 +54,8 @@ from sim.data import (
     load_province_totals_2010,
 )
 from sim.errors import DataError
+from sim.years import LAST_OBSERVED_YEAR  # the last year whose observations calibration may use
 
-#: The last year whose observations may be used anywhere in calibration (the 7th census, 2020-11-01).
-LAST_OBSERVED_YEAR = 2020
 
 Strength = Literal["primary", "weak"]
 

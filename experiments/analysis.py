@@ -23,19 +23,14 @@ import pandas as pd
 
 from sim.data import load_plan_city_targets, load_plan_indicators
 from sim.errors import InputError
+from sim.plan_targets import PLAN_TARGETS
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 Op = Literal[">=", ">", "<=", "<"]
 
 #: The plan indicators the model outputs: plan id → (indicator, how the model's yearly values are compared).
-#: Mirrors the plan ids in ``sim.cli.SUMMARY``; indicator 2 (new urban jobs) is a 5-year sum in 10k persons.
-PLAN_INDICATOR_MAP: dict[int, tuple[str, str]] = {
-    1: ("urbanization_rate", "level"),
-    2: ("new_urban_jobs", "sum_5y_10k"),
-    3: ("urban_unemployment_rate", "level"),
-    4: ("urban_rural_income_ratio", "level"),
-    5: ("czt_urban_share", "level"),
-}
+#: From :data:`sim.plan_targets.PLAN_TARGETS`; indicator 2 (new urban jobs) is a 5-year sum in 10k persons.
+PLAN_INDICATOR_MAP: dict[int, tuple[str, str]] = {t.plan_id: (t.indicator, t.transform) for t in PLAN_TARGETS}
 #: Outcomes whose lever effects are estimated (indicator, year), where present in the results.
 EFFECT_OUTCOMES: tuple[tuple[str, int], ...] = (
     ("urbanization_rate", 2025), ("urbanization_rate", 2035), ("hukou_urbanization_rate", 2035),

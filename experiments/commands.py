@@ -13,15 +13,13 @@ Input errors are raised as :class:`sim.errors.InputError`; ``sim.cli`` prints th
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
-from sim.cli import whole_number
 from sim.errors import InputError
+from sim.limits import whole_number
 
 
 def _one_line_warnings() -> None:
@@ -48,9 +46,10 @@ def _slurm_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.runner import check_scheduler_address, run_experiment, slurm_job_script
+    from experiments.runner import run_experiment
     from experiments.spec import load_experiment
     from experiments.store import check_folder
+    from sim.ensemble import check_scheduler_address, slurm_job_script
 
     _one_line_warnings()
     if args.slurm_script:
@@ -85,11 +84,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     _one_line_warnings()
     if args.dir == "calibration" and not Path(args.dir, "experiment.json").exists():
-        if importlib.util.find_spec("calibration.report") is None:
-            raise InputError(field="DIR", value="calibration", allowed="a sweep's results folder (the calibration "
-                             "report, calibration/report.py, is not installed yet)", source="command line")
+        from calibration.report import main as calibration_report
+
         kwargs = {"out_dir": args.out} if args.out else {}
-        result = importlib.import_module("calibration.report").main(**kwargs)
+        result = calibration_report(**kwargs)
         if result is not None:
             print(f"wrote {result}")
         return 0

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
 from sim.parameters import LEVERS, parameter_names, parameter_specs
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 if TYPE_CHECKING:
     from ema_workbench import Model, ReplicatorModel
@@ -74,8 +75,8 @@ def hunan_model(**kwargs: Any) -> dict[str, float]:
     scenario = str(kwargs.pop("scenario", "baseline"))
     seed = int(kwargs.pop("seed", 1))
     scale = float(kwargs.pop("scale", 1000))
-    end_year = int(kwargs.pop("end_year", 2035))
-    policy_from = int(kwargs.pop("policy_from", 2021))
+    end_year = int(kwargs.pop("end_year", PLAN_END_YEAR))
+    policy_from = int(kwargs.pop("policy_from", POLICY_START_YEAR))
     spec = kwargs.pop("outcome_spec", None) or ";".join(f"{i}:{y}" for i, y in DEFAULT_OUTCOMES)
     params = {k: float(v) for k, v in kwargs.items() if k in set(parameter_names())}
     levers = {k: _lever_value(k, v) for k, v in kwargs.items() if k in LEVERS}
@@ -99,8 +100,8 @@ def hunan_model(**kwargs: Any) -> dict[str, float]:
 def build_model(*, name: str = "hunan", scenario: str = "baseline",
                 uncertainties: Sequence[str] | Mapping[str, tuple[float, float]] | None = None,
                 levers: Sequence[str] | Mapping[str, Sequence[Any]] | None = None,
-                outcomes: Sequence[tuple[str, int]] = DEFAULT_OUTCOMES, scale: float = 1000, end_year: int = 2035,
-                policy_from: int = 2021, seed: int = 1, replications: int = 1,
+                outcomes: Sequence[tuple[str, int]] = DEFAULT_OUTCOMES, scale: float = 1000, end_year: int = PLAN_END_YEAR,
+                policy_from: int = POLICY_START_YEAR, seed: int = 1, replications: int = 1,
                 master_seed: int = 1) -> Model | ReplicatorModel:
     """An EMA Workbench model of Hunan built from the declarations in :mod:`sim.parameters`.
 
@@ -176,8 +177,8 @@ def build_model(*, name: str = "hunan", scenario: str = "baseline",
         if ind not in INDICATORS:
             raise InputError(field="outcomes", value=ind, allowed="indicators: " + ", ".join(INDICATORS),
                              source="build_model")
-        if not 2010 <= year <= end_year:
-            raise InputError(field="outcomes", value=f"{ind} {year}", allowed=f"a year from 2010 to {end_year}",
+        if not START_YEAR <= year <= end_year:
+            raise InputError(field="outcomes", value=f"{ind} {year}", allowed=f"a year from {START_YEAR} to {end_year}",
                              source="build_model")
     constants = [Constant("scenario", scenario), Constant("scale", float(scale)), Constant("end_year", int(end_year)),
                  Constant("policy_from", int(policy_from)),

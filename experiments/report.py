@@ -29,6 +29,7 @@ from sim.data import observed_urbanization_rate
 from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.parameters import parameter_names
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 #: Indicators drawn as fan charts (Hunan), with their plan targets where there are some.
 FAN_INDICATORS = ("urbanization_rate", "czt_urban_share", "urban_unemployment_rate", "urban_rural_income_ratio",
@@ -153,7 +154,7 @@ def _outcome_table(hunan: pd.DataFrame, divisions: pd.DataFrame) -> pd.DataFrame
 
 def _discovery(meta: dict[str, Any]) -> Discovery:
     d = meta.get("definition", {})
-    return _parse_report(d.get("report", {}), meta.get("source", "experiment.json"), d.get("end_year", 2035))
+    return _parse_report(d.get("report", {}), meta.get("source", "experiment.json"), d.get("end_year", PLAN_END_YEAR))
 
 
 def _uncertainty_spec(meta: dict[str, Any]):
@@ -249,7 +250,7 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
                                                                        if meta.get("uncertainty_note") else "")),
             ("varied parameters", ", ".join(res.uncertainties) or "none (posterior median or declared defaults)"),
             ("replications", defn.get("replications", 1)), ("scale (households per agent)", defn.get("scale", 100)),
-            ("years", f"2010-{defn.get('end_year', 2035)}"), ("master seed", meta.get("master_seed")),
+            ("years", f"{START_YEAR}-{defn.get('end_year', PLAN_END_YEAR)}"), ("master seed", meta.get("master_seed")),
             ("experiment digest", meta.get("digest")), ("code version", prov.get("git_commit", "?")),
             ("input data version", prov.get("data_version", "?")),
             ("packages", ", ".join(f"{k} {v}" for k, v in prov.get("packages", {}).items()))]
@@ -328,8 +329,8 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
     # ---- for whom ----------------------------------------------------------------------------------------
     who = _who_table(res, outcomes)
     if not who.empty:
-        end = int(defn.get("end_year", 2035))
-        start = int(defn.get("policy_from", min(2021, end)))
+        end = int(defn.get("end_year", PLAN_END_YEAR))
+        start = int(defn.get("policy_from", min(POLICY_START_YEAR, end)))
         md.append("\n## For whom\n")
         md.append(f"Median [5 %, 95 %] over each policy's runs, Hunan, {end} (settled migrants: persons who "
                   f"transferred hukou to a Hunan city, summed over {start}-{end}).\n\n")
@@ -411,8 +412,8 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
 def _who_table(res: SweepResults, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Distribution of the "for whom" indicators per policy (median and 90 % range)."""
     defn = res.meta.get("definition", {})
-    end = int(defn.get("end_year", 2035))
-    start = int(defn.get("policy_from", min(2021, end)))
+    end = int(defn.get("end_year", PLAN_END_YEAR))
+    start = int(defn.get("policy_from", min(POLICY_START_YEAR, end)))
     h = res.hunan[res.hunan["indicator"].isin(WHO_INDICATORS)]
     if h.empty:
         return pd.DataFrame()

@@ -1,7 +1,8 @@
 """Run an experiment's plan on Dask: a local cluster, any running scheduler, or a SLURM cluster.
 
 The client (this process) plans the runs, skips those already finished in the results folder, submits the rest
-as Dask tasks and writes each result the moment it arrives; workers only simulate. So:
+as Dask tasks (through the project's one runner, :func:`sim.ensemble.as_completed_runs`, on its one cluster
+factory) and writes each result the moment it arrives; workers only simulate. So:
 
 * results do not depend on the number or kind of workers (each run's seed comes from the master seed and the
   run's index, :mod:`experiments.seeds`);
@@ -16,27 +17,23 @@ as Dask tasks and writes each result the moment it arrives; workers only simulat
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from experiments.spec import Experiment, OutputSpec, PlannedRun
 from experiments.store import ResultStore
+from sim.ensemble import as_completed_runs, check_scheduler_address, local_cluster, slurm_cluster
 from sim.errors import InputError
 from sim.run import RunResult, run_simulation
-
-if TYPE_CHECKING:  # imported lazily at run time: Dask and dask-jobqueue take a second to import
-    from dask_jobqueue import SLURMCluster
-    from distributed import LocalCluster
 
 ModelFn = Callable[..., RunResult]
 
@@ -143,100 +140,6 @@ def execute_run(task: PlannedRun, model_fn: ModelFn | None = None) -> RunOutcome
 
 
 # --------------------------------------------------------------------------------------------------------
-# clusters
-# --------------------------------------------------------------------------------------------------------
-
-def local_cluster(workers: int) -> LocalCluster:
-    """A local cluster of ``workers`` single-threaded worker processes (the model is not thread-parallel, and
-    processes sidestep the GIL)."""
-    import dask
-    from distributed import LocalCluster
-
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
-    # The scheduler serves HTTP (health checks, dashboard) even with the dashboard off, on port 8787 unless told
-    # otherwise; a random port avoids "port already in use" warnings when several sweeps share a machine.
-    # scheduler, workers and the HTTP server on the loopback only: nothing is reachable from other machines
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
-
-
-def worker_environment() -> dict[str, Any]:
-    """Environment variables set before a local worker process starts: Dask's defaults without
-    ``MALLOC_TRIM_THRESHOLD_``.
-
-    Dask sets ``MALLOC_TRIM_THRESHOLD_=65536`` so that workers hand freed memory back to the system at once. The
-    model allocates and frees many arrays of a few MB every year; with that setting glibc returns and re-faults
-    their pages each time, and a run at 1:100 took twice the CPU time in a worker that it takes in a plain
-    process (3.8 s against 1.9 s, measured in benchmarks/results.md). glibc's own defaults keep them.
-    """
-    import dask
-
-    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    return env
-
-
-def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
-                  memory: str = "2GiB", cores: int = 1, python: str | None = None,
-                  job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = (),
-                  dashboard_address: str = "127.0.0.1:0") -> SLURMCluster:
-    """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
-
-    Args:
-        queue: SLURM partition (``#SBATCH -p``).
-        account: SLURM account (``#SBATCH -A``).
-        walltime: time limit of each worker job.
-        memory: memory of each job (a run at scale 100 peaks at about 230 MiB; a worker adds about 150 MiB).
-        cores: worker processes per job.
-        python: the cluster's Python (default: this interpreter; set it when the cluster's path differs).
-        job_extra_directives: more ``#SBATCH`` lines, e.g. ``["--qos=normal"]``.
-        job_script_prologue: shell lines run before the worker starts, e.g. ``["source ~/hunan/.venv/bin/activate"]``.
-        dashboard_address: where the scheduler's dashboard (an unauthenticated HTTP server) listens: the loopback
-            on a free port unless set (e.g. ``":8787"`` on a trusted network; an SSH tunnel is safer). The
-            scheduler itself must listen where the compute nodes reach it, so its address is left to dask-jobqueue.
-            Each worker's own dashboard listens on its node's loopback (the scheduler does not need it).
-    """
-    from dask_jobqueue import SLURMCluster
-
-    return SLURMCluster(queue=queue, account=account, walltime=walltime, memory=memory, cores=cores,
-                        processes=cores, python=python or sys.executable,
-                        job_extra_directives=list(job_extra_directives),
-                        job_script_prologue=list(job_script_prologue),
-                        worker_extra_args=["--dashboard-address", "127.0.0.1:0"],
-                        scheduler_options={"dashboard_address": dashboard_address})
-
-
-def check_scheduler_address(address: str) -> None:
-    """Refuse a Dask scheduler address that cannot name a scheduler (``abc``, ``tcp://host`` without a port).
-
-    Raises:
-        InputError: naming ``--scheduler``, the value and the expected form.
-    """
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    try:
-        if len(address) > 1000:
-            raise ValueError("longer than 1000 characters")
-        scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls"):
-            parse_host_port(location)  # a port is required
-    except (ValueError, TypeError) as exc:
-        raise InputError(field="--scheduler", value=address, allowed=f"the address of a Dask scheduler, e.g. "
-                         f"tcp://host:8786 ({exc})", source="command line") from None
-
-
-def slurm_job_script(**options: Any) -> str:
-    """The batch script that :func:`slurm_cluster` would submit for each worker job (SLURM not needed)."""
-    cluster = slurm_cluster(**options)
-    try:
-        return cluster.job_script()
-    finally:
-        cluster.close()
-
-
-# --------------------------------------------------------------------------------------------------------
 # the sweep (runs on the client)
 # --------------------------------------------------------------------------------------------------------
 
@@ -266,7 +169,7 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
         InputError: the folder holds another experiment, is locked by another sweep, or the scheduler cannot be
             reached.
     """
-    from distributed import Client, as_completed
+    from distributed import Client
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -305,12 +208,12 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
             summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) \
                 if not slurm_jobs else slurm_jobs * int((slurm_options or {}).get("cores", 1))
             # explicit keys: unique per experiment and run, so a shared scheduler never mixes two sweeps' tasks
-            by_key = {f"hunan-{digest}-{p.spec.run_id}": p for p in todo}
-            futures = [client.submit(execute_run, p, model_fn, key=key, pure=False) for key, p in by_key.items()]
+            keys = [f"hunan-{digest}-{p.spec.run_id}" for p in todo]
+            finished = as_completed_runs(client, execute_run, todo, model_fn, keys=keys)
             with tqdm(total=len(plan), initial=summary.n_done_before, unit="run", desc=experiment.name,
                       disable=not progress, file=sys.stderr, dynamic_ncols=True, smoothing=0.1) as bar:
-                for fut in as_completed(futures):
-                    planned = by_key[fut.key]
+                for position, fut in finished:
+                    planned = todo[position]
                     index = planned.spec.run_index
                     try:
                         outcome: RunOutcome = fut.result()

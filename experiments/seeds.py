@@ -4,6 +4,9 @@ A run's seed depends only on the master seed and the run's identity (its index i
 on which worker ran it, in which order, or how many workers there were; so a sweep on 1 worker, 2 workers or a
 SLURM cluster gives the same tables bit for bit.
 
+The derivation itself is :func:`sim.seeds.derive_seed` (the project's one), in its ``"high63"`` form; this module
+names the experiments' spawn keys.
+
 Spawn keys of different lengths give independent streams (``SeedSequence`` mixes the key's length into its
 state), which keeps the three families apart:
 
@@ -17,18 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.seeds import derive_seed
+
 #: First element of a design's spawn key ('desi' in ASCII); any constant would do.
 DESIGN_KEY = 0x64657369
 #: First element of a common-random-numbers spawn key.
 CRN_KEY = 0x63726E00
 #: Design blocks.
 LEVER_BLOCK, UNCERTAINTY_BLOCK, POSTERIOR_BLOCK, ANALYSIS_BLOCK = 0, 1, 2, 3
-
-
-def _seed_from(sequence: np.random.SeedSequence) -> int:
-    # 63 bits: a plain non-negative Python int that fits an int64 column; collisions among 10^6 runs have
-    # probability about 1e-7. int() because Mesa refuses numpy integers as seeds (STACK.md).
-    return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def run_seed(master_seed: int, run_index: int) -> int:
@@ -41,17 +40,17 @@ def run_seed(master_seed: int, run_index: int) -> int:
     Returns:
         A non-negative Python ``int`` below 2**63.
     """
-    return _seed_from(np.random.SeedSequence(master_seed, spawn_key=(run_index,)))
+    return derive_seed(master_seed, (run_index,), form="high63")
 
 
 def crn_seed(master_seed: int, uncertainty_point: int, replicate: int) -> int:
     """The seed shared by all policies for one uncertainty point and replicate (common random numbers)."""
-    return _seed_from(np.random.SeedSequence(master_seed, spawn_key=(CRN_KEY, uncertainty_point, replicate)))
+    return derive_seed(master_seed, (CRN_KEY, uncertainty_point, replicate), form="high63")
 
 
 def design_seed(master_seed: int, block: int) -> int:
     """An integer seed for a third-party sampler (SALib) of one design block."""
-    return _seed_from(np.random.SeedSequence(master_seed, spawn_key=(DESIGN_KEY, block)))
+    return derive_seed(master_seed, (DESIGN_KEY, block), form="high63")
 
 
 def design_rng(master_seed: int, block: int) -> np.random.Generator:

@@ -70,8 +70,6 @@ from sim.data import division_names
 from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.limits import (
-    FIRST_YEAR,
-    LAST_YEAR,
     MAX_DESIGN_POINTS,
     MAX_OVERRIDE_CHARS,
     MAX_POSTERIOR_BYTES,
@@ -89,6 +87,8 @@ from sim.limits import (
 from sim.parameters import LEVERS, ModelParameters, parameter_names, parameter_specs
 from sim.parameters_default import POSTERIOR_PATH, default_parameters
 from sim.scenario import Scenario
+from sim.years import HORIZON_YEAR as LAST_YEAR
+from sim.years import PLAN_END_YEAR, PLAN_MIDTERM_YEAR, POLICY_START_YEAR, START_YEAR
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent
 LEVER_DESIGNS = ("full_factorial", "latin_hypercube", "sobol")
@@ -102,7 +102,6 @@ _UNCERTAINTY_KEYS = {"design", "n", "parameters", "ranges", "posterior_file", "n
 _OUTPUT_KEYS = {"indicators", "regions", "years", "flows"}
 _REPORT_KEYS = {"discovery"}
 _DISCOVERY_KEYS = {"indicator", "region", "year", "min", "max"}
-START_YEAR = FIRST_YEAR  # the bounds on years, sizes and files are declared in sim/limits.py
 
 FactorValue = float | int | bool | str
 
@@ -172,7 +171,7 @@ class Factor:
     high: float = 0.0
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cities: tuple[str, ...] | None = None
-    from_year: int = 2021
+    from_year: int = POLICY_START_YEAR
 
     @property
     def levers(self) -> tuple[str, ...]:
@@ -549,7 +548,7 @@ class Discovery:
 
     indicator: str = "urbanization_rate"
     region: str = "Hunan"
-    year: int = 2025
+    year: int = PLAN_MIDTERM_YEAR
     min: float | None = 63.0
     max: float | None = None
 
@@ -571,7 +570,7 @@ def _parse_report(raw: Any, where: str, end_year: int) -> Discovery:
     ind = _choice(d.get("indicator", "urbanization_rate"), where, "report.discovery.indicator", list(INDICATORS))
     region = _choice(d.get("region", "Hunan"), where, "report.discovery.region",
                      ["Hunan", *division_names(), "outside"])
-    year = _int(d.get("year", 2025), where, "report.discovery.year", low=START_YEAR + 1, high=end_year)
+    year = _int(d.get("year", PLAN_MIDTERM_YEAR), where, "report.discovery.year", low=START_YEAR + 1, high=end_year)
     bounds = {}
     for key in ("min", "max"):
         v = d.get(key)
@@ -937,7 +936,7 @@ def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment",
                          source=where)
     if len(set(scenarios)) != len(scenarios):
         raise InputError(field="scenarios", value=scenarios, allowed="distinct scenario names", source=where)
-    end_year = _int(data.get("end_year", 2035), where, "end_year", low=START_YEAR + 1, high=LAST_YEAR)
+    end_year = _int(data.get("end_year", PLAN_END_YEAR), where, "end_year", low=START_YEAR + 1, high=LAST_YEAR)
     scale = data.get("scale", 100)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_SCALE:
         raise InputError(field="scale", value=scale, source=where,
@@ -948,7 +947,7 @@ def experiment_from_dict(data: Mapping[str, Any], *, source: str = "experiment",
                          "result; every run's seed is derived from it)", source=where)
     master_seed = _int(data["master_seed"], where, "master_seed", low=0)
     # the plan's first year; a history-only experiment ending earlier starts its levers in its last year
-    policy_from = _int(data.get("policy_from", min(2021, end_year)), where, "policy_from", low=START_YEAR,
+    policy_from = _int(data.get("policy_from", min(POLICY_START_YEAR, end_year)), where, "policy_from", low=START_YEAR,
                        high=end_year)
     crn = data.get("common_random_numbers", False)
     if not isinstance(crn, bool):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -18,38 +16,18 @@ import pandas as pd
 
 from sim.data import load_plan_indicators
 from sim.errors import InputError, shown
-from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_INT, MAX_SCALE
+from sim.limits import FIRST_YEAR, LAST_YEAR, MAX_SCALE, whole_number
+from sim.plan_targets import PLAN_ID
+from sim.years import LAST_OBSERVED_YEAR, PLAN_END_YEAR, PLAN_YEARS, START_YEAR
 
 #: Indicators printed by ``run``, with the plan's indicator number where it sets a target.
-SUMMARY = [
-    ("urbanization_rate", 1), ("czt_urban_share", 5), ("urban_unemployment_rate", 3),
-    ("urban_rural_income_ratio", 4), ("new_urban_jobs", 2), ("hukou_urbanization_rate", None),
-    ("population", None), ("registered_minus_resident", None), ("outside_hunan_population", None),
-    ("settled_migrants", None), ("permit_holders", None), ("migrant_children_public_school_share", None),
-    ("left_behind_children", None), ("public_rental_units", None), ("central_urban_population", None),
-]
-SUMMARY_YEARS = (2010, 2020, 2025, 2035)
-#: Modules that add subcommands (each defines ``register(subparsers)``).
-COMMAND_MODULES = ("calibration.commands", "experiments.commands")
-
-
-def whole_number(name: str, minimum: int = 0, maximum: int = MAX_INT):
-    """An argparse type: a whole number from ``minimum`` to ``maximum``, refused with a message naming the option,
-    the value (shortened) and the limits."""
-    def parse(text: str) -> int:
-        if len(text) > 40:  # int() of more than 4300 digits raises; anything this long is over every limit anyway
-            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} ({len(text):,} characters) is not "
-                                             f"a whole number from {minimum} to {maximum}")
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} is not a whole number") from None
-        if not minimum <= value <= maximum:
-            if maximum == MAX_INT:
-                raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
-            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be from {minimum} to {maximum}")
-        return value
-    return parse
+SUMMARY = [(name, PLAN_ID.get(name)) for name in (
+    "urbanization_rate", "czt_urban_share", "urban_unemployment_rate", "urban_rural_income_ratio", "new_urban_jobs",
+    "hukou_urbanization_rate", "population", "registered_minus_resident", "outside_hunan_population",
+    "settled_migrants", "permit_holders", "migrant_children_public_school_share", "left_behind_children",
+    "public_rental_units", "central_urban_population",
+)]
+SUMMARY_YEARS = (START_YEAR, LAST_OBSERVED_YEAR, *PLAN_YEARS)
 
 
 def _scale(text: str) -> float:
@@ -110,17 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one simulation and print the plan's indicators")
     run.add_argument("--scenario", default="baseline", help="a name in scenarios/ or a path to a .toml file")
-    run.add_argument("--end", type=whole_number("--end", FIRST_YEAR + 1, LAST_YEAR), default=2035,
-                     help=f"last simulated year, {FIRST_YEAR + 1}-{LAST_YEAR} (default 2035)")
+    run.add_argument("--end", type=whole_number("--end", FIRST_YEAR + 1, LAST_YEAR), default=PLAN_END_YEAR,
+                     help=f"last simulated year, {FIRST_YEAR + 1}-{LAST_YEAR} (default {PLAN_END_YEAR})")
     run.add_argument("--seed", type=whole_number("--seed"), default=1, help="random seed (default 1)")
     run.add_argument("--scale", type=_scale, default=100.0, help="households per agent (default 100; 1 = full)")
     run.add_argument("--out", default=None, help="new folder for indicators.parquet and flows.parquet (written "
                      "whole: a temporary folder renamed into place)")
     run.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in --out")
     run.set_defaults(func=_cmd_run)
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(sub)
+    # the command line is the top layer: it imports the apps' subcommands, never the reverse (tests/test_layers.py)
+    from calibration import commands as calibration_commands
+    from experiments import commands as experiments_commands
+
+    for commands in (calibration_commands, experiments_commands):
+        commands.register(sub)
     return parser
 
 

@@ -12,24 +12,25 @@ study needs more, raise the limit here; README.md and RELIABILITY.md list them.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, shown
+from sim.years import HORIZON_YEAR as LAST_YEAR  # noqa: F401 - re-exported, see "calendar and scale" below
+from sim.years import NEVER_YEAR  # noqa: F401 - re-exported
+from sim.years import START_YEAR as FIRST_YEAR  # noqa: F401 - re-exported
 
 # ---- calendar and scale (the model's own limits) ------------------------------------------------------------
-#: First simulated year (equal to ``sim.model.START_YEAR``; a test keeps them equal).
-FIRST_YEAR = 2010
-#: Last year the model may simulate (equal to ``sim.run.LAST_YEAR``; a test keeps them equal).
-LAST_YEAR = 2100
+# FIRST_YEAR, LAST_YEAR and NEVER_YEAR are the calendar's START_YEAR, HORIZON_YEAR and NEVER_YEAR (sim/years.py),
+# re-exported under the names the limit checks use.
 #: Coarsest scale, households per agent (equal to ``sim.model.MAX_SCALE``; a test keeps them equal).
 MAX_SCALE = 100_000
-#: "Never" for a scenario block's ``until`` and a rail line's opening year (``sim.parameters.NEVER``).
-NEVER_YEAR = 9999
 
 # ---- files ---------------------------------------------------------------------------------------------------
 #: Largest scenario or experiment file read (bytes). The shipped ones are 1-5 KB.
@@ -235,3 +236,22 @@ def check_document(data: Any, *, source: str, field_prefix: str = "") -> None:
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
             raise InputError(field=name, value=value, source=source,
                              allowed=f"a whole number of at most {MAX_INT:,} in magnitude (limit in sim/limits.py)")
+
+
+def whole_number(name: str, minimum: int = 0, maximum: int = MAX_INT) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` to ``maximum``, refused with a message naming the option,
+    the value (shortened) and the limits."""
+    def parse(text: str) -> int:
+        if len(text) > 40:  # int() of more than 4300 digits raises; anything this long is over every limit anyway
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} ({len(text):,} characters) is not "
+                                             f"a whole number from {minimum} to {maximum}")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"option {name}: value {shown(text)} is not a whole number") from None
+        if not minimum <= value <= maximum:
+            if maximum == MAX_INT:
+                raise argparse.ArgumentTypeError(f"option {name}: value {value} must be >= {minimum}")
+            raise argparse.ArgumentTypeError(f"option {name}: value {value} must be from {minimum} to {maximum}")
+        return value
+    return parse

@@ -38,12 +38,13 @@ import pyarrow.parquet as pq
 
 from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
 from sim.errors import InputError
-from sim.model import START_YEAR, HunanModel
+from sim.model import HunanModel
 from sim.parameters import ModelParameters
 from sim.scenario import Scenario
+from sim.years import HORIZON_YEAR as LAST_YEAR
+from sim.years import PLAN_END_YEAR, START_YEAR
 
 PROVENANCE_KEY = b"hunan_sim"
-LAST_YEAR = 2100
 
 
 @dataclass
@@ -56,7 +57,7 @@ class RunResult:
 
 
 def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
-                   seed: int = 1, scale: float = 100, end_year: int = 2035,
+                   seed: int = 1, scale: float = 100, end_year: int = PLAN_END_YEAR,
                    levers: dict[str, Any] | None = None,
                    division_effects: np.ndarray | None = None) -> RunResult:
     """Run the model from 2010 to ``end_year`` and return its tables.

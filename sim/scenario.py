@@ -28,9 +28,11 @@ import numpy as np
 
 from sim.data import division_index
 from sim.errors import InputError
-from sim.limits import LAST_YEAR, MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, NEVER_YEAR, check_document, read_toml
+from sim.limits import MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, check_document, read_toml
 from sim.parameters import LEVERS
 from sim.world import N_DIVISIONS
+from sim.years import HORIZON_YEAR as LAST_YEAR
+from sim.years import NEVER_YEAR
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOP_KEYS = {"name", "title", "title_zh", "description", "extends", "policy"}
@@ -138,7 +140,7 @@ class Scenario:
         return cls(name=name, blocks=tuple(blocks), description=str(description),
                    title_zh=str(data.get("title_zh", "")), origin=source)
 
-    def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, until_year: int = 9999,
+    def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, until_year: int = NEVER_YEAR,
                     cities: list[str] | None = None, name: str | None = None, source: str = "overrides") -> Scenario:
         """A copy with one more block on top (used by the UI, sweeps and the Python API).
 

@@ -2,7 +2,7 @@
 
 Both arms use the same replication seeds (common random numbers), so the difference between the fans shows
 the levers' effect rather than two independent draws of noise. Seeds are spawned from one recorded master
-seed (``numpy.random.SeedSequence(master).spawn(n)``, STYLE.md principle 5).
+seed (``numpy.random.SeedSequence(master).spawn(n)``, STYLE.md principle 5) by :func:`sim.seeds.derive_seed`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from sim.errors import InputError
-from sim.model import START_YEAR, HunanModel
+from sim.model import HunanModel
 from sim.scenario import Scenario
+from sim.seeds import spawned_seeds
+from sim.years import START_YEAR
 from ui.figures import MAIN_CHARTS
 from ui.inputs import COMPARE_END_YEARS, COMPARE_REPLICATIONS, shown
 
@@ -106,7 +106,7 @@ def share_meeting(values: np.ndarray, target: float, at_most: bool) -> float:
 
 def replication_seeds(master: int, n: int) -> list[int]:
     """``n`` seeds spawned from ``master`` (plain ints: Mesa refuses numpy integers)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(master).spawn(n)]
+    return spawned_seeds(master, n, form="uint32")
 
 
 def all_series(model: HunanModel) -> dict[tuple[str, str], Series]:

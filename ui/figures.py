@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.data import load_plan_indicators, load_province_series, load_province_totals_2010, observed_urbanization_rate
+from sim.plan_targets import PLAN_TARGETS
+from sim.years import PLAN_YEARS
 from ui.charts import COLOURS, Band, ChartData, Series, Target, fan
 from ui.i18n import Lang, tr
 
 SeriesSource = Callable[[str, str], tuple[Sequence[int], Sequence[float]]]
 
 #: Plan indicator rows (``plan_indicators.csv`` column ``id``) that correspond to a model indicator.
-PLAN_ROWS = {"urbanization_rate": 1, "urban_unemployment_rate": 3, "urban_rural_income_ratio": 4,
-             "czt_urban_share": 5}
+PLAN_ROWS = {t.indicator: t.plan_id for t in PLAN_TARGETS if t.transform == "level"}
 
 
 def parse_target(text: object) -> float:
@@ -40,7 +41,7 @@ def plan_targets() -> dict[str, list[tuple[int, float]]]:
         row = plan[plan["id"].astype(str) == str(row_id)]
         if row.empty:
             continue
-        pts = [(year, parse_target(row.iloc[0][f"target_{year}"])) for year in (2025, 2035)]
+        pts = [(year, parse_target(row.iloc[0][f"target_{year}"])) for year in PLAN_YEARS]
         out[indicator] = [(y, v) for y, v in pts if math.isfinite(v)]
     return out
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from calibration.cluster import dask_client
 from calibration.screening import ALWAYS_ESTIMATED, screen, screened_parameters, select, write_screening
 from calibration.simulator import calibrated_parameters
 from calibration.smc import CalibrationSettings
+from sim.ensemble import dask_client
 from calibration.targets import GROUPS
 from sim.errors import InputError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.runner import slurm_job_script
+from sim.ensemble import slurm_job_script
 from sim.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -346,7 +346,7 @@ def test_sweep_malformed_scheduler_is_refused_before_the_results_folder_exists(a
 
 
 def test_sweep_accepts_a_well_formed_scheduler_address():
-    from experiments.runner import check_scheduler_address
+    from sim.ensemble import check_scheduler_address
 
     check_scheduler_address("tcp://10.0.0.5:8786")  # no error
 

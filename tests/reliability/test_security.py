@@ -142,7 +142,7 @@ HTTP_ALL_INTERFACES = ("the scheduler's HTTP server (health checks, /metrics, da
 
 
 def test_sweep_local_cluster_listens_on_localhost_only():
-    from experiments.runner import local_cluster
+    from sim.ensemble import local_cluster
 
     cluster = local_cluster(1)
     try:
@@ -154,7 +154,7 @@ def test_sweep_local_cluster_listens_on_localhost_only():
 
 
 def test_calibration_local_cluster_listens_on_localhost_only():
-    from calibration.cluster import dask_client
+    from sim.ensemble import dask_client
 
     with dask_client(workers=1) as client:
         cluster = client.cluster

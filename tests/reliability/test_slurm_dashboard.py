@@ -16,7 +16,7 @@ def _dashboard_hosts(cluster) -> set[str]:
 
 
 def test_slurm_scheduler_dashboard_listens_on_localhost_by_default():
-    from experiments.runner import slurm_cluster
+    from sim.ensemble import slurm_cluster
 
     cluster = slurm_cluster(queue="normal")
     try:
@@ -30,7 +30,7 @@ def test_slurm_scheduler_dashboard_listens_on_localhost_by_default():
 
 
 def test_slurm_dashboard_address_can_be_configured():
-    from experiments.runner import slurm_cluster
+    from sim.ensemble import slurm_cluster
 
     cluster = slurm_cluster(dashboard_address="0.0.0.0:0")  # e.g. a trusted cluster network
     try:
