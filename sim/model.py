@@ -38,8 +38,7 @@ from sim.population import estimate_memory_bytes, synthesise_population
 from sim.scenario import Policy, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
-
-START_YEAR = 2010
+from sim.years import START_YEAR  # re-exported: callers read sim.model.START_YEAR
 #: The capital, whose urban place gets ``capital_amenity``.
 CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.errors import InputError
+from sim.years import NEVER_YEAR
 
 
 def _plain(value: Any) -> Any:
@@ -557,7 +558,7 @@ _LEVER_LIST: list[Lever] = [
           help_en="Draws manufacturing jobs from outside Hunan (chiefly the Pearl River Delta) to the city."),
 ]
 
-NEVER = 9999  # opening year meaning "not built in this scenario"
+NEVER = NEVER_YEAR  # opening year meaning "not built in this scenario" (the calendar's "never", sim/years.py)
 
 
 def _rail_levers() -> list[Lever]:

@@ -1,5 +1,7 @@
 """The calendar is declared once (sim/years.py); the copies outside it agree with it."""
 
+from pathlib import Path
+
 import sim.limits
 import sim.model
 import sim.parameters
@@ -16,8 +18,9 @@ def test_calendar_order_and_the_copies_that_re_export_it():
     assert sim.run.LAST_YEAR == years.HORIZON_YEAR
 
 
-def test_the_model_s_own_copies_agree_until_they_import_the_calendar():
-    # sim/model.py and sim/parameters.py are being reworked on another branch (issue 14, items 1 and 5);
-    # until they import sim.years, their copies must say the same.
+def test_the_model_and_parameters_take_their_years_from_the_calendar():
     assert sim.model.START_YEAR == years.START_YEAR
     assert sim.parameters.NEVER == years.NEVER_YEAR
+    # imported, not a second declaration
+    assert "START_YEAR = " not in Path(sim.model.__file__).read_text(encoding="utf-8")
+    assert "NEVER = 9999" not in Path(sim.parameters.__file__).read_text(encoding="utf-8")
