@@ -46,7 +46,11 @@ def scan_folder(folder: Path, root: Path) -> ResultFolder:
     """Find the tidy indicator Parquet files under ``folder`` (recursively, at most ``MAX_RESULT_FILES``)."""
     root = root.resolve()
     out = ResultFolder(folder=folder)
-    for path in sorted(folder.rglob("*.parquet"))[:MAX_RESULT_FILES]:
+    # Hidden folders hold an interrupted write's temporary copy or the earlier pair an interrupted
+    # `run --overwrite` left behind (sim.run.StagedOutput): never results to show beside the real ones.
+    visible = (p for p in folder.rglob("*.parquet") if not any(part.startswith(".") for part in
+                                                                p.relative_to(folder).parts[:-1]))
+    for path in sorted(visible)[:MAX_RESULT_FILES]:
         rel = path.relative_to(folder).as_posix()
         real = path.resolve()
         if not real.is_relative_to(root):

@@ -22,6 +22,14 @@ def test_scan_lists_tidy_files_and_names_the_skipped_ones(tmp_path: Path) -> Non
     assert catalogue(found.files) == (["urbanization_rate"], ["Hunan", "Changsha"])
 
 
+def test_hidden_folders_of_interrupted_writes_are_not_listed(tmp_path: Path) -> None:
+    written = write_results(tmp_path / "exp")
+    write_results(tmp_path / "exp" / ".run.abc123.tmp")  # what a crash during `run --overwrite` can leave
+    found = scan_folder(tmp_path / "exp", tmp_path)
+    assert found.files == [p.resolve() for p in written]
+    assert [name for name, _ in found.skipped] == ["not_indicators.parquet"]
+
+
 def test_runs_are_read_per_file_for_one_indicator_and_region(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
     write_results(folder, n_runs=3)
