@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.errors import InputError
 from sim.model import HunanModel
 from sim.scenario import Scenario
