@@ -866,8 +866,9 @@ def CompareTab(state: AppState) -> None:
         if result is None:
             solara.Text(tr("compare_none", lang))
             return
+        draws = "posterior draws" if any(result.draws) else "default parameters"
         solara.Text(f"{tr('compare_pair', lang, name=scenario_title(result.scenario_name, lang))} · seeds "
-                    f"{result.seeds} (master {result.master_seed}), scale {result.scale}",
+                    f"{result.seeds} (master {result.master_seed}), {draws}, scale {result.scale}",
                     style={"font-size": "12px", "color": "#555"})
         CompareQuestion(state, result)
         CompareTargets(state, result)
