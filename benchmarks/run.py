@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sim.years import PLAN_END_YEAR, START_YEAR
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (1000, 500, 100, 10, 1)
 DEFAULT_OUT = ROOT / "benchmarks" / "results.md"
@@ -48,7 +50,6 @@ README = ROOT / "README.md"
 README_START, README_END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
 #: Sweep figures from ``python -m benchmarks.sweep``, included in the report while the file exists.
 SWEEP_JSON = ROOT / "benchmarks" / "sweep.json"
-START_YEAR, PLAN_END_YEAR = 2010, 2035
 #: The named stages of ``HunanModel.step``, in the order the step calls them.
 STAGES = ("demography", "labour_market", "migration", "permits_and_settlement", "housing_market",
           "government_budgets", "record_indicators")

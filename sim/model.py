@@ -38,7 +38,7 @@ from sim.population import estimate_memory_bytes, synthesise_population
 from sim.scenario import Policy, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
-from sim.years import START_YEAR  # re-exported: callers read sim.model.START_YEAR
+from sim.years import PLAN_END_YEAR, START_YEAR  # START_YEAR re-exported: callers read sim.model.START_YEAR
 #: The capital, whose urban place gets ``capital_amenity``.
 CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
@@ -87,7 +87,7 @@ class HunanModel(mesa.Model):
     """
 
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
-                 scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = 2035,
+                 scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = PLAN_END_YEAR,
                  memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None) -> None:
         if isinstance(rng, str | float) or isinstance(rng, bool):
             raise InputError(field="seed", value=rng, allowed="a whole number", source="model")

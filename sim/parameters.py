@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.errors import InputError
-from sim.years import NEVER_YEAR
+from sim.years import LAST_OBSERVED_YEAR, NEVER_YEAR
 
 
 def _plain(value: Any) -> Any:
@@ -568,7 +568,7 @@ def _rail_levers() -> list[Lever]:
 
     levers = []
     for row in load_rail_lines().itertuples():
-        default = row.opened_year if row.opened_year <= 2020 else NEVER
+        default = row.opened_year if row.opened_year <= LAST_OBSERVED_YEAR else NEVER
         levers.append(Lever(
             name=f"open_year_{row.line_id}", group="transport", scope="province", kind="int",
             default=default, low=1990, high=NEVER, unit="year (9999 = never)",

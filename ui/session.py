@@ -27,6 +27,7 @@ from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
+from sim.years import NEVER_YEAR, POLICY_START_YEAR
 from ui.inputs import (
     DEFAULT_SCALE,
     END_YEAR,
@@ -38,12 +39,12 @@ from ui.inputs import (
     parse_year,
 )
 
-FOREVER = 9999
+FOREVER = NEVER_YEAR  # a lever change's open-ended last year (the calendar's 'never')
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
 #: server report how many models it holds (``live_sessions``) and the load test see that closed ones go.
 _LIVE: weakref.WeakSet[SimSession] = weakref.WeakSet()
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.
-DEFAULT_LEVERS_FROM = 2021
+DEFAULT_LEVERS_FROM = POLICY_START_YEAR
 #: Years "follow a household that ..." looks ahead.
 FOLLOW_HORIZON = 5
 #: What the page can ask to happen to a followed household in the coming years.
