@@ -192,3 +192,83 @@ def test_gap_rows_say_so() -> None:
         df = _load(name)
         gaps = df[df["confidence"] == "gap"]
         assert all(isinstance(v, float) and math.isnan(v) for v in pd.to_numeric(gaps["value"], errors="coerce"))
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_gap_rows_record_what_was_searched(name: str) -> None:
+    """Every gap says in its note why it is one (where it was looked for, or what partial facts exist)."""
+    df = _load(name)
+    notes = df.loc[df["confidence"] == "gap", "note"].fillna("")
+    assert (notes.str.strip().str.len() >= 20).all(), list(df.loc[notes.index[notes.str.len() < 20], "indicator"])
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_sourced_rows_name_a_real_source(name: str) -> None:
+    """A row with a value cites an address (URL, GitHub repository or the plan), never the gap placeholder."""
+    df = _load(name)
+    sources = df.loc[df["confidence"] != "gap", "source"].str.strip()
+    assert not sources.str.lower().isin(["not found", ""]).any()
+    cited = sources.str.contains(r"https?://|GitHub|规划|plan_indicators", regex=True)
+    assert cited.all(), list(sources[~cited])
+
+
+#: a value labelled with a year after 2020 ("2021年", "end of 2021", "in 2022"); publication dates such as
+#: "2021-01-19" are allowed, they date the release of 2020 values
+LATER_YEAR_LABEL = re.compile(r"20(?:2[1-9]|[3-9]\d)\s*年|\b(?:in|end of|year|since) 20(?:2[1-9]|[3-9]\d)\b")
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_notes_quote_no_observation_after_2020(name: str) -> None:
+    """Notes and sources quote no value labelled with a year after 2020 (reserved for out-of-sample validation)."""
+    df = _load(name)
+    for column in ("note", "source"):
+        text = df[column].fillna("")
+        hits = text[text.str.contains(LATER_YEAR_LABEL)]
+        assert hits.empty, list(hits)
+    assert LATER_YEAR_LABEL.search("2021年出生人口") and LATER_YEAR_LABEL.search("at the end of 2022")
+    assert not LATER_YEAR_LABEL.search("(国家统计局湖南调查总队 2021-01-19)")
+
+
+def _facts() -> dict[tuple[str, int, str], float]:
+    df = _load("hukou_migration_facts.csv")
+    df = df[df["confidence"] != "gap"]
+    return {(g, int(y), i): float(v)
+            for g, y, i, v in zip(df["geography"], df["year"], df["indicator"], df["value"], strict=True)}
+
+
+PRODUCT_DERIVED = re.compile(r"derived: ([\d.]+) x ([\d.]+) / 100 = ([\d.]+)")
+
+
+def test_cmds_willingness_is_the_stated_product_of_sourced_shares() -> None:
+    """CMDS 2016: 29.7 % of migrants intend to stay >= 5 years AND would transfer hukou = 60.9 % x 48.7 %."""
+    df = _load("hukou_migration_facts.csv")
+    f = _facts()
+    row = df[df["indicator"] == "migrants_long_term_stay_and_hukou_transfer_willing_share"].iloc[0]
+    m = PRODUCT_DERIVED.search(row["note"])
+    assert m, row["note"]
+    stay, willing, product = (float(x) for x in m.groups())
+    # the conditional share is the file's own sourced row, the stay share is quoted in that row's note
+    assert f[("全国", 2016, "migrants_long_term_stayers_hukou_transfer_willingness_share")] == willing
+    assert f"{stay}%的流动人口" in df.loc[df["indicator"] == "migrants_long_term_stayers_hukou_transfer_willingness_share",
+                                        "note"].iloc[0]
+    assert product == pytest.approx(stay * willing / 100, abs=0.005)
+    assert float(row["value"]) == round(stay * willing / 100, 1)
+    # the share of ALL migrants willing stays a gap: the source gives only the conditional share
+    gap = df[(df["indicator"] == "migrants_hukou_transfer_willingness_share") & (df["year"] == 2016)]
+    assert list(gap["confidence"]) == ["gap"]
+
+
+def test_national_hukou_urbanization_rates() -> None:
+    """National hukou urbanization comparators rise year by year, stay below the resident rate, match the census."""
+    f = _facts()
+    years = sorted(y for g, y, i in f if g == "全国" and i == "hukou_urbanization_rate")
+    assert years == [2015, 2016, 2018, 2020]
+    values = [f[("全国", y, "hukou_urbanization_rate")] for y in years]
+    assert values == sorted(values) and 35 < values[0] and values[-1] < 50
+    ts = pd.read_csv(DATA_DIR / "province_timeseries.csv")
+    census = ts[(ts["year"] == 2020) & (ts["indicator"] == "urbanization_rate_hukou_NATIONAL")]["value"]
+    assert float(census.iloc[0]) == f[("全国", 2020, "hukou_urbanization_rate")]
+    # Hunan's own rate is still a gap (not found for any year to 2020)
+    df = _load("hukou_migration_facts.csv")
+    hunan = df[(df["geography"] == "湖南省") & (df["indicator"] == "hukou_urbanization_rate")]
+    assert set(hunan["confidence"]) == {"gap"}
