@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,9 +41,9 @@ from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MOD
 from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
-from sim.scenario import Scenario
+from sim.scenario import Scenario, check_policy_start
 from sim.years import HORIZON_YEAR as LAST_YEAR
-from sim.years import PLAN_END_YEAR, START_YEAR
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 PROVENANCE_KEY = b"hunan_sim"
 
@@ -56,11 +57,20 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
+def _whole(value: Any) -> Any:
+    # numpy integers (EMA's IntegerParameter, pandas columns) are the Python ints they hold; bools stay bools
+    return value.item() if isinstance(value, np.integer | np.bool_) else value
+
+
 def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                    seed: int = 1, scale: float = 100, end_year: int = PLAN_END_YEAR,
-                   levers: dict[str, Any] | None = None,
-                   division_effects: np.ndarray | None = None) -> RunResult:
+                   levers: dict[str, Any] | None = None, policy_start: int = POLICY_START_YEAR,
+                   division_effects: np.ndarray | None = None, progress: Callable[[int], None] | None = None,
+                   **parameters: float) -> RunResult:
     """Run the model from 2010 to ``end_year`` and return its tables.
+
+    Every number may be a Python or a numpy scalar (``np.int64``, ``np.float64``, ``np.bool_``), as EMA
+    Workbench and pandas hand them over.
 
     Args:
         scenario: a scenario or the name of a file in ``scenarios/``.
@@ -68,22 +78,39 @@ def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParame
         seed: the random seed (reproducible bit for bit).
         scale: households per agent record.
         end_year: last simulated year (2011-2100).
-        levers: extra lever values on top of the scenario, from 2010 (``{lever: value}`` or
-            ``{lever: {city: value}}``).
+        levers: extra lever values on top of the scenario, in force from ``policy_start`` (``{lever: value}``
+            or ``{lever: {city: value}}``).
+        policy_start: first year ``levers`` apply; default the year after the calibration period
+            (:data:`sim.years.POLICY_START_YEAR`), so the calibrated history 2010-2020 is not rewritten. Pass
+            2010 to apply them from the start.
         division_effects: calibrated effects of each division, shape ``(14, 3)``
             (default: ``calibration/division_effects.json``, see :func:`sim.data.load_division_effects`).
+        progress: called with each simulated year once it is done (e.g. to update a progress bar).
+        **parameters: behavioural parameters by name, on top of ``params`` (e.g. ``taste_scale=1.2``).
     """
+    end_year, seed, scale = _whole(end_year), _whole(seed), _whole(scale)
+    if isinstance(scale, np.floating):
+        scale = float(scale)
     if isinstance(end_year, bool) or not isinstance(end_year, int) or not START_YEAR < end_year <= LAST_YEAR:
         raise InputError(field="end", value=end_year, allowed=f"a year from {START_YEAR + 1} to {LAST_YEAR}",
                          source="run")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(field="seed", value=seed, allowed="a whole number >= 0", source="run")
+    policy_start = check_policy_start(policy_start)
     scen = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
     if levers:
-        scen = scen.with_levers(levers)
+        scen = scen.with_levers(levers, from_year=policy_start, source="levers")
+    if parameters:
+        if params is None:
+            from sim.parameters_default import default_parameters
+
+            params = default_parameters()
+        params = params.replace(**parameters)
     model = HunanModel(scenario=scen, params=params, scale=scale, rng=seed, division_effects=division_effects)
     while model.year < end_year:
         model.step()
+        if progress is not None:
+            progress(model.year)
     return RunResult(indicators=model.indicators(), flows=model.flows(),
                      provenance=provenance(model=model, seed=seed, end_year=end_year))
 
