@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.spec import Experiment, PlannedRun, RunSpec
+from sim.files import temporary_file
 from sim.errors import InputError
 from sim.run import PROVENANCE_KEY, data_version, git_commit, package_versions, write_table_atomic
 
@@ -84,7 +84,7 @@ def code_version() -> str:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

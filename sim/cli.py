@@ -104,7 +104,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     staged = StagedOutput(args.out, overwrite=args.overwrite) if args.out is not None else None
     with staged if staged is not None else contextlib.nullcontext(), \
             tqdm(total=args.end - START_YEAR, unit="year", desc=f"{args.scenario} {START_YEAR}", file=sys.stderr,
-                 disable=args.quiet, leave=False, dynamic_ncols=True) as bar:
+                 disable=True if args.quiet else None, leave=False, dynamic_ncols=True) as bar:
+        # disable=None: shown on a terminal only, so logs and pipes get the summary without bar redraws
         def progress(year: int) -> None:
             bar.set_description_str(f"{args.scenario} {year}", refresh=False)
             bar.update(1)
@@ -169,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--policy-start", type=whole_number("--policy-start", FIRST_YEAR, LAST_YEAR),
                      default=POLICY_START_YEAR, help=f"first year the --set levers apply (default {POLICY_START_YEAR}, "
                      f"after the calibration period {FIRST_YEAR}-{LAST_OBSERVED_YEAR})")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", action="store_true", help="no progress bar (it is shown on a terminal only)")
     run.set_defaults(func=_cmd_run)
     # the command line is the top layer: it imports the apps' subcommands, never the reverse (tests/test_layers.py)
     from calibration import commands as calibration_commands

@@ -4,11 +4,13 @@
 >>> result = run_simulation(scenario="baseline", end_year=2020, seed=1, scale=1000)
 >>> result.indicators.query("region == 'Hunan' and indicator == 'urbanization_rate'")  # doctest: +SKIP
 
-:func:`write_results` writes ``indicators.parquet`` and ``flows.parquet`` with the provenance (parameters,
-scenario, seed, scale, code version, package versions, input data hash) in the Parquet metadata under the key
-``hunan_sim``. Both files are written into a temporary folder beside the results folder, which is then renamed
-into place (:class:`StagedOutput`): whatever moment a crash or a full disk strikes, the results folder holds
-either no pair, the earlier pair or the new pair, never the new indicators beside the old flows.
+:func:`write_results` writes ``indicators.parquet`` (with a ``unit`` column) and ``flows.parquet`` with the
+provenance (parameters, scenario, seed, scale, code version, package versions, input data hash) in the Parquet
+metadata under the key ``hunan_sim``, and beside them ``indicators.csv`` (each indicator's unit, definition and
+plan indicator number) and ``provenance.json`` (the same provenance as a plain JSON file). All are written into
+a temporary folder beside the results folder, which is then renamed into place (:class:`StagedOutput`):
+whatever moment a crash or a full disk strikes, the results folder holds either no files, the earlier set or
+the new set, never the new indicators beside the old flows. Files get the mode the umask gives (sim/files.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import platform
 import secrets
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -37,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import replaced_on_success, write_text_atomic
+from sim.indicators import indicator_dictionary, with_units
 from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
 from sim.errors import InputError
 from sim.model import HunanModel
@@ -46,6 +49,8 @@ from sim.years import HORIZON_YEAR as LAST_YEAR
 from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 PROVENANCE_KEY = b"hunan_sim"
+#: Parquet metadata key of a tidy indicator file's ``{indicator: unit}`` map (JSON).
+UNITS_KEY = b"hunan_sim_units"
 
 
 @dataclass
@@ -177,25 +182,33 @@ def provenance(*, model: HunanModel, seed: int, end_year: int) -> dict[str, Any]
 
 
 def write_table_atomic(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
-    """Write a Parquet file with ``meta`` as JSON in its metadata, via a temporary file and a rename."""
+    """Write a Parquet file with ``meta`` as JSON in its metadata, via a temporary file and a rename.
+
+    A tidy indicator table (with ``indicator`` and ``unit`` columns) also gets ``hunan_sim_units``, a JSON map
+    from each indicator in it to its unit, in its metadata. The file's mode follows the umask (sim/files.py).
+    """
     table = pa.Table.from_pandas(df, preserve_index=False)
-    existing = table.schema.metadata or {}
-    table = table.replace_schema_metadata({**existing, PROVENANCE_KEY: json.dumps(meta, default=str).encode()})
+    extra = {PROVENANCE_KEY: json.dumps(meta, default=str).encode()}
+    if {"indicator", "unit"} <= set(df.columns):
+        units = dict(zip(df["indicator"].astype(str), df["unit"].astype(str), strict=True))
+        extra[UNITS_KEY] = json.dumps(dict(sorted(units.items())), ensure_ascii=False).encode()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replaced_on_success(path) as tmp:
         pq.write_table(table, tmp)
-        with open(tmp, "rb") as fh:  # on disk before the rename, so a power cut cannot leave an empty file
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
-#: The files of a ``hunan-sim run`` results folder.
-RESULT_FILES = ("indicators.parquet", "flows.parquet")
+def write_dictionary(path: Path) -> None:
+    """Write the indicator dictionary (:func:`sim.indicators.indicator_dictionary`) as CSV to ``path``."""
+    write_text_atomic(path, indicator_dictionary().to_csv(index=False, lineterminator="\n"))
+
+
+#: The files of a ``hunan-sim run`` results folder: the tables (the first two, the ones a results folder must
+#: have), the indicator dictionary (name, unit, definition, plan indicator) and the provenance as plain JSON.
+RESULT_FILES = ("indicators.parquet", "flows.parquet", "indicators.csv", "provenance.json")
+#: The files every results folder has (folders written before the dictionary and the JSON provenance existed
+#: hold these two only).
+TABLE_FILES = RESULT_FILES[:2]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -344,7 +357,7 @@ class StagedOutput:
         Raises:
             InputError: the folder could not be put in place (nothing of the earlier results is lost).
         """
-        for name in RESULT_FILES:  # a finished pair only
+        for name in RESULT_FILES:  # finished files only
             if not (self.stage / name).is_file():
                 raise RuntimeError(f"{self.stage}: {name} was not written")
         _fsync_dir(self.stage)
@@ -364,17 +377,24 @@ class StagedOutput:
         return self.out
 
     def write(self, result: RunResult) -> list[Path]:
-        """Write ``indicators.parquet`` and ``flows.parquet`` into the temporary folder.
+        """Write the results folder's files (:data:`RESULT_FILES`) into the temporary folder.
+
+        ``indicators.parquet`` gets a ``unit`` column (:func:`sim.indicators.with_units`); ``indicators.csv``
+        is the indicator dictionary; ``provenance.json`` is the provenance also stored in both Parquet files'
+        metadata, as a plain JSON file (``json_extract`` in DuckDB reads it; docs/guide-analysts.md).
 
         Returns:
-            The paths the two files will have once the folder is committed.
+            The paths the files will have once the folder is committed.
 
         Raises:
             InputError: a full disk or another write error (the results folder is untouched).
         """
         try:
-            write_table_atomic(result.indicators, self.stage / RESULT_FILES[0], result.provenance)
+            write_table_atomic(with_units(result.indicators), self.stage / RESULT_FILES[0], result.provenance)
             write_table_atomic(result.flows, self.stage / RESULT_FILES[1], result.provenance)
+            write_dictionary(self.stage / RESULT_FILES[2])
+            write_text_atomic(self.stage / RESULT_FILES[3], json.dumps(result.provenance, indent=1, default=str,
+                                                                       ensure_ascii=False) + "\n")
         except OSError as exc:  # e.g. a full disk: the stage is discarded on exit, the results folder is as it was
             raise InputError(field="--out", value=str(self.out), source="command line",
                              allowed=f"a folder with free space ({exc.strerror or exc}); nothing was changed") from None
@@ -395,7 +415,7 @@ class StagedOutput:
 
 
 def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = False) -> list[Path]:
-    """Write ``indicators.parquet`` and ``flows.parquet`` as a new folder ``out_dir`` (see :class:`StagedOutput`).
+    """Write a run's results folder ``out_dir`` (:data:`RESULT_FILES`; see :class:`StagedOutput`).
 
     Args:
         result: the run's tables.
@@ -403,7 +423,7 @@ def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = F
         overwrite: replace an earlier run's results folder.
 
     Returns:
-        The paths of the two files.
+        The paths of the files.
     """
     with StagedOutput(out_dir, overwrite=overwrite) as staged:
         return staged.write(result)
