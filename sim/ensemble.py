@@ -211,9 +211,30 @@ def local_cluster(workers: int, *, silence_logs: int = logging.CRITICAL) -> Loca
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}), _sigint_ignored():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0", silence_logs=silence_logs)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes are spawned, so that they inherit "ignore".
+
+    Ctrl-C in a terminal reaches every process of the foreground group: the workers would each print a
+    KeyboardInterrupt traceback. A process started with SIGINT ignored keeps it ignored (Python and asyncio
+    install their handler only over the default one); the client alone handles Ctrl-C and closes the cluster.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
