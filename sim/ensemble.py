@@ -304,8 +304,8 @@ def worker_lifetime(walltime: str) -> tuple[int, int]:
     long computations). The margin is a tenth of the time limit, from 1 to 10 minutes.
     """
     total = walltime_seconds(walltime)
-    margin = max(60, min(600, total // 10))
-    return total - margin, margin // 2
+    margin = max(60, min(600, round(total / 10)))
+    return total - margin, round(margin / 2)
 
 
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
