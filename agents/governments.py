@@ -11,6 +11,7 @@ runs Changsha-Zhuzhou-Xiangtan integration (mutual recognition of residence year
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,13 @@ import numpy as np
 
 from sim.parameters import LEVERS
 
-#: Every lever a city sets for itself (one value per division); a city government holds its own row of each.
-CITY_LEVERS = tuple(name for name, lever in LEVERS.items() if lever.scope == "city")
+@functools.cache
+def city_levers() -> tuple[str, ...]:
+    """Every lever a city sets for itself (scope ``city``, one value per division), in declaration order; a city
+    government holds its own row of each. A function, not a constant: the lever table is built on first use, not
+    at import (:data:`sim.parameters.LEVERS`)."""
+    return tuple(name for name, lever in LEVERS.items() if lever.scope == "city")
+
 #: The city levers through which a city's rules reach households: who may take up a residence permit and what
 #: it gives, and the conditions of settlement.
 RULE_LEVERS = ("permit_min_years", "permit_schooling_share", "permit_health_share", "permit_housing_share",
@@ -115,7 +121,7 @@ class CityGovernment(mesa.Agent):
         ``policy``: the year's levers for all cities (:class:`sim.scenario.Policy`), from the province.
         """
         d = self.division
-        self.levers = {name: policy.city(name)[d] for name in CITY_LEVERS}
+        self.levers = {name: policy.city(name)[d] for name in city_levers()}
         self.terms = {name: policy[name] for name in SETTLEMENT_TERMS}
 
     def build_housing(self) -> None:

@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sim.years import PLAN_END_YEAR, START_YEAR
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (1000, 500, 100, 10, 1)
 DEFAULT_OUT = ROOT / "benchmarks" / "results.md"
@@ -48,7 +50,6 @@ README = ROOT / "README.md"
 README_START, README_END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
 #: Sweep figures from ``python -m benchmarks.sweep``, included in the report while the file exists.
 SWEEP_JSON = ROOT / "benchmarks" / "sweep.json"
-START_YEAR, PLAN_END_YEAR = 2010, 2035
 #: The named stages of ``HunanModel.step``, in the order the step calls them.
 STAGES = ("demography", "labour_market", "migration", "permits_and_settlement", "housing_market",
           "government_budgets", "record_indicators")
@@ -326,9 +327,49 @@ def load_sweep(path: Path = SWEEP_JSON) -> dict[str, Any] | None:
         return None
 
 
+def render_previous(*, machine: dict[str, Any], model_runs: list[dict[str, Any]], reference: dict[str, Any] | None,
+                    previous: dict[str, Any]) -> list[str]:
+    """A section comparing this run with a previous commit's results JSON (same machine, run just before or after).
+
+    The CPU-time columns are the fair comparison on a shared machine; a change is "no slower" when the CPU time
+    (or the CPU-time ratio against the reference) is within 5 % of the previous commit's, which is about the
+    spread of repeated runs of the same commit here.
+    """
+    now = {r["scale"]: r for r in summarise(model_runs, reference)["rows"]}
+    before_s = summarise(previous["model_runs"], previous.get("reference"))
+    before = {r["scale"]: r for r in before_s["rows"]}
+    out = ["## Side by side with the previous commit", "",
+           f"Previous: commit {previous['machine']['commit']}, measured {previous['machine']['date']} on the same "
+           f"machine (`{previous.get('command', 'python -m benchmarks.run')}`); this: commit {machine['commit']}, "
+           f"{machine['date']}. Whole runs 2010-2035 and peak memory; wall time with CPU time in brackets.", "",
+           "| scale | whole run, previous | whole run, this | CPU change | peak GiB, previous | peak GiB, this |",
+           "|---|---|---|---|---|---|"]
+    for scale in sorted(set(now) & set(before), reverse=True):
+        a, b = before[scale], now[scale]
+        change = b["whole_run_cpu_s"] / a["whole_run_cpu_s"] - 1
+        out.append(f"| {scale_label(scale)} | {a['whole_run_s']:.2f} s ({a['whole_run_cpu_s']:.2f} s) | "
+                   f"{b['whole_run_s']:.2f} s ({b['whole_run_cpu_s']:.2f} s) | {change:+.1%} | {a['peak_gib']:.2f} | "
+                   f"{b['peak_gib']:.2f} |")
+    if reference and previous.get("reference"):
+        out += ["", "| against the per-agent Mesa reference (CPU time) | previous | this |", "|---|---|---|"]
+        ref_now = reference["n_agents"] / reference["vector_decision_cpu_s"] / (
+            reference["n_agents"] * len(reference["step_cpu_s"]) / sum(reference["step_cpu_s"]))
+        prev_ref = previous["reference"]
+        ref_before = prev_ref["n_agents"] / prev_ref["vector_decision_cpu_s"] / (
+            prev_ref["n_agents"] * len(prev_ref["step_cpu_s"]) / sum(prev_ref["step_cpu_s"]))
+        out.append(f"| decision stages from the same state ({scale_label(reference['scale'])}) | "
+                   f"{ref_before:.0f}× | {ref_now:.0f}× |")
+        for scale in sorted(set(now) & set(before), reverse=True):
+            if "decision_ratio_cpu" in now[scale] and "decision_ratio_cpu" in before[scale]:
+                out.append(f"| decision stages at {scale_label(scale)} | {before[scale]['decision_ratio_cpu']:.0f}× | "
+                           f"{now[scale]['decision_ratio_cpu']:.0f}× |")
+    return out + [""]
+
+
 def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]], reference: dict[str, Any] | None,
-                    command: str, sweep: dict[str, Any] | None = None) -> str:
-    """The Markdown report (``benchmarks/results.md``); ``sweep``: figures from ``python -m benchmarks.sweep``."""
+                    command: str, sweep: dict[str, Any] | None = None, previous: dict[str, Any] | None = None) -> str:
+    """The Markdown report (``benchmarks/results.md``); ``sweep``: figures from ``python -m benchmarks.sweep``;
+    ``previous``: a previous commit's results JSON, compared side by side (:func:`render_previous`)."""
     s = summarise(model_runs, reference)
     sweep_rows, sweep_section = ([], [])
     if sweep:
@@ -452,6 +493,8 @@ def render_markdown(*, machine: dict[str, Any], model_runs: list[dict[str, Any]]
                 f"{full_records:,.0f} records in 2010) the reference would need about "
                 f"{full_records / ref_rate_cpu / 60:.1f} CPU-minutes per simulated year for the decisions alone "
                 f"and about {full_records * reference['bytes_per_agent'] / 2**30:.0f} GiB for its agents.", ""]
+    if previous:
+        out += render_previous(machine=machine, model_runs=model_runs, reference=reference, previous=previous)
     out += sweep_section
     return "\n".join(out) + "\n"
 
@@ -509,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-steps", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true", help="skip the per-agent reference")
     parser.add_argument("--from-json", type=Path, help="re-render the report from a results JSON, running nothing")
+    parser.add_argument("--previous", type=Path,
+                        help="a previous commit's results JSON to compare with, side by side, in the report")
     parser.add_argument("--worker", choices=("model", "reference"), help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
@@ -525,11 +570,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps(result))
         return 0
 
+    previous = json.loads(args.previous.read_text(encoding="utf-8")) if args.previous else None
     if args.from_json:
         saved = json.loads(args.from_json.read_text(encoding="utf-8"))
         report = render_markdown(machine=saved["machine"], model_runs=saved["model_runs"],
                                  reference=saved["reference"], command=saved.get("command", "python -m benchmarks.run"),
-                                 sweep=load_sweep())
+                                 sweep=load_sweep(), previous=previous)
         args.out.write_text(report, encoding="utf-8")
         if args.out == DEFAULT_OUT:
             update_readme(report)
@@ -554,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [f"--scales {','.join(f'{s:g}' for s in args.scales)}", f"--years {args.years}"]
         + ([] if args.no_reference else [f"--reference-scale {args.reference_scale:g}"]))
     report = render_markdown(machine=machine, model_runs=model_runs, reference=reference, command=command,
-                             sweep=load_sweep())
+                             sweep=load_sweep(), previous=previous)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
     if args.out == DEFAULT_OUT:

@@ -53,8 +53,8 @@ from sim.data import (
     load_province_series,
     load_province_totals_2010,
 )
-from sim.errors import DataError
-from sim.years import LAST_OBSERVED_YEAR  # the last year whose observations calibration may use
+from sim.errors import DataError, InputError
+from sim.years import LAST_OBSERVED_YEAR, START_YEAR  # LAST_OBSERVED_YEAR: the last year calibration may use
 
 
 Strength = Literal["primary", "weak"]
@@ -285,12 +285,21 @@ def _weak_targets() -> list[Target]:
 
 
 @functools.cache
-def load_targets() -> tuple[Target, ...]:
-    """All calibration targets, in a fixed order (the order of the summary-statistics vector).
+def load_targets(fit_until: int = LAST_OBSERVED_YEAR) -> tuple[Target, ...]:
+    """All calibration targets observed up to ``fit_until``, in a fixed order (the order of the summary-statistics
+    vector).
+
+    Args:
+        fit_until: last year whose observations are targets; a backcast fits to an earlier year (issue 20: fit to
+            2015, forecast 2016-2020 with :mod:`calibration.validation`). The default keeps every target.
 
     Raises:
         DataError: if a data file lacks a needed column, or a target would use an observation after 2020.
+        InputError: if ``fit_until`` is not a year from 2011 to the last observed year.
     """
+    if isinstance(fit_until, bool) or not isinstance(fit_until, int) or not START_YEAR < fit_until <= LAST_OBSERVED_YEAR:
+        raise InputError(field="fit_until", value=fit_until, allowed=f"a year from {START_YEAR + 1} to "
+                         f"{LAST_OBSERVED_YEAR}", source="calibration targets")
     targets = (_province_series_targets() + _division_targets() + _concentration_targets()
                + _registered_gap_targets() + _income_targets() + _weak_targets())
     keys = [t.key for t in targets]
@@ -304,7 +313,7 @@ def load_targets() -> tuple[Target, ...]:
         if not math.isfinite(t.observed) or not t.tolerance > 0:
             raise DataError(field=t.key, value=t.observed, allowed="a finite observation and a positive tolerance",
                             source=t.source)
-    return tuple(targets)
+    return tuple(t for t in targets if t.year <= fit_until)
 
 
 def targets_table(targets: tuple[Target, ...] | None = None) -> pd.DataFrame:

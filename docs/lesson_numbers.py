@@ -95,22 +95,23 @@ def lesson_table(activities: tuple[str, ...] | None = None) -> pd.DataFrame:
 
 
 def compare_tab(activity: str = "plan_2021", n_replications: int = 3) -> pd.DataFrame:
-    """What the Compare tab shows for an activity against the baseline: median, min and max per arm."""
-    from ui.compare import replication_seeds
+    """What the Compare tab shows for an activity against the baseline: median, 10 % and 90 % quantiles per arm and
+    of the paired difference (activity minus baseline), computed by the page's own code (:mod:`ui.compare`)."""
+    from ui.compare import difference_runs, run_comparison, summary, values_at
 
-    seeds = replication_seeds(SEED, n_replications)
+    result = run_comparison(current=scenario_for(activity), baseline=Scenario.load("baseline"), master_seed=SEED,
+                            n_replications=n_replications, scale=SCALE, end_year=END_YEAR)
     keys = [("urbanization_rate", 2025), ("urbanization_rate", 2035), ("czt_urban_share", 2025),
             ("urban_rural_income_ratio", 2025), ("urban_unemployment_rate", 2025)]
     rows = []
-    for arm in ("baseline", activity):
-        values = []
-        for seed in seeds:
-            df = run_activity(arm, seed=seed)
-            values.append({f"{i}@{y}": float(df[(df.indicator == i) & (df.region == "Hunan") & (df.year == y)]
-                                             .value.iloc[0]) for i, y in keys})
-        frame = pd.DataFrame(values)
-        for stat in ("median", "min", "max"):
-            rows.append(pd.Series(getattr(frame, stat)(), name=f"{arm} {stat}"))
+    for arm, label in (("baseline", "baseline"), ("current", activity), ("difference", "difference")):
+        stats: dict[str, dict[str, float]] = {"median": {}, "q10": {}, "q90": {}}
+        for indicator, year in keys:
+            runs = (difference_runs(result, indicator) if arm == "difference"
+                    else result.series(arm, indicator))
+            for stat, v in zip(stats, summary(values_at(runs, year)), strict=True):
+                stats[stat][f"{indicator}@{year}"] = v
+        rows += [pd.Series(stats[stat], name=f"{label} {stat}") for stat in stats]
     return pd.DataFrame(rows).T
 
 

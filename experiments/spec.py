@@ -495,6 +495,29 @@ def read_posterior(path: str | Path) -> tuple[list[dict[str, float]], np.ndarray
     return out, None
 
 
+def posterior_draws(path: str | Path, n: int, master_seed: int) -> list[dict[str, float]]:
+    """``n`` draws from a posterior file's samples, the same for the same master seed.
+
+    Draw ``i`` is the same wherever it is used (an experiment's uncertainty point ``i``, the UI comparison's
+    replication ``i``): a generator of its own design block (:data:`experiments.seeds.POSTERIOR_BLOCK`) picks the
+    samples, by their weights when the file has them, without replacement when the file's samples are equally
+    weighted and there are enough of them.
+
+    Args:
+        path: the posterior file (``{"median": {...}, "samples": [{...}, ...]}``, optional ``"weights"``).
+        n: draws wanted; ``0`` means every sample in file order (when the samples are equally weighted) or as
+            many weighted draws as there are samples.
+        master_seed: the recorded seed the draws follow from.
+    """
+    samples, weights = read_posterior(path)
+    if n == 0 and weights is None:
+        return samples
+    rng = design_rng(master_seed, POSTERIOR_BLOCK)
+    n = n or len(samples)
+    idx = rng.choice(len(samples), size=n, replace=weights is not None or n > len(samples), p=weights)
+    return [samples[int(i)] for i in idx]
+
+
 # --------------------------------------------------------------------------------------------------------
 # outputs and report settings
 # --------------------------------------------------------------------------------------------------------
@@ -745,13 +768,7 @@ class Experiment:
         if u.design == "defaults":
             return [{}]
         if u.design == "posterior":
-            samples, weights = read_posterior(u.posterior_file)
-            if u.n == 0 and weights is None:
-                return samples
-            rng = design_rng(self.master_seed, POSTERIOR_BLOCK)
-            n = u.n or len(samples)
-            idx = rng.choice(len(samples), size=n, replace=weights is not None or n > len(samples), p=weights)
-            return [samples[int(i)] for i in idx]
+            return posterior_draws(u.posterior_file, u.n, self.master_seed)
         matrix = self.uncertainty_matrix()
         lows = np.array([u.ranges[p][0] for p in u.parameters])
         highs = np.array([u.ranges[p][1] for p in u.parameters])

@@ -2,9 +2,11 @@
 
 Runner: :func:`as_completed_runs` submits one task per run to a Dask client and hands each back as it finishes,
 with its position in the plan; :func:`run_ensemble` (calibration's posterior projections and sensitivity
-designs, one :class:`EnsembleRun` per run) and :func:`experiments.runner.run_experiment` (an experiment's
-plan, written to its results folder as runs finish) are both built on it. Seeds come from
-:mod:`sim.seeds`.
+designs, and the UI's comparison view: one :class:`EnsembleRun` per run) and
+:func:`experiments.runner.run_experiment` (an experiment's plan, written to its results folder as runs finish)
+are both built on it. Seeds come from :mod:`sim.seeds`. :func:`run_ensemble` without a client runs the same
+specs one after another in the calling process: the UI compares a few small runs in seconds, where starting a
+cluster would take longer than the runs.
 
 Cluster factory: local clusters, SLURM clusters and clients of a running scheduler.
 
@@ -44,6 +46,8 @@ if TYPE_CHECKING:  # imported lazily at run time: Dask and dask-jobqueue take a 
     import pandas as pd
     from dask_jobqueue import SLURMCluster
     from distributed import Client, Future, LocalCluster
+
+    from sim.scenario import Scenario
 
 #: Provincial indicators kept for every year (the plan's outputs and the calibration's provincial targets).
 PROVINCE_INDICATORS = (
@@ -104,20 +108,20 @@ class EnsembleRun:
         params: parameter values on top of the declared defaults.
         seed: model seed (a Python int; Mesa refuses numpy integers).
         scale: households per agent record.
-        scenario: scenario name.
+        scenario: a scenario, or the name of a file in ``scenarios/``.
         end_year: last simulated year.
         tag: free label carried to the output (e.g. the draw number).
         keep_years: years for which every region's rows are kept (all years are kept for ``Hunan``'s
-            :data:`PROVINCE_INDICATORS`).
+            :data:`PROVINCE_INDICATORS`); ``None`` keeps every row.
     """
 
     params: Mapping[str, float]
     seed: int
     scale: float
-    scenario: str = "baseline"
+    scenario: Scenario | str = "baseline"
     end_year: int = PLAN_END_YEAR
     tag: int = 0
-    keep_years: tuple[int, ...] = (START_YEAR, 2017, LAST_OBSERVED_YEAR, *PLAN_YEARS)
+    keep_years: tuple[int, ...] | None = (START_YEAR, 2017, LAST_OBSERVED_YEAR, *PLAN_YEARS)
 
 
 def clip_to_bounds(values: Mapping[str, float]) -> dict[str, float]:
@@ -141,16 +145,43 @@ def run_one(spec: EnsembleRun) -> pd.DataFrame:
     result = run_simulation(scenario=spec.scenario, params=params, seed=int(spec.seed), scale=spec.scale,
                             end_year=spec.end_year)
     df = result.indicators
-    keep = ((df.region == "Hunan") & df.indicator.isin(PROVINCE_INDICATORS)) | df.year.isin(spec.keep_years)
-    out = df[keep].reset_index(drop=True)
+    if spec.keep_years is None:
+        out = df.reset_index(drop=True)
+    else:
+        keep = ((df.region == "Hunan") & df.indicator.isin(PROVINCE_INDICATORS)) | df.year.isin(spec.keep_years)
+        out = df[keep].reset_index(drop=True)
     out["tag"] = spec.tag
     return out
 
 
-def run_ensemble(client: Client, specs: Sequence[EnsembleRun],
-                 progress: Callable[[int, int], None] | None = None) -> list[pd.DataFrame]:
-    """Run every spec on the client; results in the order of ``specs`` (a failed run raises its error)."""
+class Cancelled(Exception):
+    """Raised by :func:`run_ensemble` when its ``cancelled`` callback returned True."""
+
+
+def run_ensemble(client: Client | None, specs: Sequence[EnsembleRun],
+                 progress: Callable[[int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> list[pd.DataFrame]:
+    """Run every spec; results in the order of ``specs`` (a failed run raises its error).
+
+    Args:
+        client: a Dask client to run the specs on, or ``None`` to run them one after another in this process
+            (the same :func:`run_one`, so both give the same tables bit for bit).
+        specs: the runs.
+        progress: called with ``(runs done, runs in all)`` after each run.
+        cancelled: in this process only, polled before each run; when it returns True the ensemble stops.
+
+    Raises:
+        Cancelled: if ``cancelled()`` became true.
+    """
     out: list[pd.DataFrame | None] = [None] * len(specs)
+    if client is None:
+        for i, spec in enumerate(specs):
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            out[i] = run_one(spec)
+            if progress is not None:
+                progress(i + 1, len(specs))
+        return out  # type: ignore[return-value]
     for done, (i, future) in enumerate(as_completed_runs(client, run_one, list(specs)), start=1):
         out[i] = future.result()
         if progress is not None:

@@ -40,7 +40,7 @@ from sim.population import estimate_memory_bytes, synthesise_population
 from sim.scenario import Policy, Scenario, check_policy_start
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
-from sim.years import POLICY_START_YEAR
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR
 from sim.years import START_YEAR  # re-exported: callers read sim.model.START_YEAR
 
 #: The capital, whose urban place gets ``capital_amenity``.
@@ -135,7 +135,7 @@ class HunanModel(mesa.Model):
     """
 
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
-                 scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = 2035,
+                 scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = PLAN_END_YEAR,
                  memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None,
                  levers: dict[str, Any] | None = None, policy_start: int = POLICY_START_YEAR,
                  **parameters: float) -> None:

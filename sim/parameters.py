@@ -17,14 +17,16 @@ otherwise.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from sim.errors import InputError
-from sim.years import NEVER_YEAR
+from sim.years import LAST_OBSERVED_YEAR, NEVER_YEAR
 
 
 def _plain(value: Any) -> Any:
@@ -566,7 +568,7 @@ def _rail_levers() -> list[Lever]:
 
     levers = []
     for row in load_rail_lines().itertuples():
-        default = row.opened_year if row.opened_year <= 2020 else NEVER
+        default = row.opened_year if row.opened_year <= LAST_OBSERVED_YEAR else NEVER
         levers.append(Lever(
             name=f"open_year_{row.line_id}", group="transport", scope="province", kind="int",
             default=default, low=1990, high=NEVER, unit="year (9999 = never)",
@@ -575,7 +577,30 @@ def _rail_levers() -> list[Lever]:
     return levers
 
 
-LEVERS: dict[str, Lever] = {lever.name: lever for lever in _LEVER_LIST + _rail_levers()}
+class _LeverTable(Mapping[str, Lever]):
+    """The levers by name, in declaration order, built on first use.
+
+    The rail levers come from a data file; building the table when it is first read rather than when this module
+    is imported keeps imports free of file reads (issue 14: a tool that only imports the package, or a worker
+    unpickling a parameter set, never touches the data folder).
+    """
+
+    @functools.cached_property
+    def _table(self) -> dict[str, Lever]:
+        return {lever.name: lever for lever in _LEVER_LIST + _rail_levers()}
+
+    def __getitem__(self, name: str) -> Lever:
+        return self._table[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+#: The plan's levers by name (declaration order; a read-only mapping, filled on first use).
+LEVERS: Mapping[str, Lever] = _LeverTable()
 
 
 def lever_names(group: LeverGroup | None = None) -> list[str]:

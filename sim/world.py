@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.data import CZT, OUTSIDE, load_divisions, load_rail_lines, load_travel_times
 from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places
+from sim.years import NEVER_YEAR
 
 __all__ = ["N_DIVISIONS", "OUTSIDE_DIV", "World"]
 
@@ -76,7 +77,7 @@ class World:
             czt_metro_factor: factor on rail hours among the CZT cities when ``czt_metro``.
         """
         lines = load_rail_lines()
-        open_ids = tuple(sorted(lid for lid in lines.line_id if open_years.get(lid, 9999) <= year))
+        open_ids = tuple(sorted(lid for lid in lines.line_id if open_years.get(lid, NEVER_YEAR) <= year))
         key = (open_ids, czt_metro, outside_road_hours, outside_rail_hours, station_access_hours, czt_metro_factor)
         if getattr(self, "_network_key", None) == key:
             return False

@@ -120,3 +120,38 @@ def test_the_layer_walk_sees_an_upward_import(tmp_path):
     path.write_text("def f():\n    from sim.model import HunanModel\n", encoding="utf-8")
     assert (2, "sim.model") in imports("sim.limits", path)
     assert LAYERS[layer("sim.model")] > LAYERS[layer("sim.limits")]
+
+
+#: Imported in a fresh interpreter by the test below (every module with code that runs at import; ``app`` also
+#: builds the page's component tree definitions).
+_IMPORT_AUDIT = r"""
+import importlib, json, sys
+root = sys.argv[1]
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(root):
+        path = args[0]
+        if not path.endswith((".py", ".pyc")) and not any(p in path for p in (".egg-info", "/.venv/", "/__pycache__/")):
+            opened.append(path)
+sys.addaudithook(hook)
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+print(json.dumps(opened))
+"""
+
+
+def test_importing_the_project_reads_no_file():
+    """No file reads at import time (issue 14, item 4): data are read when first needed, so importing a module
+    (a tool's ``--help``, a Dask worker unpickling a task, a test collecting) never touches the data folder and
+    never fails on a missing or malformed file. Python's audit hook sees every ``open`` of the interpreter."""
+    import json
+    import subprocess
+    import sys
+
+    names = [n for n in modules() if not n.startswith("benchmarks") and n != "app"] + ["app"]
+    out = subprocess.run([sys.executable, "-c", _IMPORT_AUDIT, str(ROOT), *names], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, env={"MPLBACKEND": "Agg", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+                                                      "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    assert out.returncode == 0, out.stderr[-2000:]
+    opened = json.loads(out.stdout.strip().splitlines()[-1])
+    assert opened == [], opened

@@ -1,8 +1,13 @@
 """Replications of the current levers against the baseline preset: fans, paired differences, targets.
 
-Both arms use the same replication seeds (common random numbers), so the difference between the fans shows
-the levers' effect rather than two independent draws of noise. Seeds are spawned from one recorded master
-seed (``numpy.random.SeedSequence(master).spawn(n)``, STYLE.md principle 5) by :func:`sim.seeds.derive_seed`.
+Replication ``i`` of both arms uses the same seed and the same draw of the calibrated posterior (common random
+numbers and common parameters), so the difference between the arms shows the levers' effect, with an interval
+that carries both the model's randomness and the calibration's uncertainty, rather than two independent draws.
+Seeds are spawned from one recorded master seed (``numpy.random.SeedSequence(master).spawn(n)``, STYLE.md
+principle 5) by :func:`sim.seeds.derive_seed`; the draws are :func:`experiments.spec.posterior_draws` with the
+same master seed (an experiment with that master seed draws the same parameters). The runs go through the
+project's one ensemble runner (:func:`sim.ensemble.run_ensemble`), in this process: a comparison is a few runs
+of a few seconds.
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from experiments.spec import posterior_draws
+from sim.ensemble import Cancelled, EnsembleRun, run_ensemble
 from sim.errors import InputError
-from sim.model import HunanModel
+from sim.parameters_default import POSTERIOR_PATH
 from sim.scenario import Scenario
 from sim.seeds import spawned_seeds
-from sim.years import START_YEAR
 from ui.figures import MAIN_CHARTS
 from ui.inputs import COMPARE_END_YEARS, COMPARE_REPLICATIONS, shown
 
@@ -30,8 +39,7 @@ TABLE_YEARS = (2025, 2035)
 Series = tuple[list[int], list[float]]
 
 
-class Cancelled(Exception):
-    """Raised inside a comparison when the user cancelled it."""
+__all__ = ["Cancelled", "Comparison", "run_comparison"]
 
 
 @dataclass
@@ -46,6 +54,8 @@ class Comparison:
         runs: ``runs[arm][(indicator, region)]`` is a list of ``(years, values)``, one per replication, in the
             order of ``seeds``.
         scenario_name: the current levers' scenario name.
+        draws: the posterior draw (``{parameter: value}``) of each replication, the same in both arms (``{}``:
+            the default parameters, when there is no posterior file).
     """
 
     seeds: list[int]
@@ -54,6 +64,7 @@ class Comparison:
     end_year: int
     runs: dict[str, dict[tuple[str, str], list[Series]]] = field(default_factory=dict)
     scenario_name: str = ""
+    draws: list[dict[str, float]] = field(default_factory=list)
 
     def series(self, arm: str, indicator: str, region: str = "Hunan") -> list[Series]:
         """The replications of one arm for one indicator and region (empty if not recorded)."""
@@ -111,20 +122,26 @@ def replication_seeds(master: int, n: int) -> list[int]:
     return spawned_seeds(master, n, form="uint32")
 
 
-def all_series(model: HunanModel) -> dict[tuple[str, str], Series]:
-    """Every indicator row of a finished model, by (indicator, region)."""
+def all_series(table: pd.DataFrame) -> dict[tuple[str, str], Series]:
+    """Every indicator row of one run's table (``year, region, indicator, value``), by (indicator, region)."""
     out: dict[tuple[str, str], Series] = {}
-    for year, region, indicator, value in model.indicator_rows:
-        xs, ys = out.setdefault((indicator, region), ([], []))
-        xs.append(int(year))
-        ys.append(float(value))
+    for (indicator, region), rows in table.sort_values("year", kind="stable").groupby(["indicator", "region"],
+                                                                                      sort=False):
+        out[(str(indicator), str(region))] = ([int(y) for y in rows["year"]], [float(v) for v in rows["value"]])
     return out
+
+
+def replication_draws(master: int, n: int, path: Path = POSTERIOR_PATH) -> list[dict[str, float]]:
+    """The posterior draw of each of ``n`` replications (``{}`` each when there is no posterior file)."""
+    if not path.exists():
+        return [{} for _ in range(n)]
+    return posterior_draws(path, n, master)
 
 
 def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n_replications: int, scale: int,
                    end_year: int, on_progress: Callable[[float], None] | None = None,
                    cancelled: Callable[[], bool] | None = None) -> Comparison:
-    """Run ``n_replications`` of each arm from 2010 to ``end_year``.
+    """Run ``n_replications`` of each arm from 2010 to ``end_year``, pair ``i`` with seed ``i`` and posterior draw ``i``.
 
     Args:
         current: the scenario with the page's levers.
@@ -133,8 +150,8 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
         n_replications: replications per arm.
         scale: households per agent.
         end_year: last simulated year.
-        on_progress: called with the share of simulated years done (0-1) after each year.
-        cancelled: polled every simulated year; when it returns True the comparison stops.
+        on_progress: called with the share of runs done (0-1) after each run.
+        cancelled: polled before each run; when it returns True the comparison stops.
 
     Raises:
         Cancelled: if ``cancelled()`` became true.
@@ -148,20 +165,21 @@ def run_comparison(*, current: Scenario, baseline: Scenario, master_seed: int, n
             raise InputError(field=name, value=shown(value), allowed=f"a whole number from {low} to {high}",
                              source="page")
     seeds = replication_seeds(master_seed, n_replications)
+    draws = replication_draws(master_seed, n_replications)
     result = Comparison(seeds=seeds, master_seed=master_seed, scale=scale, end_year=end_year,
-                        runs={"current": {}, "baseline": {}}, scenario_name=current.name)
-    total = 2 * len(seeds) * max(end_year - START_YEAR, 1)
-    done = 0
-    for seed in seeds:
-        for arm, scenario in (("baseline", baseline), ("current", current)):
-            model = HunanModel(scenario=scenario, scale=scale, rng=seed)
-            while model.year < end_year:
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                model.step()
-                done += 1
-                if on_progress is not None:
-                    on_progress(done / total)
-            for key, xy in all_series(model).items():
-                result.runs[arm].setdefault(key, []).append(xy)
+                        runs={"current": {}, "baseline": {}}, scenario_name=current.name, draws=draws)
+    arms = (("baseline", baseline), ("current", current))
+    specs = [EnsembleRun(params=draw, seed=seed, scale=scale, scenario=scenario, end_year=end_year, tag=i,
+                         keep_years=None)
+             for i, (seed, draw) in enumerate(zip(seeds, draws, strict=True)) for _, scenario in arms]
+
+    def progress(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(done / total)
+
+    tables = run_ensemble(None, specs, progress=progress, cancelled=cancelled)
+    for k, table in enumerate(tables):
+        arm = arms[k % len(arms)][0]
+        for key, xy in all_series(table).items():
+            result.runs[arm].setdefault(key, []).append(xy)
     return result

@@ -27,6 +27,7 @@ from agents.households import Employment
 from sim.data import division_names, load_plan_city_targets
 from sim.errors import InputError
 from sim.indicators import INDICATORS
+from sim.places import Places
 from sim.parameters import LEVERS, NEVER
 from sim.scenario import Scenario, available_scenarios
 from ui import geo
@@ -866,8 +867,9 @@ def CompareTab(state: AppState) -> None:
         if result is None:
             solara.Text(tr("compare_none", lang))
             return
+        draws = "posterior draws" if any(result.draws) else "default parameters"
         solara.Text(f"{tr('compare_pair', lang, name=scenario_title(result.scenario_name, lang))} · seeds "
-                    f"{result.seeds} (master {result.master_seed}), scale {result.scale}",
+                    f"{result.seeds} (master {result.master_seed}), {draws}, scale {result.scale}",
                     style={"font-size": "12px", "color": "#555"})
         CompareQuestion(state, result)
         CompareTargets(state, result)
@@ -1096,8 +1098,8 @@ def grouped_fans(runs: dict[str, Any], title: str, lang: Lang, y_format: str = "
 # ------------------------------------------------------------------------------------------------------
 
 
-def _place_text(loc: int, lang: Lang) -> str:
-    division, kind = place_of(loc)
+def _place_text(loc: int, lang: Lang, places: Places) -> str:
+    division, kind = place_of(loc, places)
     if kind == "outside":
         return tr("map_outside", lang)
     return f"{division_label(division, lang)} ({tr(kind, lang)})"
@@ -1118,13 +1120,15 @@ def _names(table: dict, code: int, lang: Lang) -> str:
     return pair[1] if lang == "zh" else pair[0]
 
 
-def household_events(prev: dict[str, Any] | None, rec: dict[str, Any], lang: Lang) -> list[str]:
+def household_events(prev: dict[str, Any] | None, rec: dict[str, Any], lang: Lang,
+                     places: Places) -> list[str]:
     """What changed for a followed household between two yearly records, in words."""
     if prev is None:
         return [tr("ev_start", lang)]
     events = []
     if rec["loc"] != prev["loc"]:
-        events.append(tr("ev_moved", lang, a=_place_text(prev["loc"], lang), b=_place_text(rec["loc"], lang)))
+        events.append(tr("ev_moved", lang, a=_place_text(prev["loc"], lang, places),
+                         b=_place_text(rec["loc"], lang, places)))
     if rec["hukou_div"] != prev["hukou_div"] or rec["hukou_urban"] != prev["hukou_urban"]:
         place = hukou_place_of(rec)
         events.append(tr("ev_settled", lang, a=division_label(place, lang) if place != "other province"
@@ -1143,7 +1147,7 @@ def household_events(prev: dict[str, Any] | None, rec: dict[str, Any], lang: Lan
     return events
 
 
-def household_rows(timeline: list[dict[str, Any]], lang: Lang) -> list[list[str]]:
+def household_rows(timeline: list[dict[str, Any]], lang: Lang, places: Places) -> list[list[str]]:
     """The followed household's timeline as table rows (year, place, hukou, work, housing, children, income,
     events)."""
     rows: list[list[str]] = []
@@ -1161,9 +1165,9 @@ def household_rows(timeline: list[dict[str, Any]], lang: Lang) -> list[list[str]
         work = _names(EMPLOYMENT_NAMES, rec["employment"], lang)
         if rec["employment"] != Employment.FARMING:
             work += " · " + _names(SECTOR_NAMES, rec["sector"], lang)
-        rows.append([str(rec["year"]), _place_text(rec["loc"], lang), _hukou_text(rec, lang), work,
+        rows.append([str(rec["year"]), _place_text(rec["loc"], lang, places), _hukou_text(rec, lang), work,
                      _names(TENURE_NAMES, rec["tenure"], lang), kids, f"{rec['income'] * 1e4:,.0f}",
-                     "; ".join(household_events(prev, rec, lang))])
+                     "; ".join(household_events(prev, rec, lang, places))])
         prev = rec
     return rows
 
@@ -1211,7 +1215,7 @@ def HouseholdTab(state: AppState) -> None:
         header = [tr(k, lang) for k in ("hh_col_year", "hh_col_where", "hh_col_hukou", "hh_col_work",
                                         "hh_col_housing", "hh_col_children", "hh_col_income", "hh_col_events")]
         with session.lock:
-            rows = household_rows(session.timeline, lang)
+            rows = household_rows(session.timeline, lang, session.model.places)
         TableView(header=header, rows=rows, name="household-timeline")
 
 

@@ -96,9 +96,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "series_reg_minus_res": {"en": "registered minus resident", "zh": "户籍减常住"},
     "series_current": {"en": "current levers", "zh": "当前政策"},
     "series_baseline": {"en": "baseline", "zh": "基准"},
-    "compare_intro": {"en": "Runs the baseline preset and the current levers with the same seeds (common random "
-                              "numbers) and shows the median and the range across replications.",
-                      "zh": "以相同随机种子分别运行基准情景与当前政策，显示各次重复模拟的中位数与范围。"},
+    "compare_intro": {"en": "Runs the baseline preset and the current levers in pairs: each pair shares its seed "
+                              "(common random numbers) and its draw of the calibrated parameters (posterior), and "
+                              "the page shows the median and the range across pairs.",
+                      "zh": "成对运行基准情景与当前政策：每对使用相同的随机种子和相同的校准参数后验抽样，显示各对模拟的中位数与范围。"},
     "compare_reps": {"en": "Replications", "zh": "重复次数"},
     "compare_end": {"en": "Until year", "zh": "模拟至"},
     "compare_run": {"en": "Run comparison", "zh": "运行比较"},
@@ -175,13 +176,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "series_difference_median": {"en": "difference, median of the pairs", "zh": "差值（配对中位数）"},
     "band_range": {"en": "10-90 % range", "zh": "10%-90%范围"},
     "compare_table_note": {"en": "Median [10-90 % range] over {n} replication(s). The difference is taken per "
-                                 "replication, both arms with the same seed, then summarised.",
-                           "zh": "{n}次重复模拟的中位数[10%-90%范围]。差值按每次重复（两方案同一随机种子）计算后汇总。"},
+                                 "replication, both arms with the same seed and the same posterior draw, then "
+                                 "summarised.",
+                           "zh": "{n}次重复模拟的中位数[10%-90%范围]。差值按每次重复（两方案同一随机种子、同一后验参数抽样）计算后汇总。"},
     "compare_targets": {"en": "Probability of meeting each plan target (share of replications)",
                         "zh": "达到各项规划目标的概率（重复模拟中达标的比例）"},
-    "compare_targets_note": {"en": "Replications differ only by their seed; the parameters are the calibrated "
-                                   "medians. The calibration report gives these shares over the posterior draws.",
-                             "zh": "各次重复仅随机种子不同，参数取校准中位数；校准报告给出了基于后验抽样的达标概率。"},
+    "compare_targets_note": {"en": "Replications differ by their seed and their draw of the calibrated parameters "
+                                   "(posterior), so the shares carry both the model's randomness and the "
+                                   "calibration's uncertainty; with few replications they are coarse (3 "
+                                   "replications give 0, 1/3, 2/3 or 1).",
+                             "zh": "各次重复的随机种子与校准参数后验抽样均不同，因此达标比例同时反映模型随机性与校准不确定性；重复次数少时比例较粗（3次重复只能为0、1/3、2/3或1）。"},
     "unit_percent": {"en": "%", "zh": "%"},
     "unit_percentage_points": {"en": "percentage points", "zh": "百分点"},
     "unit_persons": {"en": "persons", "zh": "人"},

@@ -15,6 +15,7 @@ from typing import Any
 from sim.errors import InputError
 from sim.parameters import LEVERS
 from sim.scenario import available_scenarios
+from sim.years import HORIZON_YEAR, PLAN_END_YEAR, START_YEAR
 
 MAX_SEED = 2**32 - 1
 #: Households per agent offered in the UI. 500 is the default: one simulated year then takes about 0.035 s
@@ -23,10 +24,10 @@ MAX_SEED = 2**32 - 1
 #: smallest division (Zhangjiajie, 1.5 M people) about a thousand household records.
 SCALE_CHOICES: tuple[int, ...] = (100, 250, 500, 1000, 2000)
 DEFAULT_SCALE = 500
-START_YEAR = 2010
-END_YEAR = 2035
+#: The page simulates the model's years to the plan's horizon (the calendar: sim/years.py).
+END_YEAR = PLAN_END_YEAR
 #: Years a user may ask lever changes to start from (the model's own range of simulated years).
-LEVER_YEAR_RANGE = (2011, 2100)
+LEVER_YEAR_RANGE = (START_YEAR + 1, HORIZON_YEAR)
 #: Largest Parquet file the results browser reads (bytes): a bigger one would stall the session.
 MAX_RESULT_FILE_BYTES = 200 * 2**20
 #: Most files the results browser lists in one folder.

@@ -26,7 +26,8 @@ from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
-from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
+from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places
+from sim.years import NEVER_YEAR, POLICY_START_YEAR
 from ui.inputs import (
     DEFAULT_SCALE,
     END_YEAR,
@@ -38,12 +39,12 @@ from ui.inputs import (
     parse_year,
 )
 
-FOREVER = 9999
+FOREVER = NEVER_YEAR  # a lever change's open-ended last year (the calendar's 'never')
 #: Every SimSession not yet garbage-collected (weak references: this set keeps none of them alive). Lets the
 #: server report how many models it holds (``live_sessions``) and the load test see that closed ones go.
 _LIVE: weakref.WeakSet[SimSession] = weakref.WeakSet()
 #: Year from which the page's lever changes apply by default: the plan period starts in 2021.
-DEFAULT_LEVERS_FROM = 2021
+DEFAULT_LEVERS_FROM = POLICY_START_YEAR
 #: Years "follow a household that ..." looks ahead.
 FOLLOW_HORIZON = 5
 #: What the page can ask to happen to a followed household in the coming years.
@@ -321,7 +322,7 @@ class SimSession:
         rural or outside), households (agent records) and persons."""
         rows = []
         for y, o, d, households, persons in self.model.flow_rows:
-            (od, ok), (dd, dk) = place_of(int(o)), place_of(int(d))
+            (od, ok), (dd, dk) = place_of(int(o), self.model.places), place_of(int(d), self.model.places)
             rows.append((int(y), od, ok, dd, dk, float(households), float(persons)))
         return pd.DataFrame(rows, columns=["year", "origin", "origin_part", "destination", "destination_part",
                                            "households", "persons"])
@@ -479,12 +480,10 @@ def live_sessions() -> int:
     return sum(1 for s in list(_LIVE) if not s.released)
 
 
-def place_of(loc: int, places: Places | None = None) -> tuple[str, str]:
-    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id.
-
-    ``places``: the model's table (``session.model.places``); by default the division-level network's.
-    """
-    return (default_places() if places is None else places).label(int(loc))
+def place_of(loc: int, places: Places) -> tuple[str, str]:
+    """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id in the model's table
+    (``session.model.places``: a place id means nothing without the table it indexes)."""
+    return places.label(int(loc))
 
 
 def hukou_place_of(record: dict[str, Any]) -> str:

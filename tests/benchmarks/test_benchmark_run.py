@@ -129,3 +129,26 @@ def test_report_can_be_rerendered_from_saved_results(tmp_path) -> None:
     assert main(["--from-json", str(saved), "--out", str(out)]) == 0
     text = out.read_text()
     assert "`python -m benchmarks.run --scales 100`" in text and "| 1:100 |" in text
+
+
+def test_report_compares_with_a_previous_commit_side_by_side(tmp_path) -> None:
+    before = {"command": "python -m benchmarks.run --scales 100,1", "machine": {**MACHINE, "commit": "aaa111"},
+              "reference": FAKE_REFERENCE, "model_runs": [fake_run(100, year_s=1.0), fake_run(1, year_s=10.0)]}
+    now = {"command": "python -m benchmarks.run --scales 100,1", "machine": {**MACHINE, "commit": "bbb222"},
+           "reference": FAKE_REFERENCE, "model_runs": [fake_run(100, year_s=0.8), fake_run(1, year_s=10.0)]}
+    (tmp_path / "before.json").write_text(json.dumps(before))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    out = tmp_path / "results.md"
+    assert main(["--from-json", str(tmp_path / "now.json"), "--previous", str(tmp_path / "before.json"),
+                 "--out", str(out)]) == 0
+    text = out.read_text()
+    section = text[text.index("## Side by side with the previous commit"):]
+    assert "commit aaa111" in section and "commit bbb222" in section
+    rows = {line.split(" | ")[0]: line for line in section.splitlines() if line.startswith("| 1:")}
+    # CPU time is half the wall time in fake_run: 1:100 (1 + 0.5 + 25 * 0.4) / (1 + 0.5 + 25 * 0.5) - 1 = -17.9 %;
+    # 1:1 the same at both commits
+    assert "| 27.50 s (14.00 s) | 22.50 s (11.50 s) | -17.9% |" in rows["| 1:100"], rows
+    assert "+0.0%" in rows["| 1:1"], rows
+    assert "decision stages at 1:1" in section
+    assert main(["--from-json", str(tmp_path / "now.json"), "--out", str(out)]) == 0
+    assert "Side by side" not in out.read_text()  # only when asked

@@ -100,3 +100,17 @@ def test_distance_grows_with_error_and_missing_values_reject(targets):
     sim = simulated_values(table, targets)
     assert math.isnan(sim["urban_rural_income_ratio|Hunan|2020"])
     assert pattern_distance(sim, targets) == math.inf
+
+
+def test_a_backcast_fits_only_the_targets_observed_up_to_its_year() -> None:
+    from sim.errors import InputError
+
+    every = load_targets()
+    early = load_targets(2015)
+    assert early and all(t.year <= 2015 for t in early)
+    assert [t for t in every if t.year <= 2015] == list(early)  # same targets, same order
+    assert len(early) < len(every) and any(t.year == 2020 for t in every)
+    assert load_targets(2020) == every
+    for bad in (2010, 2021, True, "2015"):
+        with pytest.raises(InputError, match="fit_until"):
+            load_targets(bad)

@@ -153,6 +153,12 @@ def test_map_and_charts_fit_the_screen_with_readable_labels(ui_server, new_brows
         const text = svg.querySelector('.axis-label');
         return parseFloat(getComputedStyle(text).fontSize) * scale; })""")
     assert sizes and min(sizes) >= 12, sizes
+    # the map's division names and the outside node's label too (the map is drawn smaller than its viewBox)
+    map_sizes = page.evaluate("""() => { const svg = document.querySelector('.hunan-map svg');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Array.from(svg.querySelectorAll('.seats text, .outside text'))
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * scale); }""")
+    assert len(map_sizes) == 15 and min(map_sizes) >= 12, map_sizes
     # the map legend carries the unit; the Solara badge covers nothing
     assert ", % (2013)" in page.locator(".hunan-map .legend").inner_text()
     assert page.get_by_text("This website runs on").count() == 0

@@ -41,6 +41,27 @@ def test_paired_difference_is_taken_per_seed() -> None:
     assert difference_runs(result, "no_such_indicator") == []
 
 
+def test_each_pair_shares_its_seed_and_its_posterior_draw_the_draws_an_experiment_makes() -> None:
+    from experiments.spec import posterior_draws
+    from sim.ensemble import EnsembleRun, run_one
+    from sim.parameters_default import POSTERIOR_PATH
+    from sim.scenario import Scenario
+    from ui.compare import run_comparison
+
+    baseline = Scenario.load("baseline")
+    result = run_comparison(current=baseline, baseline=baseline, master_seed=5, n_replications=2, scale=20000,
+                            end_year=2015)
+    draws = posterior_draws(POSTERIOR_PATH, 2, 5)
+    assert result.draws == draws and draws[0] != draws[1] and len(draws[0]) > 5  # full draws, not medians
+    # both arms ran the same scenario with the same seed and draw: identical pairs, a difference of exactly 0
+    assert result.series("current", "urbanization_rate") == result.series("baseline", "urbanization_rate")
+    assert values_at(difference_runs(result, "urbanization_rate"), 2015).tolist() == [0.0, 0.0]
+    # pair 1 is the run of seed 1 with draw 1, as the one runner gives it
+    alone = run_one(EnsembleRun(params=draws[1], seed=result.seeds[1], scale=20000, end_year=2015, keep_years=None))
+    rows = alone[(alone.indicator == "urbanization_rate") & (alone.region == "Hunan")]
+    assert result.series("baseline", "urbanization_rate")[1] == (rows.year.tolist(), rows.value.tolist())
+
+
 def test_share_meeting_a_target_reads_its_direction() -> None:
     values = np.array([62.0, 63.0, 64.0, float("nan")])
     assert share_meeting(values, 63.0, at_most=False) == pytest.approx(2 / 3)
