@@ -2,7 +2,8 @@
 
 Examples::
 
-    hunan-sim calibrate                                  # the shipped result: defaults below, seed 1
+    hunan-sim calibrate                                  # the shipped settings, into results/calibration
+    hunan-sim calibrate --install                        # ... and copy the posterior into calibration/
     hunan-sim calibrate --particles 40 --generations 3 --scale 2000 --out results/cal-quick --no-report
     hunan-sim calibrate --out results/calibration --resume          # continue after an interruption
     hunan-sim calibrate --scheduler tcp://10.0.0.5:8786             # on a running Dask cluster
@@ -116,7 +117,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         search_box=_float_option("--search-box", args.search_box, 0, "a fraction of each declared range"),
     )
     workers = _int_option("--workers", args.workers, 1) if args.workers is not None else None
-    posterior = None if args.posterior == "none" else Path(args.posterior or POSTERIOR_PATH)
+    # by default everything goes into --out: the tracked calibration/posterior.json changes only with --install
+    posterior = None if args.posterior == "none" else Path(args.posterior or Path(args.out) / "posterior.json")
+    if args.install and posterior is None:
+        raise InputError(field="--install", value="with --posterior none", source="command line",
+                         allowed="--install with a posterior to install (drop --posterior none)")
+    report_dir = Path(args.report_dir) if args.report_dir else (REPORT_DIR if args.install
+                                                                else Path(args.out) / "report")
     progress = _Progress(settings.generations, enabled=not args.quiet)
     run_log = Path(args.out) / "run.json"
     if args.resume and run_log.exists():  # number the bars from the generations already done
@@ -133,15 +140,34 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     runtime = result.posterior["provenance"]["runtime"]
     print(f"done: {len(result.generations)} generations, {runtime['simulations_used']} simulations used "
           f"({runtime['simulations_submitted']} run), {runtime['seconds']:.0f} s sampling", flush=True)
+    installed = result.posterior_path
     if result.posterior_path is not None:
         print(f"wrote {result.posterior_path}")
-    if not args.no_report and result.posterior_path is not None:
+        if args.install:
+            installed = install_posterior(result.posterior_path, POSTERIOR_PATH)
+            print(f"installed {installed} (the model's default parameters from now on)")
+    if not args.no_report and installed is not None:
         from calibration.report import main as report_main
 
-        path = report_main(out_dir=args.report_dir, posterior_path=result.posterior_path, workers=workers,
-                           scheduler=args.scheduler)
+        path = report_main(out_dir=report_dir, posterior_path=installed, workers=workers, scheduler=args.scheduler)
         print(f"wrote {path}")
     return 0
+
+
+def install_posterior(source: Path | str, target: Path = POSTERIOR_PATH) -> Path:
+    """Copy a posterior written by ``calibrate`` to ``target`` (default ``calibration/posterior.json``, the
+    model's default parameters), after checking it reads as a posterior; written whole (a temporary file
+    renamed into place, mode from the umask).
+
+    Raises:
+        InputError: ``source`` is not a readable posterior.
+    """
+    from calibration.posterior import load_posterior
+    from sim.files import write_text_atomic
+
+    load_posterior(source)  # refuses a missing or malformed file naming it
+    write_text_atomic(Path(target), Path(source).read_text(encoding="utf-8"))
+    return Path(target)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -179,8 +205,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="width of the perturbation boxes relative to the population's spread (default 1; smaller "
                         "accepts more proposals but explores less)")
     p.add_argument("--posterior", default=None,
-                   help="where to write the posterior ('none' to skip; default calibration/posterior.json)")
-    p.add_argument("--report-dir", default=str(REPORT_DIR), help="folder of the calibration report")
+                   help="where to write the posterior ('none' to skip; default OUT/posterior.json)")
+    p.add_argument("--install", action="store_true",
+                   help="copy the posterior into calibration/posterior.json, where the model reads its default "
+                        "parameters (and write the report to calibration/report); without it the tracked files "
+                        "are never changed")
+    p.add_argument("--report-dir", default=None,
+                   help="folder of the calibration report (default OUT/report, or calibration/report with --install)")
     p.add_argument("--no-report", action="store_true", help="do not write the report after calibrating")
     p.add_argument("--quiet", action="store_true", help="no progress bar (one line per generation is printed)")
     p.set_defaults(func=_cmd_calibrate)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.files import temporary_file
 from sim.data import (
     DIVISION_EFFECT_PARTS,
     DIVISION_EFFECTS_PATH,
@@ -216,11 +216,10 @@ def write_effects(fit: EffectsFit, params: ModelParameters, *, scale: float, see
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
-    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

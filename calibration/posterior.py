@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.files import temporary_file
 from sim.errors import InputError
 from sim.limits import MAX_POSTERIOR_BYTES, read_limited
 
@@ -120,11 +120,10 @@ def write_posterior(data: Mapping[str, Any], path: Path | str = POSTERIOR_PATH) 
             lines.append(f"  {json.dumps(key)}: {text}{end}")
     lines.append("}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the posterior is a shared, committed file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from SALib.sample import morris as morris_sample
 
 from calibration.simulator import CALIBRATION_END, calibrated_parameters, prior_bounds
 from calibration.targets import GROUPS, group_mean_squares, load_targets, simulated_values
+from sim.files import temporary_file
 from sim.ensemble import as_completed_runs, clip_to_bounds
 from sim.parameters import ModelParameters
 
@@ -136,11 +136,10 @@ def write_screening(table: pd.DataFrame, kept: list[str], *, trajectories: int, 
         "morris": [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}
                    for row in table.to_dict(orient="records")],
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1)
         fh.write("\n")
-    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -51,6 +50,7 @@ from calibration.simulator import (
 )
 from calibration.targets import LAST_OBSERVED_YEAR, load_targets, observed_statistics, targets_hash
 from calibration.transition import BoxTransition
+from sim.files import temporary_file
 from sim.ensemble import dask_client
 from sim.errors import InputError
 from sim.parameters import ModelParameters
@@ -160,11 +160,10 @@ class CalibrationResult:
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, default=str)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the run log is read by whoever resumes or reports
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -73,6 +73,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
                              slurm_jobs=args.slurm, slurm_options=_slurm_options(args),
+                             slurm_min_jobs=min(args.slurm_min_jobs, args.slurm or 0),
                              retry_failed=args.retry_failed, progress=not args.no_progress)
     print(summary.describe())
     if summary.n_failed or summary.n_failed_skipped:
@@ -112,7 +113,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="local worker processes (one thread each)")
     where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--slurm", type=whole_number("--slurm", 1), default=None, metavar="JOBS",
-                       help="start this many SLURM worker jobs with dask-jobqueue (see experiments/README.md)")
+                       help="run on an adaptive SLURM cluster of at most this many worker jobs (dask-jobqueue); "
+                            "workers retire before --slurm-walltime and new jobs replace them")
+    where.add_argument("--slurm-min-jobs", type=whole_number("--slurm-min-jobs", 0), default=0, metavar="JOBS",
+                       help="worker jobs kept even while no run waits (default 0)")
     where.add_argument("--slurm-script", action="store_true", help="print the SLURM job script and stop")
     where.add_argument("--slurm-queue", default=None, help="SLURM partition")
     where.add_argument("--slurm-account", default=None, help="SLURM account")

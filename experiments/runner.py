@@ -31,7 +31,8 @@ import pandas as pd
 
 from experiments.spec import Experiment, OutputSpec, PlannedRun
 from experiments.store import ResultStore
-from sim.ensemble import as_completed_runs, check_scheduler_address, local_cluster, slurm_cluster
+from sim.ensemble import (as_completed_runs, check_scheduler_address, check_slurm_submissions, local_cluster,
+                          slurm_cluster)
 from sim.errors import InputError
 from sim.run import RunResult, run_simulation
 
@@ -145,7 +146,8 @@ def execute_run(task: PlannedRun, model_fn: ModelFn | None = None) -> RunOutcome
 
 def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int | None = None,
                    scheduler: str | None = None, slurm_jobs: int | None = None,
-                   slurm_options: Mapping[str, Any] | None = None, retry_failed: bool = False,
+                   slurm_options: Mapping[str, Any] | None = None, slurm_min_jobs: int = 0,
+                   retry_failed: bool = False,
                    progress: bool = True, model_fn: ModelFn | None = None,
                    connect_timeout: float = 30.0) -> SweepSummary:
     """Run every unfinished run of ``experiment`` and write its results to ``out_dir``.
@@ -155,7 +157,11 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
         out_dir: the results folder (created; or resumed if it holds this experiment).
         workers: local worker processes (default: the number of CPUs); ignored with ``scheduler`` or SLURM.
         scheduler: address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
-        slurm_jobs: start a SLURM cluster with this many worker jobs (options in ``slurm_options``).
+        slurm_jobs: start an adaptive SLURM cluster of at most this many worker jobs (options in
+            ``slurm_options``): jobs are submitted while runs wait, and a job whose workers retire before its
+            time limit (:func:`sim.ensemble.worker_lifetime`) is replaced; when SLURM refuses a job the sweep
+            stops with an InputError (finished runs are kept).
+        slurm_min_jobs: jobs kept even when no run waits (default 0).
         slurm_options: keyword arguments of :func:`slurm_cluster`.
         retry_failed: run earlier failed runs again (by default they are reported and skipped).
         progress: show a progress bar with ETA on stderr.
@@ -201,7 +207,8 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
             else:
                 if slurm_jobs:
                     cluster = slurm_cluster(**(slurm_options or {}))
-                    cluster.scale(jobs=slurm_jobs)
+                    # adaptive, as dask-jobqueue recommends with worker lifetimes: jobs come and go with the work
+                    cluster.adapt(minimum_jobs=min(slurm_min_jobs, slurm_jobs), maximum_jobs=slurm_jobs)
                 else:
                     cluster = local_cluster(workers or os.cpu_count() or 1)
                 client = Client(cluster)
@@ -209,7 +216,8 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
                 if not slurm_jobs else slurm_jobs * int((slurm_options or {}).get("cores", 1))
             # explicit keys: unique per experiment and run, so a shared scheduler never mixes two sweeps' tasks
             keys = [f"hunan-{digest}-{p.spec.run_id}" for p in todo]
-            finished = as_completed_runs(client, execute_run, todo, model_fn, keys=keys)
+            check = (lambda: check_slurm_submissions(cluster)) if slurm_jobs else None
+            finished = as_completed_runs(client, execute_run, todo, model_fn, keys=keys, check=check)
             with tqdm(total=len(plan), initial=summary.n_done_before, unit="run", desc=experiment.name,
                       disable=not progress, file=sys.stderr, dynamic_ncols=True, smoothing=0.1) as bar:
                 for position, fut in finished:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +38,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.spec import Experiment, PlannedRun, RunSpec
+from sim.files import temporary_file
+from sim.indicators import indicator_dictionary, with_units
 from sim.errors import InputError
-from sim.run import PROVENANCE_KEY, data_version, git_commit, package_versions, write_table_atomic
+from sim.run import PROVENANCE_KEY, data_version, git_commit, package_versions, write_dictionary, write_table_atomic
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,6 +53,8 @@ except ImportError:  # pragma: no cover
 
 EXPERIMENT_FILE = "experiment.json"
 DESIGN_FILE = "design.parquet"
+#: The indicator dictionary (name, unit, definition, plan indicator) written beside the runs.
+DICTIONARY_FILE = "indicators.csv"
 FORMAT_VERSION = 1
 
 
@@ -84,7 +87,7 @@ def code_version() -> str:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temporary_file(path)  # mode from the umask (sim/files.py)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -119,7 +122,7 @@ def run_table(spec: RunSpec, indicators: pd.DataFrame) -> pd.DataFrame:
     out["region"] = ind["region"].astype("string")
     out["indicator"] = ind["indicator"].astype("string")
     out["value"] = ind["value"].astype("float64")
-    return out
+    return with_units(out)  # a unit column after indicator: each file says what its values measure
 
 
 def design_table(plan: Sequence[PlannedRun]) -> pd.DataFrame:
@@ -238,10 +241,13 @@ class ResultStore:
                               "file records its own)", CodeVersionWarning, stacklevel=2)
             if self._design_digest() != digest:  # a folder torn before this order was used: repair it
                 self._write_design(experiment, plan, digest)
+            if not (self.root / DICTIONARY_FILE).exists():  # a folder from before the dictionary existed
+                write_dictionary(self.root / DICTIONARY_FILE)
             return old
         # experiment.json is written last: it marks the definition complete. A sweep stopped before it leaves a
         # folder that report refuses with a message and that the same command completes.
         self._write_design(experiment, plan, digest)
+        write_dictionary(self.root / DICTIONARY_FILE)
         _atomic_text(path, json.dumps(current, indent=2, default=str))
         return current
 
@@ -463,8 +469,10 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, optio
 def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with read-only views over a results folder.
 
-    Views: ``runs`` (every finished run's rows), ``design`` (the planned runs), ``flows`` (if kept) and
-    ``failures`` (one row per failed run). Nothing is written to the folder. Run files whose footer is torn are
+    Views: ``runs`` (every finished run's rows, with a ``unit`` column), ``design`` (the planned runs),
+    ``flows`` (if kept), ``failures`` (one row per failed run), ``units`` (the folder's ``indicators.csv``:
+    each indicator's unit, definition and plan indicator number) and ``provenance`` (``run_id`` and each run
+    file's provenance as a JSON value: ``json_extract_string(provenance, '$.model.git_commit')``). Nothing is written to the folder. Run files whose footer is torn are
     left out with a :class:`CorruptResultWarning`.
 
     Raises:
@@ -487,6 +495,20 @@ def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
     # only the flows of finished runs: a sweep stopped between a run's two files leaves its flows alone
     _parquet_view(con, "flows", root / "flows", ", union_by_name = true, filename = true",
                   keep=lambda f: (root / "runs" / f.name).exists())
+    # each indicator's unit and definition; and each run's provenance as a JSON value (json_extract reads it)
+    dictionary = indicator_dictionary() if not (root / DICTIONARY_FILE).is_file() else None
+    if dictionary is None:
+        con.execute(f"CREATE VIEW units AS SELECT * FROM read_csv('{_sql_path(glob_escape(root / DICTIONARY_FILE))}', "
+                    "header = true, all_varchar = true)")
+    else:
+        con.register("units_df", dictionary)
+        con.execute("CREATE VIEW units AS SELECT * FROM units_df")
+    if any((root / "runs").glob("r*.parquet")):
+        con.execute("CREATE VIEW provenance AS SELECT regexp_extract(file_name, 'r[0-9]+', 0) AS run_id, "
+                    "decode(value)::JSON AS provenance FROM parquet_kv_metadata("
+                    f"'{_sql_path(glob_escape(root / 'runs'))}/r*.parquet') WHERE decode(key) = 'hunan_sim'")
+    else:
+        con.execute("CREATE VIEW provenance AS SELECT NULL::VARCHAR AS run_id, NULL::JSON AS provenance WHERE false")
     failed = sorted((root / "failed").glob("r*.json"))
     rows = []
     for f in failed:
@@ -501,7 +523,7 @@ def connect(root: Path | str) -> duckdb.DuckDBPyConnection:
 
 
 def query(root: Path | str, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-    """Run SQL over a results folder (views ``runs``, ``design``, ``flows``, ``failures``) and return a table.
+    """Run SQL over a results folder (the views of :func:`connect`) and return a table.
 
     >>> query("results/hukou-housing",
     ...       "SELECT scenario, public_rental_units_per_year, avg(value) AS urbanization_2025 FROM runs "

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ PROVINCE_INDICATORS = (
 # --------------------------------------------------------------------------------------------------------
 
 def as_completed_runs(client: Client, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
-                      keys: Sequence[str] | None = None) -> Iterator[tuple[int, Future]]:
+                      keys: Sequence[str] | None = None,
+                      check: Callable[[], None] | None = None) -> Iterator[tuple[int, Future]]:
     """Submit ``fn(item, *args)`` for every item and yield ``(position in items, future)`` as each finishes.
 
     Args:
@@ -71,6 +73,8 @@ def as_completed_runs(client: Client, fn: Callable[..., Any], items: Sequence[An
         *args: extra arguments of every task.
         keys: Dask keys, one per item (unique per run, so that a shared scheduler never mixes two ensembles'
             tasks); default: random keys.
+        check: called about five times a second while no run has finished; it raises to stop waiting (e.g.
+            :func:`check_slurm_submissions`, when SLURM refuses the worker jobs).
 
     Yields:
         The item's position and its finished future (``future.result()`` returns or raises the task's result).
@@ -80,8 +84,20 @@ def as_completed_runs(client: Client, fn: Callable[..., Any], items: Sequence[An
     futures = [client.submit(fn, item, *args, key=None if keys is None else keys[i], pure=False)
                for i, item in enumerate(items)]
     index = {f.key: i for i, f in enumerate(futures)}
-    for future in as_completed(futures):
-        yield index[future.key], future
+    finished = as_completed(futures)
+    if check is None:
+        for future in finished:
+            yield index[future.key], future
+        return
+    import time
+
+    while not finished.is_empty():  # poll, so that ``check`` can stop a sweep that would otherwise wait forever
+        batch = finished.next_batch(block=False)
+        if not batch:
+            check()
+            time.sleep(0.2)
+        for future in batch:
+            yield index[future.key], future
 
 
 @dataclass(frozen=True)
@@ -226,9 +242,30 @@ def local_cluster(workers: int, *, silence_logs: int = logging.CRITICAL) -> Loca
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(field="--workers", value=workers, allowed="a whole number >= 1", source="command line")
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}), _sigint_ignored():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0", silence_logs=silence_logs)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes are spawned, so that they inherit "ignore".
+
+    Ctrl-C in a terminal reaches every process of the foreground group: the workers would each print a
+    KeyboardInterrupt traceback. A process started with SIGINT ignored keeps it ignored (Python and asyncio
+    install their handler only over the default one); the client alone handles Ctrl-C and closes the cluster.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -262,11 +299,56 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
         yield client
 
 
+def walltime_seconds(walltime: str) -> int:
+    """A SLURM time limit (``MM``, ``MM:SS``, ``HH:MM:SS``, ``D-HH``, ``D-HH:MM``, ``D-HH:MM:SS``) in seconds.
+
+    Raises:
+        InputError: naming ``--slurm-walltime``, the value and the forms allowed.
+    """
+    text = str(walltime).strip()
+    m = re.fullmatch(r"(?:(\d{1,3})-)?(\d{1,4})(?::(\d{1,2}))?(?::(\d{1,2}))?", text)
+    if m is None or len(text) > 20:
+        seconds = 0
+    else:
+        days, a, b, c = (int(g) if g is not None else None for g in m.groups())
+        if days is not None:  # D-HH[:MM[:SS]]
+            seconds = days * 86400 + a * 3600 + (b or 0) * 60 + (c or 0)
+        elif c is not None:  # HH:MM:SS
+            seconds = a * 3600 + b * 60 + c
+        elif b is not None:  # MM:SS
+            seconds = a * 60 + b
+        else:  # MM
+            seconds = a * 60
+    if seconds < 300:
+        raise InputError(field="--slurm-walltime", value=walltime, source="command line",
+                         allowed="a SLURM time limit of at least 5 minutes: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+                                 "D-HH:MM:SS (e.g. 02:00:00)")
+    return seconds
+
+
+def worker_lifetime(walltime: str) -> tuple[int, int]:
+    """``(lifetime, stagger)`` in seconds for the workers of jobs with this time limit.
+
+    A worker retires gracefully ``lifetime ± stagger`` after it starts, before SLURM kills its job at the time
+    limit: its finished results are handed over, the adaptive cluster submits a new job in its place, and the
+    stagger keeps all workers from leaving at once (the pattern dask-jobqueue's documentation recommends for
+    long computations). The margin is a tenth of the time limit, from 1 to 10 minutes.
+    """
+    total = walltime_seconds(walltime)
+    margin = max(60, min(600, round(total / 10)))
+    return total - margin, round(margin / 2)
+
+
 def slurm_cluster(*, queue: str | None = None, account: str | None = None, walltime: str = "02:00:00",
                   memory: str = "2GiB", cores: int = 1, python: str | None = None,
                   job_extra_directives: Sequence[str] = (), job_script_prologue: Sequence[str] = (),
                   dashboard_address: str = "127.0.0.1:0") -> SLURMCluster:
     """A dask-jobqueue ``SLURMCluster`` whose jobs each start ``cores`` single-threaded workers.
+
+    Workers retire before the job's time limit (:func:`worker_lifetime`); scale it with
+    ``cluster.adapt(minimum_jobs=..., maximum_jobs=...)`` so that retired workers are replaced by new jobs.
+    A job that ``sbatch`` refuses is recorded (:func:`check_slurm_submissions` raises it as an InputError)
+    instead of being lost in an asyncio task that nobody awaits.
 
     Args:
         queue: SLURM partition (``#SBATCH -p``).
@@ -281,15 +363,81 @@ def slurm_cluster(*, queue: str | None = None, account: str | None = None, wallt
             on a free port unless set (e.g. ``":8787"`` on a trusted network; an SSH tunnel is safer). The
             scheduler itself must listen where the compute nodes reach it, so its address is left to dask-jobqueue.
             Each worker's own dashboard listens on its node's loopback (the scheduler does not need it).
+
+    Raises:
+        InputError: a malformed ``walltime``.
     """
     from dask_jobqueue import SLURMCluster
+    from dask_jobqueue.slurm import SLURMJob
+    from distributed.core import Status
 
-    return SLURMCluster(queue=queue, account=account, walltime=walltime, memory=memory, cores=cores,
-                        processes=cores, python=python or sys.executable,
-                        job_extra_directives=list(job_extra_directives),
-                        job_script_prologue=list(job_script_prologue),
-                        worker_extra_args=["--dashboard-address", "127.0.0.1:0"],
-                        scheduler_options={"dashboard_address": dashboard_address})
+    lifetime, stagger = worker_lifetime(walltime)
+    failures: list[str] = []
+
+    class RecordedSLURMJob(SLURMJob):
+        """A SLURM job whose failed submission is recorded where the sweep looks (see the class docstring)."""
+
+        async def start(self) -> None:
+            try:
+                await super().start()
+            except Exception as exc:  # noqa: BLE001 - any refusal of sbatch, recorded and re-raised
+                failures.append(_submission_error(exc))
+                self.status = Status.failed  # closing the cluster expects a job that never started to say so
+                raise SubmissionRefused(failures[-1]) from exc
+
+    for name in ("tornado.application", "asyncio", "distributed.deploy.spec", "distributed.deploy.adaptive_core",
+                 "distributed.deploy.adaptive"):
+        if not any(isinstance(f, _DropRefusals) for f in logging.getLogger(name).filters):
+            logging.getLogger(name).addFilter(_DropRefusals())
+    cluster = SLURMCluster(queue=queue, account=account, walltime=walltime, memory=memory, cores=cores,
+                           processes=cores, python=python or sys.executable, job_cls=RecordedSLURMJob,
+                           job_extra_directives=list(job_extra_directives),
+                           job_script_prologue=list(job_script_prologue),
+                           worker_extra_args=["--dashboard-address", "127.0.0.1:0", "--lifetime", f"{lifetime}s",
+                                              "--lifetime-stagger", f"{stagger}s"],
+                           scheduler_options={"dashboard_address": dashboard_address})
+    cluster.submission_failures = failures  # type: ignore[attr-defined]
+    return cluster
+
+
+class SubmissionRefused(RuntimeError):
+    """``sbatch`` refused a worker job (recorded on the cluster; :func:`check_slurm_submissions` reports it)."""
+
+
+class _DropRefusals(logging.Filter):
+    # The event loop and Dask's cluster code log a refused job's exception with a traceback, from a task nobody
+    # awaits; the sweep reports it once, as one line, through check_slurm_submissions. Other records pass.
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, SubmissionRefused):
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return "SubmissionRefused" not in record.getMessage()
+
+
+def _submission_error(exc: BaseException) -> str:
+    """The gist of dask-jobqueue's error for a refused ``sbatch``: its exit code and first line of stderr."""
+    text = str(exc)
+    code = re.search(r"Exit code: (\S+)", text)
+    err = text.split("stderr:", 1)[1].strip().splitlines() if "stderr:" in text else []
+    first = err[0].strip() if err else text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"sbatch exited with status {code.group(1)}: {first}" if code else first
+
+
+def check_slurm_submissions(cluster: Any) -> None:
+    """Raise if SLURM refused a worker job of ``cluster`` (a :func:`slurm_cluster`).
+
+    Raises:
+        InputError: naming ``--slurm``, the first refusal (sbatch's exit status and message) and what to check.
+    """
+    failures = getattr(cluster, "submission_failures", [])
+    if failures:
+        status, _, said = failures[0].partition(": ")
+        raise InputError(field="--slurm", value=f"a worker job refused ({status})", source="SLURM",
+                         allowed=f"worker jobs that sbatch accepts; it said: {said or status}. Check --slurm-queue, "
+                                 "--slurm-account, --slurm-walltime and --slurm-memory with --slurm-script "
+                                 "(finished runs are kept; the same command continues)")
 
 
 def check_scheduler_address(address: str) -> None:

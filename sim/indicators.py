@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from agents.households import settlement_willing
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
@@ -249,3 +250,31 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
     rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
     return rows
+
+
+#: Columns of the indicator dictionary written beside every result (``indicators.csv``).
+DICTIONARY_COLUMNS = ("indicator", "unit", "definition", "label_zh", "regions", "plan_indicator")
+
+
+def indicator_dictionary() -> pd.DataFrame:
+    """Every indicator's unit and definition, one row each: the ``indicators.csv`` written beside each result.
+
+    Columns: ``indicator``, ``unit``, ``definition``, ``label_zh``, ``regions`` (``province``, ``division`` or
+    ``both``) and ``plan_indicator`` (the plan's indicator number where it sets a target, else empty).
+    """
+    from sim.plan_targets import PLAN_ID
+
+    rows = [(name, ind.unit, ind.description, ind.label_zh, ind.regions, PLAN_ID.get(name, ""))
+            for name, ind in INDICATORS.items()]
+    return pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS)).astype(
+        {"plan_indicator": "string"})
+
+
+def with_units(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a tidy indicator table with a ``unit`` column after ``indicator`` (from :data:`INDICATORS`;
+    empty for a name it does not declare), so a file read on its own says what each ``value`` measures."""
+    out = table.copy()
+    units = {name: ind.unit for name, ind in INDICATORS.items()}
+    out.insert(out.columns.get_loc("indicator") + 1, "unit",
+               out["indicator"].map(units).fillna("").astype("string"))
+    return out

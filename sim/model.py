@@ -10,6 +10,8 @@ calls lives with the agents (``agents/``) and markets (``sim/markets.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -35,10 +37,12 @@ from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
 from sim.population import estimate_memory_bytes, synthesise_population
-from sim.scenario import Policy, Scenario
+from sim.scenario import Policy, Scenario, check_policy_start
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 from sim.world import World
-from sim.years import PLAN_END_YEAR, START_YEAR  # START_YEAR re-exported: callers read sim.model.START_YEAR
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR
+from sim.years import START_YEAR  # re-exported: callers read sim.model.START_YEAR
+
 #: The capital, whose urban place gets ``capital_amenity``.
 CAPITAL = "Changsha"
 #: Coarsest scale allowed: about 190 household records for Hunan's 18.6 M households.
@@ -56,11 +60,48 @@ HEADLINE = ("urbanization_rate", "hukou_urbanization_rate", "czt_urban_share", "
             "permit_holders")
 
 
+#: Indicators collected for every region (each division, and any finer region the indicator table gives) by
+#: the DataCollector as ``{region: value}`` dicts, under ``<indicator>_by_region``.
+BY_REGION = ("urbanization_rate", "population", "urban_population", "urban_unemployment_rate",
+             "urban_rural_income_ratio", "settled_migrants", "permit_holders")
+
+
 def _reporter(name: str):
     def report(model: HunanModel) -> float:
         return model.latest[name]
     report.__name__ = name
     return report
+
+
+def _region_reporter(name: str):
+    # a dict reporter: Mesa stores the dict in one cell; regions are whatever the indicator table holds this year
+    def report(model: HunanModel) -> dict[str, float]:
+        return dict(model.latest_by_region.get(name, {}))
+    report.__name__ = f"{name}_by_region"
+    return report
+
+
+def by_region_table(model_vars: pd.DataFrame, names: tuple[str, ...] = BY_REGION) -> pd.DataFrame:
+    """The DataCollector's ``<indicator>_by_region`` columns as a tidy table ``year, region, indicator, value``.
+
+    Args:
+        model_vars: ``model.datacollector.get_model_vars_dataframe()`` (or a Mesa ``batch_run`` result as a
+            DataFrame; its other columns, e.g. ``RunId``, ``rng`` or swept levers, are kept).
+        names: the indicators to unpack (default :data:`BY_REGION`).
+    """
+    keep = [c for c in model_vars.columns if not c.endswith("_by_region") and c not in HEADLINE and c != "year"]
+    frames = []
+    for name in names:
+        col = f"{name}_by_region"
+        if col not in model_vars.columns:
+            continue
+        wide = pd.DataFrame(model_vars[col].tolist(), index=model_vars.index)
+        part = pd.concat([model_vars[["year", *keep]], wide], axis=1).melt(
+            id_vars=["year", *keep], var_name="region", value_name="value")
+        part.insert(part.columns.get_loc("region") + 1, "indicator", name)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["year", *keep, "region", "indicator", "value"])
 
 
 class HunanModel(mesa.Model):
@@ -73,6 +114,13 @@ class HunanModel(mesa.Model):
         rng: seed (an ``int``) or generator; everything random in the model draws from ``self.rng``.
         end_year: the year after which ``running`` turns False (for Mesa's batch_run and SolaraViz).
         memory_limit: bytes the run may use; a scale that would need more is refused before building.
+        division_effects: calibrated effects of each division (default ``calibration/division_effects.json``).
+        levers: lever values on top of the scenario, in force from ``policy_start`` (``{lever: value}`` or
+            ``{lever: {city: value}}``), so that Mesa's ``batch_run`` can sweep them directly.
+        policy_start: first year ``levers`` apply (default the year after the calibration period, 2021:
+            the calibrated history 2010-2020 is the same whatever the levers).
+        **parameters: behavioural parameters by name (:class:`~sim.parameters.ModelParameters` fields), on top
+            of ``params``; e.g. ``HunanModel(taste_scale=1.2)``.
 
     Attributes:
         year: the simulated year (2010 after construction).
@@ -88,7 +136,9 @@ class HunanModel(mesa.Model):
 
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                  scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = PLAN_END_YEAR,
-                 memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None) -> None:
+                 memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None,
+                 levers: dict[str, Any] | None = None, policy_start: int = POLICY_START_YEAR,
+                 **parameters: float) -> None:
         if isinstance(rng, str | float) or isinstance(rng, bool):
             raise InputError(field="seed", value=rng, allowed="a whole number", source="model")
         if rng is not None and not isinstance(rng, np.random.Generator):
@@ -107,10 +157,16 @@ class HunanModel(mesa.Model):
             from sim.parameters_default import default_parameters
 
             params = default_parameters()
+        if parameters:
+            params = params.replace(**parameters)
         self.params = params
         self.division_effects = self._check_division_effects(division_effects)
         self.scale = float(scale)
         self.policy_scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+        self.policy_start = check_policy_start(policy_start, source="model")
+        if levers:
+            self.policy_scenario = self.policy_scenario.with_levers(levers, from_year=self.policy_start,
+                                                                    source="levers")
         self.year = START_YEAR
         self.world = World.build()
         self.places = self.world.places
@@ -152,9 +208,12 @@ class HunanModel(mesa.Model):
         self.indicator_rows: list[tuple[int, str, str, float]] = []
         self.flow_rows: list[tuple[int, int, int, float, float]] = []
         self.latest: dict[str, float] = {}
-        # Mesa's DataCollector for the headline indicators (the full table is ``indicators()``).
+        self.latest_by_region: dict[str, dict[str, float]] = {}
+        # Mesa's DataCollector: the headline indicators for Hunan, and {region: value} dicts for BY_REGION (the
+        # full table is ``indicators()``; ``by_region_table`` makes the dicts tidy).
         self.datacollector = mesa.DataCollector(model_reporters={
-            "year": "year", **{name: _reporter(name) for name in HEADLINE}})
+            "year": "year", **{name: _reporter(name) for name in HEADLINE},
+            **{f"{name}_by_region": _region_reporter(name) for name in BY_REGION}})
         self.record_indicators()
 
     @property
@@ -696,6 +755,12 @@ class HunanModel(mesa.Model):
         rows = compute_indicators(self)
         self.indicator_rows.extend(rows)
         self.latest = {ind: value for _, region, ind, value in rows if region == "Hunan"}
+        wanted = set(BY_REGION)
+        by_region: dict[str, dict[str, float]] = {name: {} for name in BY_REGION}
+        for _, region, ind, value in rows:
+            if ind in wanted and region not in ("Hunan", "outside"):
+                by_region[ind][region] = value
+        self.latest_by_region = by_region
         self.datacollector.collect(self)
         self.running = self.year < self.end_year
 

@@ -4,11 +4,13 @@
 >>> result = run_simulation(scenario="baseline", end_year=2020, seed=1, scale=1000)
 >>> result.indicators.query("region == 'Hunan' and indicator == 'urbanization_rate'")  # doctest: +SKIP
 
-:func:`write_results` writes ``indicators.parquet`` and ``flows.parquet`` with the provenance (parameters,
-scenario, seed, scale, code version, package versions, input data hash) in the Parquet metadata under the key
-``hunan_sim``. Both files are written into a temporary folder beside the results folder, which is then renamed
-into place (:class:`StagedOutput`): whatever moment a crash or a full disk strikes, the results folder holds
-either no pair, the earlier pair or the new pair, never the new indicators beside the old flows.
+:func:`write_results` writes ``indicators.parquet`` (with a ``unit`` column) and ``flows.parquet`` with the
+provenance (parameters, scenario, seed, scale, code version, package versions, input data hash) in the Parquet
+metadata under the key ``hunan_sim``, and beside them ``indicators.csv`` (each indicator's unit, definition and
+plan indicator number) and ``provenance.json`` (the same provenance as a plain JSON file). All are written into
+a temporary folder beside the results folder, which is then renamed into place (:class:`StagedOutput`):
+whatever moment a crash or a full disk strikes, the results folder holds either no files, the earlier set or
+the new set, never the new indicators beside the old flows. Files get the mode the umask gives (sim/files.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ import platform
 import secrets
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,15 +38,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import replaced_on_success, write_text_atomic
+from sim.indicators import indicator_dictionary, with_units
 from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
 from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
-from sim.scenario import Scenario
+from sim.scenario import Scenario, check_policy_start
 from sim.years import HORIZON_YEAR as LAST_YEAR
-from sim.years import PLAN_END_YEAR, START_YEAR
+from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 PROVENANCE_KEY = b"hunan_sim"
+#: Parquet metadata key of a tidy indicator file's ``{indicator: unit}`` map (JSON).
+UNITS_KEY = b"hunan_sim_units"
 
 
 @dataclass
@@ -56,11 +62,20 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
+def _whole(value: Any) -> Any:
+    # numpy integers (EMA's IntegerParameter, pandas columns) are the Python ints they hold; bools stay bools
+    return value.item() if isinstance(value, np.integer | np.bool_) else value
+
+
 def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                    seed: int = 1, scale: float = 100, end_year: int = PLAN_END_YEAR,
-                   levers: dict[str, Any] | None = None,
-                   division_effects: np.ndarray | None = None) -> RunResult:
+                   levers: dict[str, Any] | None = None, policy_start: int = POLICY_START_YEAR,
+                   division_effects: np.ndarray | None = None, progress: Callable[[int], None] | None = None,
+                   **parameters: float) -> RunResult:
     """Run the model from 2010 to ``end_year`` and return its tables.
+
+    Every number may be a Python or a numpy scalar (``np.int64``, ``np.float64``, ``np.bool_``), as EMA
+    Workbench and pandas hand them over.
 
     Args:
         scenario: a scenario or the name of a file in ``scenarios/``.
@@ -68,22 +83,39 @@ def run_simulation(*, scenario: Scenario | str = "baseline", params: ModelParame
         seed: the random seed (reproducible bit for bit).
         scale: households per agent record.
         end_year: last simulated year (2011-2100).
-        levers: extra lever values on top of the scenario, from 2010 (``{lever: value}`` or
-            ``{lever: {city: value}}``).
+        levers: extra lever values on top of the scenario, in force from ``policy_start`` (``{lever: value}``
+            or ``{lever: {city: value}}``).
+        policy_start: first year ``levers`` apply; default the year after the calibration period
+            (:data:`sim.years.POLICY_START_YEAR`), so the calibrated history 2010-2020 is not rewritten. Pass
+            2010 to apply them from the start.
         division_effects: calibrated effects of each division, shape ``(14, 3)``
             (default: ``calibration/division_effects.json``, see :func:`sim.data.load_division_effects`).
+        progress: called with each simulated year once it is done (e.g. to update a progress bar).
+        **parameters: behavioural parameters by name, on top of ``params`` (e.g. ``taste_scale=1.2``).
     """
+    end_year, seed, scale = _whole(end_year), _whole(seed), _whole(scale)
+    if isinstance(scale, np.floating):
+        scale = float(scale)
     if isinstance(end_year, bool) or not isinstance(end_year, int) or not START_YEAR < end_year <= LAST_YEAR:
         raise InputError(field="end", value=end_year, allowed=f"a year from {START_YEAR + 1} to {LAST_YEAR}",
                          source="run")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(field="seed", value=seed, allowed="a whole number >= 0", source="run")
+    policy_start = check_policy_start(policy_start)
     scen = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
     if levers:
-        scen = scen.with_levers(levers)
+        scen = scen.with_levers(levers, from_year=policy_start, source="levers")
+    if parameters:
+        if params is None:
+            from sim.parameters_default import default_parameters
+
+            params = default_parameters()
+        params = params.replace(**parameters)
     model = HunanModel(scenario=scen, params=params, scale=scale, rng=seed, division_effects=division_effects)
     while model.year < end_year:
         model.step()
+        if progress is not None:
+            progress(model.year)
     return RunResult(indicators=model.indicators(), flows=model.flows(),
                      provenance=provenance(model=model, seed=seed, end_year=end_year))
 
@@ -150,25 +182,33 @@ def provenance(*, model: HunanModel, seed: int, end_year: int) -> dict[str, Any]
 
 
 def write_table_atomic(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
-    """Write a Parquet file with ``meta`` as JSON in its metadata, via a temporary file and a rename."""
+    """Write a Parquet file with ``meta`` as JSON in its metadata, via a temporary file and a rename.
+
+    A tidy indicator table (with ``indicator`` and ``unit`` columns) also gets ``hunan_sim_units``, a JSON map
+    from each indicator in it to its unit, in its metadata. The file's mode follows the umask (sim/files.py).
+    """
     table = pa.Table.from_pandas(df, preserve_index=False)
-    existing = table.schema.metadata or {}
-    table = table.replace_schema_metadata({**existing, PROVENANCE_KEY: json.dumps(meta, default=str).encode()})
+    extra = {PROVENANCE_KEY: json.dumps(meta, default=str).encode()}
+    if {"indicator", "unit"} <= set(df.columns):
+        units = dict(zip(df["indicator"].astype(str), df["unit"].astype(str), strict=True))
+        extra[UNITS_KEY] = json.dumps(dict(sorted(units.items())), ensure_ascii=False).encode()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replaced_on_success(path) as tmp:
         pq.write_table(table, tmp)
-        with open(tmp, "rb") as fh:  # on disk before the rename, so a power cut cannot leave an empty file
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
-#: The files of a ``hunan-sim run`` results folder.
-RESULT_FILES = ("indicators.parquet", "flows.parquet")
+def write_dictionary(path: Path) -> None:
+    """Write the indicator dictionary (:func:`sim.indicators.indicator_dictionary`) as CSV to ``path``."""
+    write_text_atomic(path, indicator_dictionary().to_csv(index=False, lineterminator="\n"))
+
+
+#: The files of a ``hunan-sim run`` results folder: the tables (the first two, the ones a results folder must
+#: have), the indicator dictionary (name, unit, definition, plan indicator) and the provenance as plain JSON.
+RESULT_FILES = ("indicators.parquet", "flows.parquet", "indicators.csv", "provenance.json")
+#: The files every results folder has (folders written before the dictionary and the JSON provenance existed
+#: hold these two only).
+TABLE_FILES = RESULT_FILES[:2]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -317,7 +357,7 @@ class StagedOutput:
         Raises:
             InputError: the folder could not be put in place (nothing of the earlier results is lost).
         """
-        for name in RESULT_FILES:  # a finished pair only
+        for name in RESULT_FILES:  # finished files only
             if not (self.stage / name).is_file():
                 raise RuntimeError(f"{self.stage}: {name} was not written")
         _fsync_dir(self.stage)
@@ -337,17 +377,24 @@ class StagedOutput:
         return self.out
 
     def write(self, result: RunResult) -> list[Path]:
-        """Write ``indicators.parquet`` and ``flows.parquet`` into the temporary folder.
+        """Write the results folder's files (:data:`RESULT_FILES`) into the temporary folder.
+
+        ``indicators.parquet`` gets a ``unit`` column (:func:`sim.indicators.with_units`); ``indicators.csv``
+        is the indicator dictionary; ``provenance.json`` is the provenance also stored in both Parquet files'
+        metadata, as a plain JSON file (``json_extract`` in DuckDB reads it; docs/guide-analysts.md).
 
         Returns:
-            The paths the two files will have once the folder is committed.
+            The paths the files will have once the folder is committed.
 
         Raises:
             InputError: a full disk or another write error (the results folder is untouched).
         """
         try:
-            write_table_atomic(result.indicators, self.stage / RESULT_FILES[0], result.provenance)
+            write_table_atomic(with_units(result.indicators), self.stage / RESULT_FILES[0], result.provenance)
             write_table_atomic(result.flows, self.stage / RESULT_FILES[1], result.provenance)
+            write_dictionary(self.stage / RESULT_FILES[2])
+            write_text_atomic(self.stage / RESULT_FILES[3], json.dumps(result.provenance, indent=1, default=str,
+                                                                       ensure_ascii=False) + "\n")
         except OSError as exc:  # e.g. a full disk: the stage is discarded on exit, the results folder is as it was
             raise InputError(field="--out", value=str(self.out), source="command line",
                              allowed=f"a folder with free space ({exc.strerror or exc}); nothing was changed") from None
@@ -368,7 +415,7 @@ class StagedOutput:
 
 
 def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = False) -> list[Path]:
-    """Write ``indicators.parquet`` and ``flows.parquet`` as a new folder ``out_dir`` (see :class:`StagedOutput`).
+    """Write a run's results folder ``out_dir`` (:data:`RESULT_FILES`; see :class:`StagedOutput`).
 
     Args:
         result: the run's tables.
@@ -376,7 +423,7 @@ def write_results(result: RunResult, out_dir: Path | str, *, overwrite: bool = F
         overwrite: replace an earlier run's results folder.
 
     Returns:
-        The paths of the two files.
+        The paths of the files.
     """
     with StagedOutput(out_dir, overwrite=overwrite) as staged:
         return staged.write(result)

@@ -32,7 +32,7 @@ from sim.limits import MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, check_document, read_t
 from sim.parameters import LEVERS
 from sim.world import N_DIVISIONS
 from sim.years import HORIZON_YEAR as LAST_YEAR
-from sim.years import NEVER_YEAR
+from sim.years import NEVER_YEAR, START_YEAR
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOP_KEYS = {"name", "title", "title_zh", "description", "extends", "policy"}
@@ -258,6 +258,21 @@ def _parse_block(raw: dict[str, Any], *, where: str) -> PolicyBlock:
 
 def _bad_city(value: Any, where: str) -> int:
     raise InputError(field="cities", value=value, allowed="division names as strings", source=where)
+
+
+def check_policy_start(year: Any, *, source: str = "run") -> int:
+    """The first year extra levers apply, as a Python int (numpy integers accepted).
+
+    Raises:
+        InputError: naming ``policy_start``, the value and the years allowed.
+    """
+    if isinstance(year, np.generic) and not isinstance(year, np.str_ | np.bytes_):
+        year = year.item()
+    if isinstance(year, bool) or not isinstance(year, int) or not START_YEAR <= year <= LAST_YEAR:
+        raise InputError(field="policy_start", value=year, source=source,
+                         allowed=f"a year from {START_YEAR} to {LAST_YEAR} (default: the year after the "
+                                 "calibration period)")
+    return year
 
 
 def available_scenarios() -> list[str]:

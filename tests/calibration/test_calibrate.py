@@ -15,6 +15,7 @@ from calibration.commands import DEFAULTS
 from calibration.screening import screened_parameters
 from calibration.simulator import HunanSimulator, model_seed, search_bounds
 from calibration.smc import DB_NAME, RUN_FILE
+from sim.errors import InputError
 from sim.cli import main as cli_main
 from sim.parameters_default import default_parameters
 
@@ -146,3 +147,33 @@ def test_the_shipped_posterior_is_what_calibrate_with_no_options_makes():
     assert settings["parameters"] == screened_parameters()
     # the input data and division effects the ABC ran with are the shipped ones (both enter the data version)
     assert prov["data_version"] == data_version()
+
+
+def test_calibrate_writes_into_out_by_default_and_install_copies_the_posterior(tmp_path, monkeypatch):
+    """Without --posterior the posterior goes into --out (never over the tracked calibration/posterior.json);
+    --install, and install_posterior, copy a checked posterior to where the model reads its defaults."""
+    import calibration.commands as commands
+    from calibration.posterior import POSTERIOR_PATH, load_posterior
+
+    tracked = POSTERIOR_PATH.read_bytes()
+    out = tmp_path / "cal"
+    assert cli_main(["calibrate", "--particles", "4", "--generations", "1", "--scale", "20000", "--workers", "1",
+                     "--seed", "2", "--no-report", "--quiet", "--out", str(out)]) == 0
+    assert POSTERIOR_PATH.read_bytes() == tracked
+    written = load_posterior(out / "posterior.json")
+    assert written["provenance"]["settings"]["seed"] == 2
+    target = tmp_path / "installed" / "posterior.json"
+    target.parent.mkdir()
+    assert commands.install_posterior(out / "posterior.json", target) == target
+    assert target.read_bytes() == (out / "posterior.json").read_bytes()
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError):
+        commands.install_posterior(tmp_path / "bad.json", target)
+    assert target.read_bytes() == (out / "posterior.json").read_bytes()  # a bad source changes nothing
+    # --install on the command line: the default target, redirected here so the tracked file stays as it is
+    monkeypatch.setattr(commands, "POSTERIOR_PATH", tmp_path / "installed" / "via-cli.json")
+    assert cli_main(["calibrate", "--particles", "4", "--generations", "2", "--scale", "20000", "--workers", "1",
+                     "--seed", "2", "--no-report", "--quiet", "--out", str(out), "--resume", "--install"]) == 0
+    assert (tmp_path / "installed" / "via-cli.json").read_bytes() == (out / "posterior.json").read_bytes()
+    assert POSTERIOR_PATH.read_bytes() == tracked
+    assert cli_main(["calibrate", "--out", str(tmp_path / "x"), "--install", "--posterior", "none"]) == 2

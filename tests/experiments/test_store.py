@@ -113,3 +113,28 @@ def test_duckdb_queries_the_folder_without_writing(finished):
 def test_query_of_a_non_results_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="hunan-sim sweep"):
         query(tmp_path, "SELECT 1")
+
+
+def test_the_folder_describes_its_units_and_provenance_for_duckdb(finished):
+    """Each run file has a unit column, the folder an indicators.csv, and query() views units and provenance
+    (the provenance as JSON, read with json_extract)."""
+    import os
+
+    _, plan, store = finished
+    table = pq.read_table(store.run_path(plan[0].spec)).to_pandas()
+    assert table.columns.get_loc("unit") == table.columns.get_loc("indicator") + 1
+    assert set(table[table.indicator == "urbanization_rate"].unit) == {"percent"}
+    assert (store.root / "indicators.csv").is_file()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (store.root / "indicators.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert store.run_path(plan[0].spec).stat().st_mode & 0o777 == 0o666 & ~mask
+    units = query(store.root, "SELECT r.indicator, any_value(r.unit) AS unit, any_value(u.unit) AS listed "
+                              "FROM runs r JOIN units u USING (indicator) GROUP BY ALL")
+    assert len(units) == table.indicator.nunique() and (units.unit == units.listed).all()
+    prov = query(store.root, "SELECT run_id, json_extract(provenance, '$.model.seed')::BIGINT AS seed, "
+                             "json_extract_string(provenance, '$.model.git_commit') AS code FROM provenance "
+                             "ORDER BY run_id")
+    assert prov.run_id.tolist() == [p.spec.run_id for p in plan]
+    assert prov.seed.tolist() == [p.spec.seed for p in plan]
+    assert (prov.code == read_provenance(store.run_path(plan[0].spec))["model"]["git_commit"]).all()

@@ -8,6 +8,8 @@ line and exit status 2 before anything is simulated or created.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 from rel_helpers import REPO, cli_env, files_under, run_cli
 
-from sim.run import RESULT_FILES, read_provenance
+from sim.run import RESULT_FILES, TABLE_FILES, read_provenance
 
 CRASH = Path(__file__).with_name("crash_at.py")
 CRASH_STATUS = 77
@@ -41,8 +43,9 @@ def pair_seed(folder: Path) -> int | None:
     if not folder.exists():
         return None
     assert sorted(p.name for p in folder.iterdir()) == sorted(RESULT_FILES), files_under(folder)
-    ind, flows = (read_provenance(folder / name) for name in RESULT_FILES)
+    ind, flows = (read_provenance(folder / name) for name in TABLE_FILES)
     assert ind == flows, "indicators and flows of different runs"
+    assert json.loads((folder / "provenance.json").read_text(encoding="utf-8")) == ind, "provenance.json of another run"
     return ind["seed"]
 
 
@@ -62,12 +65,15 @@ FRESH_STEPS = [
     ("before-indicators", ["sim.run:write_table_atomic@1:before"], None),
     ("indicators-written", ["sim.run:write_table_atomic@1:after"], None),
     ("flows-written", ["sim.run:write_table_atomic@2:after"], None),
+    ("dictionary-written", ["sim.run:write_dictionary@1:after"], None),
+    ("provenance-written", ["sim.run:write_text_atomic@2:after"], None),
     ("renamed-into-place", ["sim.run:_rename_into_place@1:after"], "new"),
 ]
 OVERWRITE_STEPS = [
     ("before-indicators", ["sim.run:write_table_atomic@1:before"], "old"),
     ("indicators-written", ["sim.run:write_table_atomic@1:after"], "old"),
     ("flows-written", ["sim.run:write_table_atomic@2:after"], "old"),
+    ("provenance-written", ["sim.run:write_text_atomic@2:after"], "old"),
     ("exchanged", ["sim.run:_replace_folder@1:after"], "new"),  # the earlier pair not yet deleted
     # a file system without renameat2(RENAME_EXCHANGE): the earlier folder is moved aside, then the new one in
     ("fallback-moved-aside", ["sim.run:_exchange=false", "sim.run:os.rename@1:after"], None),
@@ -129,11 +135,25 @@ def test_run_into_an_existing_empty_folder_and_mode_follows_umask(tmp_path):
     assert _run(out, tmp_path, NEW_SEED).returncode == 0
     assert pair_seed(out) == int(NEW_SEED)
     assert out.stat().st_mode & 0o777 == 0o777 & ~_umask()
+    # files as open() makes them: 0666 less the umask (not mkstemp's 0600), so colleagues on shared storage
+    # can read them when the umask lets them
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {n: 0o666 & ~_umask() for n in RESULT_FILES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_result_files_follow_the_process_umask(tmp_path, mask):
+    out = tmp_path / "res"
+    args = [*RUN, "--seed", NEW_SEED, "--out", str(out), "--quiet"]
+    done = subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=REPO, env=cli_env(tmp_path),
+                          capture_output=True, text=True, timeout=240, check=False,
+                          preexec_fn=lambda: os.umask(mask))  # noqa: PLW1509 - the child's umask only
+    assert done.returncode == 0, done.stderr
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {n: 0o666 & ~mask for n in RESULT_FILES}
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask
 
 
 def _umask() -> int:
-    import os
-
     mask = os.umask(0)
     os.umask(mask)
     return mask

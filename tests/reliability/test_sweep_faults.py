@@ -156,3 +156,32 @@ def test_full_disk_gives_one_clear_error_line(full_disk):
     err = full_disk["first"].stderr
     assert "Traceback" not in err
     assert "error:" in err and "space" in err
+
+
+def test_ctrl_c_stops_a_sweep_with_one_line_and_the_same_command_finishes_it(tmp_path):
+    """Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, client and workers."""
+    exp = tmp_path / "slower.toml"
+    exp.write_text(SLOWER, encoding="utf-8")
+    out = tmp_path / "out"
+    log = tmp_path / "sweep.log"
+    proc = start_cli(_sweep_args(exp, out), tmp_path, log)
+    try:
+        wait_for(lambda: len(_runs(out)) >= 1, timeout=180, proc=proc, what="a first run file")
+        interrupted_early = proc.poll() is None and len(_runs(out)) < 8
+        os.killpg(proc.pid, signal.SIGINT)
+        status = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+    assert interrupted_early and status == 130
+    text = log.read_text()
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert [line for line in text.splitlines() if line.strip()] == [line for line in text.splitlines()
+                                                                   if line.startswith("interrupted:")], text
+    kept = _runs(out)
+    assert kept and [f for f in files_under(out) if f.endswith(".tmp")] == []
+    again = run_cli(_sweep_args(exp, out), tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(kept)} already done" in again.stdout
+    _assert_complete(out, 8)
+    assert {k: v for k, v in _runs(out).items() if k in kept} == kept  # finished files untouched
