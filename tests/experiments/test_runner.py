@@ -128,12 +128,20 @@ def test_failed_runs_are_recorded_skipped_and_retried(tiny, tmp_path):
 def test_a_run_that_kills_its_worker_is_recorded_as_failed(tiny, tmp_path):
     plan = tiny.plan()
     model = functools.partial(crashing_model, crash_seed=plan[0].spec.seed)
-    # Dask's default: a task that took down 4 workers is given up (KilledWorker); other runs on a dying worker
-    # are rescheduled, so a lower limit would also fail innocent runs
-    summary = run_experiment(tiny, tmp_path / "out", workers=2, progress=False, model_fn=model)
-    assert (summary.n_completed, summary.n_failed) == (3, 1)
-    record = json.loads((tmp_path / "out" / "failed" / "r000000.json").read_text())
-    assert record["error_type"] == "KilledWorker"
+    # Dask's default: a task that took down 4 workers is given up (KilledWorker). Dask assigns the 4 runs to the 2
+    # workers at once, so a run waiting behind the crashing one on a dying worker is counted as a suspect too; now
+    # and then (about 1 sweep in 6 here) it reaches the limit first and fails with it. What is guaranteed: the
+    # crashing run fails with KilledWorker, every other run either completes or fails the same way, and
+    # --retry-failed runs them again (here with the crash fixed: every run completes).
+    out = tmp_path / "out"
+    summary = run_experiment(tiny, out, workers=2, progress=False, model_fn=model)
+    assert summary.n_completed + summary.n_failed == 4 and summary.n_failed >= 1
+    failed = {int(f.stem[1:]): json.loads(f.read_text()) for f in (out / "failed").glob("r*.json")}
+    assert 0 in failed and {r["error_type"] for r in failed.values()} == {"KilledWorker"}
+    assert len(read_runs(out)) == 4 - len(failed)
+    again = run_experiment(tiny, out, workers=2, progress=False, retry_failed=True)
+    assert (again.n_completed, again.n_failed) == (len(failed), 0)
+    assert len(read_runs(out)) == 4
 
 
 def test_corrupt_result_is_detected_warned_and_rerun(tiny, tmp_path):
