@@ -2,8 +2,9 @@
 
 :data:`INDICATORS` names every indicator with its unit and meaning (the documentation and the UI read it);
 :func:`compute_indicators` returns one year's rows of the tidy output table ``year, region, indicator,
-value``. ``region`` is ``Hunan``, a division's English name or ``outside``. Person counts are real persons
-(agent counts × households per agent).
+value``. ``region`` is ``Hunan``, a division's English name, a county written as its 6-digit 2020 code and
+English name (``430181 Liuyang``; county network only, indicators with ``by_county``) or ``outside``. Person
+counts are real persons (agent counts × households per agent).
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ class Indicator(NamedTuple):
     description: str
     label_zh: str
     regions: str  # "province", "division", "both"
+    by_county: bool = False  # also given for every county (county network)
 
 
 INDICATORS: dict[str, Indicator] = {
-    "population": Indicator("persons", "Resident population", "常住人口", "both"),
-    "urban_population": Indicator("persons", "Urban resident population", "城镇常住人口", "both"),
-    "urbanization_rate": Indicator("percent", "Resident urbanization rate (plan indicator 1)", "常住人口城镇化率", "both"),
+    "population": Indicator("persons", "Resident population", "常住人口", "both", True),
+    "urban_population": Indicator("persons", "Urban resident population", "城镇常住人口", "both", True),
+    "urbanization_rate": Indicator("percent", "Resident urbanization rate (plan indicator 1)", "常住人口城镇化率", "both",
+                                   True),
     "registered_population": Indicator("persons", "Hukou population registered in Hunan", "户籍人口", "province"),
     "registered_minus_resident": Indicator("persons", "Registered minus resident population", "户籍与常住人口之差",
                                            "province"),
@@ -49,8 +52,8 @@ INDICATORS: dict[str, Indicator] = {
                                 "城镇新增就业", "both"),
     "central_urban_population": Indicator("persons", "Urban population of the central districts (plan column 8)",
                                           "中心城区人口", "both"),
-    "share_of_hunan_population": Indicator("percent", "Division's share of Hunan's resident population",
-                                           "占全省常住人口比重", "division"),
+    "share_of_hunan_population": Indicator("percent", "Division's (or county's) share of Hunan's resident "
+                                           "population", "占全省常住人口比重", "division", True),
     "settled_migrants": Indicator("persons per year", "Persons who transferred hukou to a Hunan city this year",
                                   "当年落户人数", "both"),
     "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
@@ -69,9 +72,9 @@ INDICATORS: dict[str, Indicator] = {
     "outside_hunan_population": Indicator("persons", "Hunan-registered persons living outside Hunan",
                                           "省外常住的湖南户籍人口", "province"),
     "registered_elsewhere_in_hunan": Indicator("persons", "Residents whose hukou is in another county of Hunan",
-                                               "户口在省内其他县的人口", "both"),
+                                               "户口在省内其他县的人口", "both", True),
     "registered_other_province": Indicator("persons", "Residents whose hukou is in another province",
-                                           "户口在外省的人口", "both"),
+                                           "户口在外省的人口", "both", True),
     "urban_wage": Indicator("yuan per person", "Urban wage level (per-capita income of the employed)", "城镇工资水平",
                             "division"),
     "rent": Indicator("yuan per person per year", "Market rent in the city", "市场租金", "division"),
@@ -107,7 +110,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
 
     # per-record key: ((loc * 64 + flags) * 3 + employment)
     registered = hukou_div != OUTSIDE_DIV
-    hukou_loc = places.hukou_place(hukou_div, c["hukou_urban"])
+    hukou_loc = places.hukou_place(hukou_div, c["hukou_urban"], c["hukou_county"])
     away = loc8 != hukou_loc
     county = c["county"]
     central = (county >= 0) & model.county_is_district[np.maximum(county, 0)]
@@ -248,4 +251,41 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     for k, arr in per_div.items():
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
     rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
+    if places.by_county:
+        rows.extend(_county_rows(model, flags, total_pop))
+    return rows
+
+
+def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list[tuple[int, str, str, float]]:
+    """The ``by_county`` indicators of every county (rows of ``sim.data.load_counties_2020``), one bincount of
+    persons by county, urban residence and the registration flags."""
+    from sim.data import load_counties_2020
+
+    c, s, places = model.households.cols, model.scale, model.places
+    counties = load_counties_2020()
+    n_c = len(counties)
+    inside = c["county"] >= 0
+    key = c["county"][inside].astype(np.int64) * 2 + places.in_hunan_city[c["loc"][inside]]
+    key *= _N_FLAGS
+    key += flags[inside]
+    table = np.bincount(key, weights=c["n_members"][inside], minlength=n_c * 2 * _N_FLAGS).reshape(n_c, 2, _N_FLAGS)
+    table *= s
+    flag_ids = np.arange(_N_FLAGS)
+    pop = table.sum(axis=(1, 2))
+    urban = table[:, 1, :].sum(axis=1)
+    elsewhere = table[:, :, ((flag_ids & _REGISTERED) > 0) & ((flag_ids & _ELSEWHERE) > 0)].sum(axis=(1, 2))
+    other_prov = table[:, :, (flag_ids & _REGISTERED) == 0].sum(axis=(1, 2))
+    per_county = {
+        "population": pop,
+        "urban_population": urban,
+        "urbanization_rate": 100 * urban / np.maximum(pop, 1),
+        "share_of_hunan_population": 100 * pop / max(total_pop, 1),
+        "registered_elsewhere_in_hunan": elsewhere,
+        "registered_other_province": other_prov,
+    }
+    year = model.year
+    regions = counties.region.tolist()
+    rows: list[tuple[int, str, str, float]] = []
+    for k, arr in per_county.items():
+        rows.extend((year, name, k, float(v)) for name, v in zip(regions, arr.tolist(), strict=True))
     return rows

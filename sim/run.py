@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
+from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS, PLACE_EFFECTS_PATH
 from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
@@ -105,7 +105,8 @@ def git_commit() -> str:
 
 
 def data_version() -> str:
-    """SHA-256 over the model's input data files and the calibrated division effects (so results name their inputs).
+    """SHA-256 over the model's input data files and the calibrated division and place effects (so results name
+    their inputs).
 
     Only the files in :data:`sim.data.MODEL_INPUTS` count: adding documentation or data that no code reads yet
     leaves the version of existing results (and of the shipped posterior) unchanged.
@@ -117,6 +118,8 @@ def data_version() -> str:
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     if DIVISION_EFFECTS_PATH.exists():
         digest.update(DIVISION_EFFECTS_PATH.read_bytes())
+    if PLACE_EFFECTS_PATH.exists():
+        digest.update(PLACE_EFFECTS_PATH.read_bytes())
     return digest.hexdigest()[:16]
 
 

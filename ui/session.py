@@ -26,7 +26,7 @@ from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import LEVERS
 from sim.scenario import PolicyBlock, Scenario
-from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, default_places
+from sim.places import N_DIVISIONS, OUTSIDE_DIV, Places, county_places
 from ui.inputs import (
     DEFAULT_SCALE,
     END_YEAR,
@@ -371,7 +371,7 @@ class SimSession:
                     # a household that has already moved away from its hukou place, or (in 2010, before
                     # anyone moved in the model) a young rural-hukou household still in its village, the
                     # likeliest to move
-                    at_home = cols["loc"] == self.model.places.hukou_place(cols["hukou_div"], cols["hukou_urban"])
+                    at_home = cols["loc"] == self.model.households.hukou_loc()
                     in_hunan_hukou = cols["hukou_div"] != OUTSIDE_DIV
                     migrants = in_hunan_hukou & ~at_home & (cols["moved_year"] > 0)
                     likely = in_hunan_hukou & ~cols["hukou_urban"] & at_home & (cols["head_age"] < 35)
@@ -482,9 +482,9 @@ def live_sessions() -> int:
 def place_of(loc: int, places: Places | None = None) -> tuple[str, str]:
     """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id.
 
-    ``places``: the model's table (``session.model.places``); by default the division-level network's.
+    ``places``: the model's table (``session.model.places``); by default the county network's (the model's default).
     """
-    return (default_places() if places is None else places).label(int(loc))
+    return (county_places() if places is None else places).label(int(loc))
 
 
 def hukou_place_of(record: dict[str, Any]) -> str:
