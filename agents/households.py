@@ -462,15 +462,16 @@ def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where:
 
 
 def permit_benefit_table(rules: Any) -> FloatArray:
-    """Share of hukou holders' services that a permit adds, by division and children (0/1), shape (14, 2).
+    """Share of hukou holders' services that a permit adds, by rule row (``Places.rule_row``: the 14 central
+    cities, then the county towns of each division) and children (0/1), shape (28, 2).
 
     ``rules`` here and below: the permit and settlement rules the city governments publish
     (:class:`agents.governments.CityRules`; a scenario's :class:`sim.scenario.Policy` has the same interface):
     households ask their city's rule by division.
     """
-    general = (rules.city("permit_health_share") + rules.city("permit_housing_share")
-               + rules.city("permit_training_share")) / 3.0
-    school_gain = np.maximum(rules.city("permit_schooling_share") - rules.city("migrant_school_access"), 0)
+    general = (rules.at("permit_health_share") + rules.at("permit_housing_share")
+               + rules.at("permit_training_share")) / 3.0
+    school_gain = np.maximum(rules.at("permit_schooling_share") - rules.at("migrant_school_access"), 0)
     return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
 
 
@@ -499,8 +500,8 @@ def apply_for_permits(h: Households, rules: Any, apply_rate: float, rng: np.rand
     u = rng.random(len(h))  # one uniform per household, as always; only the candidates' are read
     cand = city_migrants(h) if migrants is None else migrants
     cand = cand[~c["permit"][cand]]
-    div = h.places.city_division[c["loc"][cand]]
-    cand_ok = c["years_here"][cand] >= rules.city("permit_min_years")[div]
+    div = h.places.rule_row[c["loc"][cand]]  # the rules of the place (central city or county towns)
+    cand_ok = c["years_here"][cand] >= rules.at("permit_min_years")[div]
     cand, div = cand[cand_ok], div[cand_ok]
     p = apply_rate * permit_benefit_table(rules)[div, (c["n_children"][cand] > 0).view(np.uint8)]
     taken = cand[u[cand] < p]
@@ -517,14 +518,14 @@ def settlement_eligible_rows(h: Households, rules: Any, migrants: IntArray | Non
     """
     c = h.cols
     idx = city_migrants(h) if migrants is None else migrants
-    div = h.places.city_division[c["loc"][idx]]
-    cond = rules.city("settlement_housing_condition")[div]
+    div = h.places.rule_row[c["loc"][idx]]  # the rules of the place (central city or county towns)
+    cond = rules.at("settlement_housing_condition")[div]
     tenure = c["tenure"][idx]
     housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
                           np.where(cond >= 1, tenure != Tenure.DORMITORY, True))
-    job_ok = (rules.city("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
-    ok = ((c["years_here"][idx] >= rules.city("settlement_min_years")[div])
-          & (c["insurance_years"][idx] >= rules.city("settlement_min_insurance_years")[div])
+    job_ok = (rules.at("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
+    ok = ((c["years_here"][idx] >= rules.at("settlement_min_years")[div])
+          & (c["insurance_years"][idx] >= rules.at("settlement_min_insurance_years")[div])
           & housing_ok & job_ok)
     return idx[ok]
 

@@ -500,17 +500,22 @@ class HunanModel(mesa.Model):
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
         p, rules, places = self.params, self.city_rules, self.places
-        permit_general = rules.permit_general_share()
-        base_school = rules.city("migrant_school_access")
-        gen = places.spread(
-            urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
-            rural=p.rural_general_access, outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
-        school = places.spread(
-            urban=np.stack([base_school, np.maximum(rules.city("permit_schooling_share"), base_school),
-                            np.ones(N_DIVISIONS)], axis=1),
-            rural=p.rural_school_access, outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
+        # the rules of each urban place: its central city's or its division's county towns' (rule rows)
+        city = places.in_hunan_city
+        row = places.rule_row[city]
+        permit_general = rules.permit_general_share()[row]
+        base_school = rules.at("migrant_school_access")[row]
+        ones, zeros = np.ones(len(row)), np.zeros(len(row))
+        gen = places.spread(rural=p.rural_general_access,
+                            outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
+        gen[city] = np.stack([zeros, permit_general, ones], axis=1)
+        school = places.spread(rural=p.rural_school_access,
+                               outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
+        school[city] = np.stack([base_school, np.maximum(rules.at("permit_schooling_share")[row], base_school), ones],
+                                axis=1)
         self.access_general, self.access_school = gen, school
-        self.settle_prospect = places.spread(urban=rules.settlement_openness(p))
+        self.settle_prospect = np.zeros(places.n)
+        self.settle_prospect[city] = rules.settlement_openness(p)[row]
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
