@@ -78,6 +78,27 @@ INDICATORS: dict[str, Indicator] = {
     "urban_wage": Indicator("yuan per person", "Urban wage level (per-capita income of the employed)", "城镇工资水平",
                             "division"),
     "rent": Indicator("yuan per person per year", "Market rent in the city", "市场租金", "division"),
+    "county_town_population": Indicator("persons", "Urban residents of the county's county-town place (all its "
+                                        "towns; the census' 城镇人口 of a non-central county)", "县城城镇人口", "province",
+                                        True),
+    "cities_over_1m": Indicator("cities", "Central cities and county towns with over 1 million urban residents "
+                                "(plan indicators 12-13 count cities by 城区人口, a narrower measure)",
+                                "城镇人口超100万的城市数", "province"),
+    "county_towns_500k_1m": Indicator("counties", "County towns with 0.5-1 million urban residents (plan indicator 14 "
+                                      "counts 县城 by 城区人口, a narrower measure: 5 by 2025)", "城镇人口50-100万的县城数",
+                                      "province"),
+    "county_towns_200k_500k": Indicator("counties", "County towns with 0.2-0.5 million urban residents (plan indicator "
+                                        "15, by 城区人口: 31 by 2025)", "城镇人口20-50万的县城数", "province"),
+    "moves_to_own_county_town": Indicator("persons per year", "Villagers moving into their own county's county town "
+                                          "(local urbanization, 就地就近城镇化)", "迁入本县县城人数", "both"),
+    "moves_to_other_county_towns": Indicator("persons per year", "Villagers moving into another county's county town",
+                                             "迁入外县县城人数", "both"),
+    "moves_to_central_cities": Indicator("persons per year", "Villagers moving into a central city (中心城区)",
+                                         "迁入中心城区人数", "both"),
+    "moves_out_of_hunan": Indicator("persons per year", "Villagers moving out of Hunan", "迁出省外的农村人口",
+                                    "both"),
+    "local_urbanization_share": Indicator("percent", "Moves into one's own county town among villagers' moves to "
+                                          "towns, cities and outside Hunan", "就地城镇化占比", "both"),
     "births": Indicator("persons", "Births in Hunan this year", "出生人口", "province"),
     "deaths": Indicator("persons", "Deaths in Hunan this year", "死亡人口", "province"),
     "arrivals_from_outside": Indicator("persons", "Persons moving into Hunan this year", "迁入湖南人口", "province"),
@@ -226,6 +247,12 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "departures_to_outside": model.demography_counts["departures"] * s,
     }
     prov["hukou_gap"] = prov["urbanization_rate"] - prov["hukou_urbanization_rate"]
+    prov.update(_city_size(model, all_loc * s))
+    village_moves = {k: v * s for k, v in model.village_moves.items()}
+    for k, v in village_moves.items():
+        prov[k] = float(v.sum())
+    all_moves = sum(village_moves.values())
+    prov["local_urbanization_share"] = 100 * village_moves["moves_to_own_county_town"].sum() / max(all_moves.sum(), 1)
     rows.extend((year, "Hunan", k, float(v)) for k, v in prov.items())
     per_div = {
         "population": pop,
@@ -247,6 +274,8 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "registered_other_province": by_div(other_prov_loc),
         "urban_wage": model.urban_wage * 1e4,
         "rent": model.rent * 1e4,
+        **village_moves,
+        "local_urbanization_share": 100 * village_moves["moves_to_own_county_town"] / np.maximum(all_moves, 1),
     }
     for k, arr in per_div.items():
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
@@ -254,6 +283,16 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     if places.by_county:
         rows.extend(_county_rows(model, flags, total_pop))
     return rows
+
+
+def _city_size(model: HunanModel, persons: np.ndarray) -> dict[str, float]:
+    """The city-size counts from the persons (real) by place: central cities and county towns by urban residents."""
+    places = model.places
+    city = persons[places.in_hunan_city]
+    towns = persons[places.is_county_town]
+    return {"cities_over_1m": float(np.count_nonzero(city > 1e6)),
+            "county_towns_500k_1m": float(np.count_nonzero((towns >= 5e5) & (towns < 1e6))),
+            "county_towns_200k_500k": float(np.count_nonzero((towns >= 2e5) & (towns < 5e5)))}
 
 
 def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list[tuple[int, str, str, float]]:
@@ -282,6 +321,9 @@ def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list
         "share_of_hunan_population": 100 * pop / max(total_pop, 1),
         "registered_elsewhere_in_hunan": elsewhere,
         "registered_other_province": other_prov,
+        # a central district's is 0: its towns are the central city's
+        "county_town_population": np.where(places.is_county_town[places.county_urban_place],
+                                           model.households.persons_by_loc()[places.county_urban_place] * s, 0.0),
     }
     year = model.year
     regions = counties.region.tolist()

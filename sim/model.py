@@ -164,6 +164,8 @@ class HunanModel(mesa.Model):
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
         self.settled_outside_this_year = 0.0
+        self.village_moves = {k: np.zeros(N_DIVISIONS) for k in ("moves_to_own_county_town",
+                              "moves_to_other_county_towns", "moves_to_central_cities", "moves_out_of_hunan")}
         self.hires_this_year = np.zeros(N_DIVISIONS)
         self.demography_counts = {"births": 0.0, "deaths": 0.0, "births_outside": 0.0, "deaths_outside": 0.0,
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
@@ -538,8 +540,25 @@ class HunanModel(mesa.Model):
                 self.flow_rows.append((self.year, o, d, float(n_hh[k] * self.scale), float(n_p[k] * self.scale)))
         self.demography_counts["arrivals"] = float(persons[(origin == outside)].sum())
         self.demography_counts["departures"] = float(persons[(dest == outside)].sum())
+        self.village_moves = self._village_moves(origin, dest, persons)
         self._apply_moves(movers, origin, dest)
         self._arrivals_from_other_provinces()
+
+    def _village_moves(self, origin: np.ndarray, dest: np.ndarray, persons: np.ndarray) -> dict[str, np.ndarray]:
+        """Villagers' moves this year (agent units) by the division of the village and the kind of destination:
+        their own county's county town (local urbanization), another county town, a central city (or a
+        division's urban place on the division network), outside Hunan."""
+        places = self.places
+        from_village = places.is_village[origin]
+        o, d, w = origin[from_village], dest[from_village], persons[from_village]
+        own_town = places.county_urban_place[np.maximum(places.county[o], 0)]
+        own = (places.county[o] >= 0) & (d == own_town) & places.is_county_town[d]
+        kinds = {"moves_to_own_county_town": own,
+                 "moves_to_other_county_towns": places.is_county_town[d] & ~own,
+                 "moves_to_central_cities": places.is_central[d] & places.in_hunan[d],
+                 "moves_out_of_hunan": d == places.outside}
+        div = places.division[o].astype(np.int64)
+        return {k: np.bincount(div[m], weights=w[m], minlength=N_DIVISIONS) for k, m in kinds.items()}
 
     def _arrivals_from_other_provinces(self) -> None:
         """Households registered in another province arrive in Hunan's cities.

@@ -82,3 +82,40 @@ def test_shipped_place_effects_meet_the_fit_criteria_at_the_fitted_scale_and_see
     rural = places.is_village
     share = obs.place_persons[rural] / obs.place_persons[rural].sum()
     assert abs(float(effects.amenity[rural] @ share)) < 0.01
+
+
+def test_city_size_local_urbanization_and_place_flows_are_reported():
+    from sim.model import HunanModel
+
+    m = HunanModel(scale=1000, rng=2)
+    for _ in range(3):
+        m.step()
+    df = m.indicators()
+    hunan = df[(df.year == 2013) & (df.region == "Hunan")].set_index("indicator").value
+    towns = df[(df.year == 2013) & (df.indicator == "county_town_population")].set_index("region").value
+    assert len(towns) == 124 and (towns > 0).sum() == int((~load_counties_2020().central).sum())
+    # the size classes count the county towns' urban residents
+    assert hunan["county_towns_200k_500k"] == ((towns >= 2e5) & (towns < 5e5)).sum()
+    assert hunan["county_towns_500k_1m"] == ((towns >= 5e5) & (towns < 1e6)).sum()
+    assert hunan["cities_over_1m"] >= 1  # Changsha's central city
+    kinds = ("moves_to_own_county_town", "moves_to_other_county_towns", "moves_to_central_cities",
+             "moves_out_of_hunan")
+    assert all(hunan[k] > 0 for k in kinds)
+    assert hunan["local_urbanization_share"] == pytest.approx(
+        100 * hunan["moves_to_own_county_town"] / sum(hunan[k] for k in kinds))
+    # the villagers' moves are a part of the flows between places
+    flows = m.flows()
+    year = flows[flows.year == 2013]
+    from_villages = year[year.origin_place.str.endswith(" villages")]
+    own = from_villages[from_villages.origin_place.str.removesuffix(" villages")
+                        == from_villages.destination_place.str.removesuffix(" county town")]
+    assert own.persons.sum() == pytest.approx(hunan["moves_to_own_county_town"])
+
+
+def test_cpc_is_one_for_a_perfect_prediction_and_falls_with_misallocation():
+    from calibration.place_effects import cpc
+
+    obs = np.array([10.0, 5.0, 0.0, 5.0])
+    assert cpc(obs, obs) == 1.0
+    assert cpc(obs[::-1], obs) < 1.0
+    assert cpc(np.array([0.0, 0.0, 20.0, 0.0]), obs) == 0.0
