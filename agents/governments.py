@@ -26,7 +26,8 @@ CITY_LEVERS = tuple(name for name, lever in LEVERS.items() if lever.scope == "ci
 #: it gives, and the conditions of settlement.
 RULE_LEVERS = ("permit_min_years", "permit_schooling_share", "permit_health_share", "permit_housing_share",
                "permit_training_share", "migrant_school_access", "settlement_min_years",
-               "settlement_min_insurance_years", "settlement_housing_condition", "settlement_requires_job")
+               "settlement_min_insurance_years", "settlement_housing_condition", "settlement_requires_job",
+               "public_service_investment")
 #: Province-wide terms of settlement that every city government applies with its own rules.
 SETTLEMENT_TERMS = ("keep_land_rights", "land_exit_compensation", "government_cost_share")
 

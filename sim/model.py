@@ -164,6 +164,7 @@ class HunanModel(mesa.Model):
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
         self.settled_outside_this_year = 0.0
+        self.park_jobs = np.zeros(2 * N_DIVISIONS)  # industrial-park jobs by rule row, cumulative (real jobs)
         self.village_moves = {k: np.zeros(N_DIVISIONS) for k in ("moves_to_own_county_town",
                               "moves_to_other_county_towns", "moves_to_central_cities", "moves_out_of_hunan")}
         self.hires_this_year = np.zeros(N_DIVISIONS)
@@ -380,6 +381,10 @@ class HunanModel(mesa.Model):
         # Firms hire more where slack has pushed wages below trend (wage elasticity of labour demand).
         wage_gap = self.urban_wage / (self.urban_base * agglo)
         demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]
+        # industrial-park jobs (cumulative, by rule row) add to the division's manufacturing demand
+        self.park_jobs = self.park_jobs + self.policy.at("industrial_park_jobs_per_year")
+        if self.park_jobs.any():
+            demand[:, 0] += self.places.rows_by_division(self.park_jobs) / self.scale
         self.outside_wage *= 1 + p.urban_wage_growth
         for farm in self.farms:
             farm.produce(rural_persons=float(rpop[farm.division]))
@@ -448,6 +453,14 @@ class HunanModel(mesa.Model):
         exp_inc = places.spread(urban=(job + (1 - job) * b)[:, None] * skill[None, :],
                                 rural=self.farm_income[:, None],
                                 outside=self.outside_wage * (1 - u_out + u_out * b) * skill, tail=(2,))
+        if self.park_jobs.any():
+            # park jobs raise the job chance at the places that host them (spread by 2010 urban residents)
+            jobs = self._place_park_jobs() / self.scale
+            workers = np.bincount(c["loc"], weights=np.maximum(c["n_members"] - c["n_children"], 1), minlength=L)
+            job_place = places.spread(urban=job) + jobs / np.maximum(workers, 1.0)
+            exp_inc[:] = np.where(places.in_hunan_city[:, None],
+                                  (np.minimum(job_place, 1.0) + (1 - np.minimum(job_place, 1.0)) * b)[:, None]
+                                  * skill[None, :], exp_inc)
         exp_inc[places.in_hunan_city] *= self.place_wage[places.in_hunan_city, None]
         rent = self.place_rent.copy()
         rent[places.outside] = self.rent_outside
@@ -495,6 +508,18 @@ class HunanModel(mesa.Model):
                              settle_prospect=self.settle_prospect, amenity=amenity, hours=hours, network=network,
                              land_income=p.land_rent_share * farm, farm_income=farm, places=places)
 
+    def _place_park_jobs(self) -> np.ndarray:
+        """Cumulative industrial-park jobs (real) at each place: each rule row's spread over its places by their
+        2010 urban residents."""
+        places = self.places
+        out = np.zeros(places.n)
+        city = places.in_hunan_city
+        row = places.rule_row[city]
+        weight = self.place_persons_2010[city]
+        total = np.bincount(row, weights=weight, minlength=2 * N_DIVISIONS)
+        out[city] = self.park_jobs[row] * weight / np.maximum(total[row], 1e-12)
+        return out
+
     def price_index(self) -> float:
         """Nominal income level relative to 2010 (urban wage growth compounded), the deflator of utilities."""
         return (1.0 + self.params.urban_wage_growth) ** (self.year - START_YEAR)
@@ -515,6 +540,18 @@ class HunanModel(mesa.Model):
                                outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
         school[city] = np.stack([base_school, np.maximum(rules.at("permit_schooling_share")[row], base_school), ones],
                                 axis=1)
+        invest = rules.at("public_service_investment")
+        if invest.any():
+            # schools and hospitals built close that share of the gap for residents without local hukou at the
+            # place (statuses 0 and 1) and for the villagers of the counties it serves
+            gap_closed = invest[row][:, None]
+            gen[city, :2] += gap_closed * (1 - gen[city, :2])
+            school[city, :2] += gap_closed * (1 - school[city, :2])
+            village = places.is_village
+            county = places.county[village]
+            served = np.where(county >= 0, places.rule_row[places.county_urban_place[np.maximum(county, 0)]],
+                              places.division[village])
+            gen[village, :2] += invest[served][:, None] * (1 - gen[village, :2])
         self.access_general, self.access_school = gen, school
         self.settle_prospect = np.zeros(places.n)
         self.settle_prospect[city] = rules.settlement_openness(p)[row]

@@ -299,6 +299,12 @@ class Places:
         """Number of county rows the county tables cover."""
         return len(self._county_table) - 1
 
+    def rows_by_division(self, per_row: np.ndarray) -> np.ndarray:
+        """Sum a per-rule-row array (:attr:`rule_row`: central cities, then county towns) by division."""
+        per_row = np.asarray(per_row, dtype=float)
+        d = self.n_divisions
+        return per_row[:d] + per_row[d:]
+
     def by_place_kind(self, per_place: np.ndarray, kind: PlaceKind) -> np.ndarray:
         """:meth:`by_division` over the places of one kind (e.g. the central cities)."""
         return self.by_division(per_place, self.kind == kind)

@@ -119,3 +119,31 @@ def test_cpc_is_one_for_a_perfect_prediction_and_falls_with_misallocation():
     assert cpc(obs, obs) == 1.0
     assert cpc(obs[::-1], obs) < 1.0
     assert cpc(np.array([0.0, 0.0, 20.0, 0.0]), obs) == 0.0
+
+
+def test_county_town_levers_reach_only_the_places_they_are_scoped_to():
+    from sim.model import HunanModel
+    from sim.scenario import Scenario
+
+    base = Scenario.load("baseline")
+    towns_of_shaoyang = base.with_levers({"public_service_investment": 0.5, "industrial_park_jobs_per_year": 5000.0},
+                                         from_year=2011, cities=["Shaoyang"], places="county_towns", name="shaoyang")
+    a, b = HunanModel(scenario=base, scale=2000, rng=1), HunanModel(scenario=towns_of_shaoyang, scale=2000, rng=1)
+    for m in (a, b):
+        m.step()
+    places = a.places
+    shaoyang = 4
+    towns = places.is_county_town & (places.division == shaoyang)
+    elsewhere = places.in_hunan_city & ~towns
+    # migrants without hukou get more of the services in Shaoyang's county towns, nowhere else
+    assert (b.access_general[towns, 0] > a.access_general[towns, 0]).all()
+    assert (b.access_school[towns, 0] > a.access_school[towns, 0]).all()
+    np.testing.assert_array_equal(b.access_general[elsewhere], a.access_general[elsewhere])
+    # ... and so do the villagers of those counties (hospitals in the county town serve them)
+    served = places.is_village & (places.division == shaoyang) & (places.county >= 0)
+    served &= places.is_county_town[places.county_urban_place[np.maximum(places.county, 0)]]
+    assert (b.access_general[served, 0] > a.access_general[served, 0]).all()
+    # park jobs: cumulative, by rule row (Shaoyang's county towns), all at its towns' places
+    assert b.park_jobs[places.n_divisions + shaoyang] == 5000.0 and b.park_jobs.sum() == 5000.0
+    jobs = b._place_park_jobs()
+    assert jobs[towns].sum() == pytest.approx(5000.0) and jobs[~towns].sum() == 0.0
