@@ -108,16 +108,16 @@ def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
     """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within about 2 points for most
-    divisions; Loudi is 2.7 and Xiangxi 3.3 points low' (fitted by construction through the division place
-    effects). Checked: at least 10 of 14 within 2.5 points, Loudi and Xiangxi more than 2 points low, none off by
-    4.5 or more."""
+    divisions; Xiangtan is about 3 points low' (fitted by construction through the county network's place
+    effects). Checked: at least 12 of 14 within 2.5 points, Xiangtan more than 2 points low, none off by 4.5 or
+    more."""
     from calibration.targets import load_targets
 
     census = {t.region: t.observed for t in load_targets() if t.group == "division_urbanization" and t.year == 2020}
     assert len(census) == 14
     errors = {d: value(runs, "baseline", "urbanization_rate", d, 2020) - obs for d, obs in census.items()}
-    assert sum(abs(e) < 2.5 for e in errors.values()) >= 10, errors
-    assert errors["Loudi"] < -2 and errors["Xiangxi"] < -2, errors
+    assert sum(abs(e) < 2.5 for e in errors.values()) >= 12, errors
+    assert errors["Xiangtan"] < -2, errors
     assert max(abs(e) for e in errors.values()) < 4.5, errors
 
 
@@ -189,20 +189,21 @@ def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs
 
 
 def test_a5_the_compare_tab_table(lesson):
-    """Activity 5, the Compare tab (median of 3 replications): both medians pass the 63 % target in 2025 and the
-    72 % target in 2035; the plan's median is above the baseline's in both years, by about half a point in 2025
-    and less than one point in 2035 (checked: less than one and less than two); the plan's effect in 2035 and the
-    baseline's margin above 72 % ('about one point') are both narrower than the calibration's 90 % band of the
-    2020 urbanization rate (57.27-59.72, calibration/report/report.md, section 1); neither reaches the 35 % CZT
-    share in 2025; the income ratio is about the plan's 2.4 in both."""
+    """Activity 5, the Compare tab (median of 3 replications): both medians pass the 63 % target in 2025; in 2035
+    the plan's median passes 72 % and the baseline's ends within half a point of it; the plan's median is above
+    the baseline's in both years, by less than one point in 2025 and about one point in 2035 (checked: less than
+    one and less than two); the plan's effect in 2035 and the baseline's distance from 72 % are both narrower
+    than the calibration's 90 % band of the 2020 urbanization rate (57.27-59.72, calibration/report/report.md,
+    section 1); neither reaches the 35 % CZT share in 2025; the income ratio is about the plan's 2.4 in both."""
     table = lesson.compare_tab()
     med = {arm: table[f"{arm} median"] for arm in ("baseline", "plan_2021")}
-    for key, target, below in (("urbanization_rate@2025", 63.0, 1.0), ("urbanization_rate@2035", 72.0, 2.0)):
-        base, plan = med["baseline"][key], med["plan_2021"][key]
-        assert target < base < plan < base + below, (key, base, plan)
+    base, plan = med["baseline"]["urbanization_rate@2025"], med["plan_2021"]["urbanization_rate@2025"]
+    assert 63.0 < base < plan < base + 1.0, (base, plan)
+    base, plan = med["baseline"]["urbanization_rate@2035"], med["plan_2021"]["urbanization_rate@2035"]
+    assert abs(base - 72.0) < 0.5 and 72.0 < plan and base < plan < base + 2.0, (base, plan)
     low, high = calibration_band_2020()
     effect_2035 = med["plan_2021"]["urbanization_rate@2035"] - med["baseline"]["urbanization_rate@2035"]
-    margin_2035 = med["baseline"]["urbanization_rate@2035"] - 72.0
+    margin_2035 = abs(med["baseline"]["urbanization_rate@2035"] - 72.0)
     assert effect_2035 < high - low and margin_2035 < high - low, (effect_2035, margin_2035, (low, high))
     for arm in med:
         assert med[arm]["czt_urban_share@2025"] < 35.0
