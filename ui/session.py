@@ -311,6 +311,12 @@ class SimSession:
         """An indicator's value for each division in ``year`` (default: this year)."""
         return {name: self.value_in(indicator, name, year) for name in division_names()}
 
+    def county_values(self, indicator: str, year: int | None = None) -> dict[str, float]:
+        """An indicator's value for each county (``region`` label, e.g. ``430181 Liuyang``) in ``year``."""
+        from sim.data import load_counties_2020
+
+        return {name: self.value_in(indicator, name, year) for name in load_counties_2020().region}
+
     def indicator_table(self) -> pd.DataFrame:
         """Every indicator row simulated so far: ``year, region, indicator, value`` (the tidy schema)."""
         return pd.DataFrame(self.model.indicator_rows[:self._rows_read],
