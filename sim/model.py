@@ -846,11 +846,12 @@ class HunanModel(mesa.Model):
         df = pd.DataFrame(self.flow_rows, columns=["year", "o", "d", "households", "persons"])
         o, d = df.o.to_numpy(dtype=np.int64), df.d.to_numpy(dtype=np.int64)
         names = np.array(places.names(), dtype=object)
+        divisions = np.array([places.division_label(k) for k in range(places.n)], dtype=object)
         out = pd.DataFrame({
             "year": df.year.astype("int64"),
-            "origin": [places.division_label(k) for k in o],
+            "origin": divisions[o].astype(str),
             "origin_urban": places.is_urban[o],
-            "destination": [places.division_label(k) for k in d],
+            "destination": divisions[d].astype(str),
             "destination_urban": places.is_urban[d],
             "households": df.households, "persons": df.persons,
             "origin_place": names[o].astype(str), "destination_place": names[d].astype(str)})
