@@ -32,7 +32,8 @@ def city_levers() -> tuple[str, ...]:
 #: it gives, and the conditions of settlement.
 RULE_LEVERS = ("permit_min_years", "permit_schooling_share", "permit_health_share", "permit_housing_share",
                "permit_training_share", "migrant_school_access", "settlement_min_years",
-               "settlement_min_insurance_years", "settlement_housing_condition", "settlement_requires_job")
+               "settlement_min_insurance_years", "settlement_housing_condition", "settlement_requires_job",
+               "public_service_investment")
 #: Province-wide terms of settlement that every city government applies with its own rules.
 SETTLEMENT_TERMS = ("keep_land_rights", "land_exit_compensation", "government_cost_share")
 
@@ -41,40 +42,50 @@ SETTLEMENT_TERMS = ("keep_land_rights", "land_exit_compensation", "government_co
 class CityRules:
     """The permit and settlement rules the city governments publish for one year.
 
-    Households ask their city through this table: ``rules.city(name)[division]`` is the rule of the city
-    governing ``division`` (the same interface as a scenario's :class:`sim.scenario.Policy`, restricted to the
-    rules), and ``rules[term]`` a province-wide term of settlement the cities apply.
+    Households ask their city through this table: ``rules.at(name)[row]`` is the rule where a household lives,
+    ``row`` being its place's rule row (``sim.places.Places.rule_row``: a division's central city, or its county
+    towns, whose rules the city government sets apart); ``rules.city(name)[division]`` is the central city's
+    (the division's on the division network). The same interface as a scenario's :class:`sim.scenario.Policy`,
+    restricted to the rules; ``rules[term]`` is a province-wide term of settlement the cities apply.
 
     Attributes:
         year: the year the rules are in force.
-        values: each rule of :data:`RULE_LEVERS` by division id.
+        values: each rule of :data:`RULE_LEVERS` by rule row (the central cities by division id, then the
+            county towns of each division).
         terms: each term of :data:`SETTLEMENT_TERMS`.
     """
 
     year: int
     values: dict[str, np.ndarray]
     terms: dict[str, float]
+    n_cities: int = 0  # the first rule rows are the central cities' (0: all rows are)
 
     @classmethod
     def publish(cls, governments: Sequence[CityGovernment], year: int) -> CityRules:
         """Collect the rules of ``governments`` (ordered by division id) into one table."""
-        values = {name: np.array([g.levers[name] for g in governments]) for name in RULE_LEVERS}
-        return cls(year=year, values=values, terms=dict(governments[0].terms))
+        values = {name: np.array([g.levers[name] for g in governments] + [g.town_levers[name] for g in governments])
+                  for name in RULE_LEVERS}
+        return cls(year=year, values=values, terms=dict(governments[0].terms), n_cities=len(governments))
 
     def city(self, name: str) -> np.ndarray:
-        """A rule's values by division id."""
+        """A rule's values by division id (the central cities)."""
+        v = self.values[name]
+        return v[:self.n_cities] if self.n_cities else v
+
+    def at(self, name: str) -> np.ndarray:
+        """A rule's values by rule row (central cities, then county towns, by division)."""
         return self.values[name]
 
     def __getitem__(self, name: str) -> float:
         return self.terms[name]
 
     def permit_general_share(self) -> np.ndarray:
-        """Share of hukou holders' general services (health, housing, training) a permit gives, by division."""
+        """Share of hukou holders' general services (health, housing, training) a permit gives, by rule row."""
         return (self.values["permit_health_share"] + self.values["permit_housing_share"]
                 + self.values["permit_training_share"]) / 3.0
 
     def settlement_openness(self, params: Any) -> np.ndarray:
-        """Openness of settlement to a newcomer by division (0-1; docs/ODD.md): each condition discounts it.
+        """Openness of settlement to a newcomer by rule row (0-1; docs/ODD.md): each condition discounts it.
 
         ``params``: the model parameters (``settle_open_years``, ``settle_open_rented_home``,
         ``settle_open_owned_home``, ``settle_open_job``).
@@ -113,6 +124,7 @@ class CityGovernment(mesa.Agent):
         self.land_quota_new_m2 = 0.0
         self.transfers_received = 0.0
         self.levers: dict[str, Any] = {}
+        self.town_levers: dict[str, Any] = {}
         self.terms: dict[str, float] = {}
 
     def adopt(self, policy: Any) -> None:
@@ -122,6 +134,8 @@ class CityGovernment(mesa.Agent):
         """
         d = self.division
         self.levers = {name: policy.city(name)[d] for name in city_levers()}
+        # the rules it sets for its county towns (县城), apart from its central city's
+        self.town_levers = {name: policy.county_town(name)[d] for name in city_levers()}
         self.terms = {name: policy[name] for name in SETTLEMENT_TERMS}
 
     def build_housing(self) -> None:

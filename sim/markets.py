@@ -197,12 +197,14 @@ def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility:
 
 def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share: float, buy_rate: float,
               shared_ownership_slots: np.ndarray, rng: np.random.Generator, div: np.ndarray | None = None,
-              shared_down_share: float) -> np.ndarray:
+              shared_down_share: float, price_by_place: bool = False) -> np.ndarray:
     """Urban renters who can afford the down payment buy with probability ``buy_rate``.
 
     Renters who cannot afford it may buy a shared-ownership home (``shared_down_share`` of the down payment,
     the parameter ``shared_ownership_down_share``) while such units are on offer. Owners do not respond to
     prices: they stay put (the evidence in MODEL.md).
+
+    ``price_per_person``: by division, or by place (a row of ``h.places``) when ``price_by_place``.
 
     Returns:
         (14,) homes bought.
@@ -213,7 +215,8 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
     u_half = rng.random(len(h))
     renting = np.flatnonzero((div >= 0) & _RENTING[c["tenure"]])
     rdiv = div[renting]
-    down = price_per_person[rdiv] * c["n_members"][renting] * down_payment_share
+    where = c["loc"][renting] if price_by_place else rdiv
+    down = price_per_person[where] * c["n_members"][renting] * down_payment_share
     savings = c["savings"][renting]
     can = savings >= down
     buy = can & (u_buy[renting] < buy_rate)

@@ -31,15 +31,15 @@ from agents.households import (
     settlers,
 )
 from sim import markets
-from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010, load_division_effects, load_divisions,
-                      load_region_income_2015)
+from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010_on_2020, load_division_effects, load_divisions,
+                      load_place_effects, load_region_income_2015, PlaceEffects)
 from sim.errors import InputError
 from sim.indicators import compute_indicators
 from sim.parameters import ModelParameters
 from sim.population import estimate_memory_bytes, synthesise_population
 from sim.scenario import Policy, Scenario, check_policy_start
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
-from sim.world import World
+from sim.world import NETWORKS, World
 from sim.years import PLAN_END_YEAR, POLICY_START_YEAR
 from sim.years import START_YEAR  # re-exported: callers read sim.model.START_YEAR
 
@@ -121,6 +121,9 @@ class HunanModel(mesa.Model):
             the calibrated history 2010-2020 is the same whatever the levers).
         **parameters: behavioural parameters by name (:class:`~sim.parameters.ModelParameters` fields), on top
             of ``params``; e.g. ``HunanModel(taste_scale=1.2)``.
+        network: the network of places, ``county`` (central cities, county towns and villages; issue 17) or
+            ``division`` (an urban and a rural place per division, the model before issue 17).
+        place_effects: calibrated effects of the county network's places (default: the shipped file's).
 
     Attributes:
         year: the simulated year (2010 after construction).
@@ -137,6 +140,7 @@ class HunanModel(mesa.Model):
     def __init__(self, *, scenario: Scenario | str = "baseline", params: ModelParameters | None = None,
                  scale: float = 100, rng: int | np.random.Generator | None = None, end_year: int = PLAN_END_YEAR,
                  memory_limit: float = DEFAULT_MEMORY_LIMIT, division_effects: np.ndarray | None = None,
+                 network: str = "county", place_effects: PlaceEffects | None = None,
                  levers: dict[str, Any] | None = None, policy_start: int = POLICY_START_YEAR,
                  **parameters: float) -> None:
         if isinstance(rng, str | float) or isinstance(rng, bool):
@@ -168,14 +172,20 @@ class HunanModel(mesa.Model):
             self.policy_scenario = self.policy_scenario.with_levers(levers, from_year=self.policy_start,
                                                                     source="levers")
         self.year = START_YEAR
-        self.world = World.build()
+        if network not in NETWORKS:
+            raise InputError(field="network", value=network, source="model", allowed=" or ".join(NETWORKS))
+        self.world = World.build(network)
         self.places = self.world.places
-        counties = load_counties_2010()
+        self.place_effects = self._check_place_effects(place_effects)
+        counties = load_counties_2010_on_2020()
         self.county_is_district = counties.is_district.to_numpy()
         self.county_division = counties.division.to_numpy()
-        self._county_weights = self._county_cdf(counties, counties.urban_population.to_numpy())
+        factor = self.place_effects.county_factor
+        self._county_weights = self._county_cdf(self.places.county_urban_place,
+                                                counties.urban_population.to_numpy() * factor[:, 1])
         self._rural_county_weights = self._county_cdf(
-            counties, (counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0)
+            self.places.county_rural_place,
+            ((counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0) * factor[:, 0])
 
         self.province = ProvincialGovernment(self)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
@@ -191,6 +201,16 @@ class HunanModel(mesa.Model):
         self.firms = [[SectorFirms(self, division=d, sector=k, employment_2010=emp[d, k]) for k in range(2)]
                       for d in range(N_DIVISIONS)]
         persons = self.households.persons_by_loc()
+        self.place_persons_2010 = persons.copy()
+        self._place_persons_prev = persons.copy()
+        # Aggregation of alternatives (Ben-Akiva & Lerman 1985, Discrete Choice Analysis, ch. 9.3): a place
+        # standing for part of a division's towns enters the logit with taste_scale x ln(its share of the
+        # division's 2010 urban population), so that splitting a division's urban area into a central city and
+        # county towns does not by itself make towns more attractive (more alternatives); zero in the division
+        # network, where each urban place is its division's whole urban area.
+        share = persons / np.maximum(self.places.spread(urban=self.urban_persons_2010_by_place(persons)), 1e-12)
+        self.place_size_term = np.where(self.places.in_hunan_city,
+                                        params.taste_scale * np.log(np.maximum(share, 1e-6)), 0.0)
         self.urban_persons_2010 = self.places.urban_by_division(persons)
         self.rural_persons_2010 = self.places.rural_by_division(persons)
         for farm in self.farms:
@@ -199,6 +219,9 @@ class HunanModel(mesa.Model):
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
         self.settled_outside_this_year = 0.0
+        self.park_jobs = np.zeros(2 * N_DIVISIONS)  # industrial-park jobs by rule row, cumulative (real jobs)
+        self.village_moves = {k: np.zeros(N_DIVISIONS) for k in ("moves_to_own_county_town",
+                              "moves_to_other_county_towns", "moves_to_central_cities", "moves_out_of_hunan")}
         self.hires_this_year = np.zeros(N_DIVISIONS)
         self.demography_counts = {"births": 0.0, "deaths": 0.0, "births_outside": 0.0, "deaths_outside": 0.0,
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
@@ -265,6 +288,10 @@ class HunanModel(mesa.Model):
         self.outside_wage = p.outside_wage_premium * np.average(self.urban_base, weights=weights)
         self.rent = p.rent_to_income_2010 * self.urban_wage
         self.rent_outside = p.rent_to_income_2010 * self.outside_wage
+        # by place: the wage and rent of each urban place (a county town's and its central city's differ as
+        # they grow differently); zero at villages and outside
+        self.place_wage = self.places.spread(urban=self.urban_wage)
+        self.place_rent = self.places.spread(urban=self.rent)
 
     @staticmethod
     def _check_division_effects(effects: np.ndarray | None) -> np.ndarray:
@@ -278,13 +305,36 @@ class HunanModel(mesa.Model):
                                      + ", ".join(DIVISION_EFFECT_PARTS) + " per division")
         return arr
 
-    def _county_cdf(self, counties: pd.DataFrame, weights: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per division: its counties and the cumulative share of ``weights`` (2010 census counts)."""
-        out = []
-        for d in range(N_DIVISIONS):
-            rows = np.flatnonzero(counties.division.to_numpy() == d)
+    def _check_place_effects(self, effects: PlaceEffects | None) -> PlaceEffects:
+        """The place effects to use: the calibrated file's by default (county network; none for the division
+        network), else checked ones (one finite amenity per place, a positive factor per county and part)."""
+        n = self.places.n
+        if effects is None:
+            if self.places.by_county:
+                return load_place_effects(self.places)
+            return PlaceEffects(np.zeros(n), np.ones((self.places.n_counties, 2)))
+        amenity = np.asarray(effects.amenity, dtype=float)
+        factor = np.asarray(effects.county_factor, dtype=float)
+        if amenity.shape != (n,) or not np.all(np.isfinite(amenity)):
+            raise InputError(field="place_effects", value=f"amenity of shape {amenity.shape}", source="model",
+                             allowed=f"finite numbers, one per place ({n})")
+        if factor.shape != (self.places.n_counties, 2) or not np.all(factor > 0):
+            raise InputError(field="place_effects", value=f"county_factor of shape {factor.shape}", source="model",
+                             allowed=f"positive numbers, shape ({self.places.n_counties}, 2)")
+        return PlaceEffects(amenity, factor)
+
+    def urban_persons_2010_by_place(self, persons: np.ndarray) -> np.ndarray:
+        """Persons in each division's urban places together (from a per-place array), by division."""
+        return self.places.urban_by_division(persons)
+
+    @staticmethod
+    def _county_cdf(place_of_county: np.ndarray, weights: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per place: the counties it covers and the cumulative share of ``weights`` (2010 census counts)."""
+        out = {}
+        for place in np.unique(place_of_county):
+            rows = np.flatnonzero(place_of_county == place)
             w = weights[rows].astype(float)
-            out.append((rows, np.cumsum(w) / w.sum()))
+            out[int(place)] = (rows, np.cumsum(w) / w.sum())
         return out
 
     # ------------------------------------------------------------------------------------------------
@@ -381,9 +431,18 @@ class HunanModel(mesa.Model):
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
         self.urban_wage = city_wage(base=self.urban_base, agglomeration=agglo, tightness=tightness,
                                     flexibility=p.wage_flexibility, max_tightness=p.max_wage_tightness)
+        # Each urban place's wage: its division's, with the place's own agglomeration in place of the
+        # division's (a growing central city gains what a shrinking county town loses).
+        place_agglo = (np.maximum(persons, 1) / np.maximum(self.place_persons_2010, 1)) ** p.agglomeration_elasticity
+        self.place_wage = self.places.spread(urban=self.urban_wage / agglo) * np.where(
+            self.places.in_hunan_city, place_agglo, 0.0)
         # Firms hire more where slack has pushed wages below trend (wage elasticity of labour demand).
         wage_gap = self.urban_wage / (self.urban_base * agglo)
         demand = trend * (wage_gap ** -p.labour_demand_elasticity)[:, None]
+        # industrial-park jobs (cumulative, by rule row) add to the division's manufacturing demand
+        self.park_jobs = self.park_jobs + self.policy.at("industrial_park_jobs_per_year")
+        if self.park_jobs.any():
+            demand[:, 0] += self.places.rows_by_division(self.park_jobs) / self.scale
         self.outside_wage *= 1 + p.urban_wage_growth
         for farm in self.farms:
             farm.produce(rural_persons=float(rpop[farm.division]))
@@ -418,7 +477,7 @@ class HunanModel(mesa.Model):
         div = places.lookup_division.reshape(-1, 1, 1, 1, 1)
         skill = 1.0 + p.college_wage_premium * college
         is_outside = ~places.in_hunan.reshape(-1, 1, 1, 1, 1)
-        wage = np.where(is_outside, self.outside_wage, self.urban_wage[div]) * skill
+        wage = np.where(is_outside, self.outside_wage, self.place_wage.reshape(-1, 1, 1, 1, 1)) * skill
         town_income = np.where(employment == Employment.EMPLOYED, wage, p.unemployed_income_share * wage)
         income = np.where(employment == Employment.FARMING, self.farm_income[div], town_income)
         table = (income + absent_land * p.land_rent_share * self.farm_income[hdiv]).ravel()
@@ -449,10 +508,20 @@ class HunanModel(mesa.Model):
         b = p.unemployed_income_share
         job = 1 - self.unemployment
         u_out = p.outside_unemployment_rate
-        exp_inc = places.spread(urban=(self.urban_wage * (job + (1 - job) * b))[:, None] * skill[None, :],
+        exp_inc = places.spread(urban=(job + (1 - job) * b)[:, None] * skill[None, :],
                                 rural=self.farm_income[:, None],
                                 outside=self.outside_wage * (1 - u_out + u_out * b) * skill, tail=(2,))
-        rent = places.spread(urban=self.rent, outside=self.rent_outside)
+        if self.park_jobs.any():
+            # park jobs raise the job chance at the places that host them (spread by 2010 urban residents)
+            jobs = self._place_park_jobs() / self.scale
+            workers = np.bincount(c["loc"], weights=np.maximum(c["n_members"] - c["n_children"], 1), minlength=L)
+            job_place = places.spread(urban=job) + jobs / np.maximum(workers, 1.0)
+            exp_inc[:] = np.where(places.in_hunan_city[:, None],
+                                  (np.minimum(job_place, 1.0) + (1 - np.minimum(job_place, 1.0)) * b)[:, None]
+                                  * skill[None, :], exp_inc)
+        exp_inc[places.in_hunan_city] *= self.place_wage[places.in_hunan_city, None]
+        rent = self.place_rent.copy()
+        rent[places.outside] = self.rent_outside
 
         div = markets.urban_division(h)
         renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
@@ -485,6 +554,7 @@ class HunanModel(mesa.Model):
         urban_amenity += self.division_effects[:, 0]
         amenity = places.spread(urban=urban_amenity, rural=0.0 + self.division_effects[:, 1],
                                 outside=p.outside_amenity)
+        amenity += self.place_effects.amenity + self.place_size_term
 
         farm = np.append(self.farm_income, 0.0)
         # Utilities are in 2010 yuan: incomes and rents are deflated by the nominal wage index, so that
@@ -494,7 +564,19 @@ class HunanModel(mesa.Model):
         return ChoiceContext(expected_income=exp_inc, rent=rent, rent_relief=relief,
                              access_general=self.access_general, access_school=self.access_school,
                              settle_prospect=self.settle_prospect, amenity=amenity, hours=hours, network=network,
-                             land_income=p.land_rent_share * farm, farm_income=farm)
+                             land_income=p.land_rent_share * farm, farm_income=farm, places=places)
+
+    def _place_park_jobs(self) -> np.ndarray:
+        """Cumulative industrial-park jobs (real) at each place: each rule row's spread over its places by their
+        2010 urban residents."""
+        places = self.places
+        out = np.zeros(places.n)
+        city = places.in_hunan_city
+        row = places.rule_row[city]
+        weight = self.place_persons_2010[city]
+        total = np.bincount(row, weights=weight, minlength=2 * N_DIVISIONS)
+        out[city] = self.park_jobs[row] * weight / np.maximum(total[row], 1e-12)
+        return out
 
     def price_index(self) -> float:
         """Nominal income level relative to 2010 (urban wage growth compounded), the deflator of utilities."""
@@ -503,17 +585,34 @@ class HunanModel(mesa.Model):
     def _update_service_access(self) -> None:
         """Service access by place and status, and the openness of settlement, from this year's levers."""
         p, rules, places = self.params, self.city_rules, self.places
-        permit_general = rules.permit_general_share()
-        base_school = rules.city("migrant_school_access")
-        gen = places.spread(
-            urban=np.stack([np.zeros(N_DIVISIONS), permit_general, np.ones(N_DIVISIONS)], axis=1),
-            rural=p.rural_general_access, outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
-        school = places.spread(
-            urban=np.stack([base_school, np.maximum(rules.city("permit_schooling_share"), base_school),
-                            np.ones(N_DIVISIONS)], axis=1),
-            rural=p.rural_school_access, outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
+        # the rules of each urban place: its central city's or its division's county towns' (rule rows)
+        city = places.in_hunan_city
+        row = places.rule_row[city]
+        permit_general = rules.permit_general_share()[row]
+        base_school = rules.at("migrant_school_access")[row]
+        ones, zeros = np.ones(len(row)), np.zeros(len(row))
+        gen = places.spread(rural=p.rural_general_access,
+                            outside=[p.outside_general_access, p.outside_general_access, 1.0], tail=(3,))
+        gen[city] = np.stack([zeros, permit_general, ones], axis=1)
+        school = places.spread(rural=p.rural_school_access,
+                               outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
+        school[city] = np.stack([base_school, np.maximum(rules.at("permit_schooling_share")[row], base_school), ones],
+                                axis=1)
+        invest = rules.at("public_service_investment")
+        if invest.any():
+            # schools and hospitals built close that share of the gap for residents without local hukou at the
+            # place (statuses 0 and 1) and for the villagers of the counties it serves
+            gap_closed = invest[row][:, None]
+            gen[city, :2] += gap_closed * (1 - gen[city, :2])
+            school[city, :2] += gap_closed * (1 - school[city, :2])
+            village = places.is_village
+            county = places.county[village]
+            served = np.where(county >= 0, places.rule_row[places.county_urban_place[np.maximum(county, 0)]],
+                              places.division[village])
+            gen[village, :2] += invest[served][:, None] * (1 - gen[village, :2])
         self.access_general, self.access_school = gen, school
-        self.settle_prospect = places.spread(urban=rules.settlement_openness(p))
+        self.settle_prospect = np.zeros(places.n)
+        self.settle_prospect[city] = rules.settlement_openness(p)[row]
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
@@ -536,8 +635,25 @@ class HunanModel(mesa.Model):
                 self.flow_rows.append((self.year, o, d, float(n_hh[k] * self.scale), float(n_p[k] * self.scale)))
         self.demography_counts["arrivals"] = float(persons[(origin == outside)].sum())
         self.demography_counts["departures"] = float(persons[(dest == outside)].sum())
+        self.village_moves = self._village_moves(origin, dest, persons)
         self._apply_moves(movers, origin, dest)
         self._arrivals_from_other_provinces()
+
+    def _village_moves(self, origin: np.ndarray, dest: np.ndarray, persons: np.ndarray) -> dict[str, np.ndarray]:
+        """Villagers' moves this year (agent units) by the division of the village and the kind of destination:
+        their own county's county town (local urbanization), another county town, a central city (or a
+        division's urban place on the division network), outside Hunan."""
+        places = self.places
+        from_village = places.is_village[origin]
+        o, d, w = origin[from_village], dest[from_village], persons[from_village]
+        own_town = places.county_urban_place[np.maximum(places.county[o], 0)]
+        own = (places.county[o] >= 0) & (d == own_town) & places.is_county_town[d]
+        kinds = {"moves_to_own_county_town": own,
+                 "moves_to_other_county_towns": places.is_county_town[d] & ~own,
+                 "moves_to_central_cities": places.is_central[d] & places.in_hunan[d],
+                 "moves_out_of_hunan": d == places.outside}
+        div = places.division[o].astype(np.int64)
+        return {k: np.bincount(div[m], weights=w[m], minlength=N_DIVISIONS) for k, m in kinds.items()}
 
     def _arrivals_from_other_provinces(self) -> None:
         """Households registered in another province arrive in Hunan's cities.
@@ -588,27 +704,27 @@ class HunanModel(mesa.Model):
         places = self.places
         urban_dest = places.in_hunan_city[dest]
         rural_dest = places.is_village[dest]
-        dest_div = places.division[dest]
-        # county within the destination division, by its 2010 urban population (urban) or the hukou county
+        # county within the destination place (a central city's or a division's districts and counties), by
+        # its 2010 urban population (urban) or, for villages, the hukou county if it lies there
         county = np.full(k, -1, dtype=np.int64)
         u = rng.random(k)
-        for d in np.unique(dest_div[urban_dest]):
-            m = urban_dest & (dest_div == d)
-            rows, cdf = self._county_weights[d]
+        for d in np.unique(dest[urban_dest]):
+            m = urban_dest & (dest == d)
+            rows, cdf = self._county_weights[int(d)]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         hukou_county = c["hukou_county"][movers].astype(np.int64)
         home_village = (rural_dest & (hukou_county >= 0)
-                        & (self.county_division[np.maximum(hukou_county, 0)] == dest_div))
+                        & (places.county_rural_place[np.maximum(hukou_county, 0)] == dest))
         county[home_village] = hukou_county[home_village]
-        for d in np.unique(dest_div[rural_dest & ~home_village]):
-            m = rural_dest & ~home_village & (dest_div == d)
-            rows, cdf = self._rural_county_weights[d]
+        for d in np.unique(dest[rural_dest & ~home_village]):
+            m = rural_dest & ~home_village & (dest == d)
+            rows, cdf = self._rural_county_weights[int(d)]
             county[m] = rows[np.minimum(np.searchsorted(cdf, u[m]), len(rows) - 1)]
         # sell an owned home: the equity goes to savings
         owners = c["tenure"][movers] == Tenure.OWN
         odiv = places.lookup_division[origin]
         from_city = places.in_hunan_city[origin]
-        equity = self.rent[odiv] * p.price_to_rent_years * c["n_members"][movers] * p.down_payment_share
+        equity = self.place_rent[origin] * p.price_to_rent_years * c["n_members"][movers] * p.down_payment_share
         c["savings"][movers] += np.where(owners & from_city, equity, 0).astype(np.float32)
         czt = self.world.is_czt
         both_czt = ((self.policy["czt_mutual_recognition"] >= 0.5) & urban_dest & from_city
@@ -689,14 +805,24 @@ class HunanModel(mesa.Model):
         p, h, rng = self.params, self.households, self.rng
         c = h.cols
         places = self.places
-        upop = places.urban_by_division(h.persons_by_loc())
+        persons = h.persons_by_loc()
+        upop = places.urban_by_division(persons)
         new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
         land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * p.floor_space_per_person, 1)
-        self.rent = markets.update_rents(self.rent, urban_now=upop, urban_before=self._urban_persons_prev,
-                                         income_growth=p.urban_wage_growth, elasticity=p.housing_price_elasticity,
-                                         land_relief=land_relief, floor=p.rent_floor)
+        # rents by urban place: each place's inflow; the division's land relief spread over its places
+        city = places.in_hunan_city
+        self.place_rent = np.where(city, markets.update_rents(
+            self.place_rent, urban_now=persons, urban_before=self._place_persons_prev,
+            income_growth=p.urban_wage_growth, elasticity=p.housing_price_elasticity,
+            land_relief=places.spread(urban=land_relief), floor=p.rent_floor), 0.0)
+        # a division's rent (an output and the public-housing price) is its urban places' person-weighted mean
+        self.rent = places.urban_by_division(self.place_rent * persons) / np.maximum(upop, 1e-12)
+        no_people = upop <= 0
+        if no_people.any():
+            self.rent[no_people] = places.urban_by_division(self.place_rent)[no_people]
         self.rent_outside *= 1 + p.urban_wage_growth
         self._urban_persons_prev = upop
+        self._place_persons_prev = persons
 
         div = markets.urban_division(h)
         n_tenure = len(Tenure)
@@ -719,12 +845,13 @@ class HunanModel(mesa.Model):
 
         markets.allocate_public_rental(h, vacancies=vacancies, eligibility_of=eligibility, rng=rng, div=div)
         offers = np.array([g.shared_ownership_offer for g in self.city_governments]) / self.scale
-        price = self.rent * p.price_to_rent_years
-        markets.buy_homes(h, price_per_person=price, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
+        price = self.place_rent * p.price_to_rent_years
+        markets.buy_homes(h, price_per_person=price, price_by_place=True, down_payment_share=p.down_payment_share, buy_rate=p.buy_rate,
                           shared_ownership_slots=offers, rng=rng, div=div,
                           shared_down_share=p.shared_ownership_down_share)
         # saving and paying rent: the rent paid is a function of (location, tenure)
-        rent_here = places.spread(urban=self.rent, outside=self.rent_outside)
+        rent_here = self.place_rent.copy()
+        rent_here[places.outside] = self.rent_outside
         paid_table = np.zeros((places.n, n_tenure))
         paid_table[:, Tenure.MARKET_RENT] = rent_here
         paid_table[:, Tenure.PUBLIC_RENTAL] = rent_here * p.public_rent_discount
@@ -772,17 +899,26 @@ class HunanModel(mesa.Model):
         return pd.DataFrame(self.indicator_rows, columns=["year", "region", "indicator", "value"])
 
     def flows(self) -> pd.DataFrame:
-        """Moves per year: ``year, origin, origin_urban, destination, destination_urban, households, persons``."""
+        """Moves per year between places: ``year, origin, origin_urban, destination, destination_urban,
+        households, persons, origin_place, destination_place``.
+
+        ``origin`` and ``destination`` are divisions (or ``outside``), as readers of division flows expect;
+        ``origin_place`` and ``destination_place`` name the places (:meth:`sim.places.Places.name`, e.g.
+        ``430181 Liuyang county town``), so the table is at place level.
+        """
         places = self.places
         df = pd.DataFrame(self.flow_rows, columns=["year", "o", "d", "households", "persons"])
         o, d = df.o.to_numpy(dtype=np.int64), df.d.to_numpy(dtype=np.int64)
+        names = np.array(places.names(), dtype=object)
+        divisions = np.array([places.division_label(k) for k in range(places.n)], dtype=object)
         out = pd.DataFrame({
             "year": df.year.astype("int64"),
-            "origin": [places.division_label(k) for k in o],
+            "origin": divisions[o].astype(str),
             "origin_urban": places.is_urban[o],
-            "destination": [places.division_label(k) for k in d],
+            "destination": divisions[d].astype(str),
             "destination_urban": places.is_urban[d],
-            "households": df.households, "persons": df.persons})
+            "households": df.households, "persons": df.persons,
+            "origin_place": names[o].astype(str), "destination_place": names[d].astype(str)})
         return out
 
     def indicator(self, name: str, region: str = "Hunan") -> float:

@@ -511,6 +511,12 @@ _LEVER_LIST: list[Lever] = [
     Lever(name="permit_training_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
           high=1.0, unit="share of hukou holders' access", label_en="Permit: job training",
           label_zh="居住证：职业技能培训", help_en="Job training for permit holders; raises their chance of a job."),
+    Lever(name="public_service_investment", group="permit", scope="city", kind="float", default=0.0, low=0.0,
+          high=1.0, unit="share of the service gap closed", label_en="Public-service investment (schools, hospitals)",
+          label_zh="公共服务补短板（学校、医院）",
+          help_en="Share of the gap in public services closed by building schools and hospitals: residents "
+                  "without local hukou get that share of what they lack at the place, and the villagers of its "
+                  "counties that share of what they lack at home (县城补短板 when scoped to county towns)."),
     Lever(name="migrant_school_access", group="permit", scope="city", kind="float", default=0.5, low=0.0,
           high=1.0, unit="share", label_en="Public-school access of migrant children without a permit",
           label_zh="无居住证随迁子女公办学校就读",
@@ -558,6 +564,12 @@ _LEVER_LIST: list[Lever] = [
           low=0.0, high=1.0, unit="index 0-1", label_en="Incentive for relocating manufacturing",
           label_zh="承接产业转移激励",
           help_en="Draws manufacturing jobs from outside Hunan (chiefly the Pearl River Delta) to the city."),
+    Lever(name="industrial_park_jobs_per_year", group="industry", scope="city", kind="float", default=0.0, low=0.0,
+          high=100000.0, unit="jobs per year", label_en="Industrial-park jobs added per year",
+          label_zh="产业园区每年新增就业岗位",
+          help_en="Manufacturing jobs that industrial parks add each year (cumulative) in the city's places, "
+                  "spread over them by their 2010 urban residents; they raise the job chance there (县城产业园区 "
+                  "when scoped to county towns)."),
 ]
 
 NEVER = NEVER_YEAR  # opening year meaning "not built in this scenario" (the calendar's "never", sim/years.py)

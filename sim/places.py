@@ -23,7 +23,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from sim.data import OUTSIDE, load_divisions
+from sim.data import OUTSIDE, load_counties_2020, load_divisions
 
 #: Hunan's prefecture-level divisions (``sim.data.load_divisions`` checks the data file has this many).
 N_DIVISIONS = 14
@@ -67,6 +67,15 @@ class Places:
         city_division: division of each Hunan urban place, -1 elsewhere (int8, indexed by a household's loc).
         lookup_division: division of each place (int8), outside pointed at the last division so that per-division
             arrays can be indexed for every place (callers mask outside).
+        county_urban_place: the urban place of each county (row of ``sim.data.load_counties_2020``): its county
+            town, or its division's central city (or urban place) for a central district.
+        county_rural_place: the rural place of each county.
+        by_county: True for the county network, where a household's hukou place is its hukou county's place.
+        is_central: True for a division's central city (and the division-level network's urban places).
+        is_county_town: True for county towns.
+        rule_row: row of the city rules that govern each place (:class:`agents.governments.CityRules`): the
+            division id for its central city (or urban place), ``n_divisions + division`` for its county towns,
+            -1 elsewhere.
     """
 
     division: np.ndarray
@@ -76,13 +85,21 @@ class Places:
     node: np.ndarray
     node_names: tuple[str, ...]
     division_names: tuple[str, ...]
+    county_regions: tuple[str, ...] = ()
+    county_urban_place: np.ndarray | None = None
+    county_rural_place: np.ndarray | None = None
+    by_county: bool = False
     outside: int = field(init=False)
     in_hunan: np.ndarray = field(init=False, repr=False)
     in_hunan_city: np.ndarray = field(init=False, repr=False)
     is_village: np.ndarray = field(init=False, repr=False)
     city_division: np.ndarray = field(init=False, repr=False)
     lookup_division: np.ndarray = field(init=False, repr=False)
+    is_central: np.ndarray = field(init=False, repr=False)
+    is_county_town: np.ndarray = field(init=False, repr=False)
+    rule_row: np.ndarray = field(init=False, repr=False)
     _hukou_table: np.ndarray = field(init=False, repr=False)
+    _county_table: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The table is shared (by the world, the households, every model of default_places): read-only copies.
@@ -111,7 +128,17 @@ class Places:
             # per-division arrays have no row for outside: point it at the last division (callers mask it)
             "lookup_division": np.minimum(self.division, d - 1).astype(np.int8),
             "_hukou_table": self._build_hukou_table(),
+            "is_central": np.isin(self.kind, (PlaceKind.URBAN, PlaceKind.CENTRAL_CITY)),
+            "is_county_town": self.kind == PlaceKind.COUNTY_TOWN,
+            "rule_row": np.where(self.kind == PlaceKind.COUNTY_TOWN, d + self.division,
+                                 np.where(self.is_urban & hunan, self.division, -1)).astype(np.int16),
         }
+        if self.county_urban_place is not None:
+            table = np.stack([np.append(self.county_rural_place, derived["outside"]),
+                              np.append(self.county_urban_place, derived["outside"])], axis=1)
+            derived["_county_table"] = table.astype(self.loc_dtype)
+        else:
+            derived["_county_table"] = np.zeros((0, 2), dtype=np.int64)
         for k, v in derived.items():
             object.__setattr__(self, k, _frozen(v) if isinstance(v, np.ndarray) else v)
 
@@ -119,19 +146,79 @@ class Places:
     # Construction
     # ------------------------------------------------------------------------------------------------
     @classmethod
-    def from_divisions(cls, divisions: pd.DataFrame) -> Places:
+    def from_divisions(cls, divisions: pd.DataFrame, counties: pd.DataFrame | None = None) -> Places:
         """The division-level network: per division (in id order) a rural and an urban place, then outside.
 
         Args:
             divisions: the division table of :func:`sim.data.load_divisions` (row = division id).
+            counties: the county table (:func:`sim.data.load_counties_2020`): each county's places are its
+                division's (default: that table).
         """
         d = len(divisions)
         division = np.append(np.repeat(np.arange(d), 2), d).astype(np.int8)
         kind = np.append(np.tile([PlaceKind.RURAL, PlaceKind.URBAN], d), PlaceKind.OUTSIDE).astype(np.int8)
         names = tuple(divisions.division_en.tolist())
+        cdiv = (load_counties_2020() if counties is None else counties).division.to_numpy()
         return cls(division=division, county=np.full(len(division), -1, dtype=np.int16), kind=kind,
                    is_urban=kind != PlaceKind.RURAL, node=division.astype(np.int64),
-                   node_names=names + (OUTSIDE,), division_names=names)
+                   node_names=names + (OUTSIDE,), division_names=names,
+                   county_urban_place=2 * cdiv + 1, county_rural_place=2 * cdiv)
+
+    @classmethod
+    def from_counties(cls, divisions: pd.DataFrame, counties: pd.DataFrame) -> Places:
+        """The county network (issue 17): per division, in id order, its central city (中心城区: the central
+        districts together) and the villages of each central district, then for each of its other counties (in
+        table order) the county's villages and its county town (县城); last, outside Hunan.
+
+        Transport nodes: each division's central city (named as the division), each county town (named by its
+        ``region`` label, e.g. ``430181 Liuyang``), then ``outside``; villages share their town's node.
+
+        Args:
+            divisions: the division table of :func:`sim.data.load_divisions`.
+            counties: the county table of :func:`sim.data.load_counties_2020`.
+        """
+        n_div = len(divisions)
+        names = tuple(divisions.division_en.tolist())
+        cdiv = counties.division.to_numpy()
+        central = counties.central.to_numpy(bool)
+        division, county, kind, node = [], [], [], []
+        node_names: list[str] = list(names)
+        urban_place = np.full(len(counties), -1, dtype=np.int64)
+        rural_place = np.full(len(counties), -1, dtype=np.int64)
+        for dv in range(n_div):
+            city = len(division)
+            division.append(dv)
+            county.append(-1)
+            kind.append(PlaceKind.CENTRAL_CITY)
+            node.append(dv)
+            rows = np.flatnonzero(cdiv == dv)
+            urban_place[rows[central[rows]]] = city
+            for r in rows[central[rows]]:
+                # each central district's villages are a place of their own, on the central city's node
+                rural_place[r] = len(division)
+                division.append(dv)
+                county.append(int(r))
+                kind.append(PlaceKind.RURAL)
+                node.append(dv)
+            for r in rows[~central[rows]]:
+                base = len(division)
+                node_names.append(str(counties.region.iloc[r]))
+                division += [dv, dv]
+                county += [int(r), int(r)]
+                kind += [PlaceKind.RURAL, PlaceKind.COUNTY_TOWN]
+                node += [len(node_names) - 1] * 2
+                rural_place[r], urban_place[r] = base, base + 1
+        node_names.append(OUTSIDE)
+        division.append(n_div)
+        county.append(-1)
+        kind.append(PlaceKind.OUTSIDE)
+        node.append(len(node_names) - 1)
+        kind_arr = np.array(kind, dtype=np.int8)
+        return cls(division=np.array(division, dtype=np.int8), county=np.array(county, dtype=np.int16),
+                   kind=kind_arr, is_urban=kind_arr != PlaceKind.RURAL, node=np.array(node, dtype=np.int64),
+                   node_names=tuple(node_names), division_names=names, county_regions=tuple(counties.region),
+                   county_urban_place=urban_place,
+                   county_rural_place=rural_place, by_county=True)
 
     def _build_hukou_table(self) -> np.ndarray:
         """Place of a hukou by ``2 * hukou_div + hukou_urban`` (either half of OUTSIDE_DIV is outside).
@@ -186,16 +273,41 @@ class Places:
     # ------------------------------------------------------------------------------------------------
     # Household lookups
     # ------------------------------------------------------------------------------------------------
-    def hukou_place(self, hukou_div: np.ndarray, hukou_urban: np.ndarray) -> np.ndarray:
-        """Place of each hukou: the urban or rural place of its division; another province is outside.
-
-        The county network will place a hukou by its county; today it is the division's urban or rural part.
-        """
+    def hukou_place(self, hukou_div: np.ndarray, hukou_urban: np.ndarray,
+                    hukou_county: np.ndarray | None = None) -> np.ndarray:
+        """Place of each hukou: the urban or rural place of its division (division network) or of its county
+        (county network, where ``hukou_county`` is required); another province is outside."""
+        if self.by_county:
+            if hukou_county is None:
+                raise ValueError("places: the county network places a hukou by its county (hukou_county)")
+            return self.county_place(hukou_county, hukou_urban)
         return self._hukou_table[2 * np.asarray(hukou_div).astype(np.int16) + hukou_urban]
 
+    def county_place(self, county: np.ndarray, urban: np.ndarray) -> np.ndarray:
+        """The urban (``urban`` True) or rural place of each county row (-1: outside Hunan)."""
+        county = np.asarray(county).astype(np.int64)
+        row = np.where(county < 0, len(self._county_table) - 1, county)
+        return self._county_table[row, np.asarray(urban).astype(np.int64)]
+
     def place_of(self, division: np.ndarray, urban: np.ndarray) -> np.ndarray:
-        """The urban (``urban`` True) or rural place of each Hunan division id."""
-        return self.hukou_place(division, urban)
+        """The urban (``urban`` True) or rural place of each Hunan division id (the central city and the
+        central villages in the county network)."""
+        return self._hukou_table[2 * np.asarray(division).astype(np.int16) + urban]
+
+    @property
+    def n_counties(self) -> int:
+        """Number of county rows the county tables cover."""
+        return len(self._county_table) - 1
+
+    def rows_by_division(self, per_row: np.ndarray) -> np.ndarray:
+        """Sum a per-rule-row array (:attr:`rule_row`: central cities, then county towns) by division."""
+        per_row = np.asarray(per_row, dtype=float)
+        d = self.n_divisions
+        return per_row[:d] + per_row[d:]
+
+    def by_place_kind(self, per_place: np.ndarray, kind: PlaceKind) -> np.ndarray:
+        """:meth:`by_division` over the places of one kind (e.g. the central cities)."""
+        return self.by_division(per_place, self.kind == kind)
 
     # ------------------------------------------------------------------------------------------------
     # Per-place arrays
@@ -250,6 +362,24 @@ class Places:
         """English name of a place's division, or ``outside``."""
         return OUTSIDE if place == self.outside else self.division_names[self.division[place]]
 
+    def name(self, place: int) -> str:
+        """A unique English name of a place: ``Changsha central city``, ``430181 Liuyang county town``,
+        ``430181 Liuyang villages``, ``Changsha urban``/``rural`` (division network) or ``outside``."""
+        if place == self.outside:
+            return OUTSIDE
+        kind = PlaceKind(int(self.kind[place]))
+        if kind in (PlaceKind.URBAN, PlaceKind.RURAL) and not self.by_county:
+            return f"{self.division_names[self.division[place]]} {kind.name.lower()}"
+        if kind == PlaceKind.CENTRAL_CITY:
+            return f"{self.division_names[self.division[place]]} central city"
+        if kind == PlaceKind.COUNTY_TOWN:
+            return f"{self.node_names[self.node[place]]} county town"
+        return f"{self.county_regions[self.county[place]]} villages"
+
+    def names(self) -> list[str]:
+        """:meth:`name` of every place in id order."""
+        return [self.name(k) for k in range(self.n)]
+
     def label(self, place: int) -> tuple[str, str]:
         """(division English name or ``outside``, ``urban``/``rural``/``outside``) of a place id."""
         if place == self.outside:
@@ -268,3 +398,9 @@ def _frozen(values: np.ndarray) -> np.ndarray:
 def default_places() -> Places:
     """The division-level :class:`Places` table from the data files (built on first use, then shared)."""
     return Places.from_divisions(load_divisions())
+
+
+@functools.cache
+def county_places() -> Places:
+    """The county network's :class:`Places` table from the data files (built on first use, then shared)."""
+    return Places.from_counties(load_divisions(), load_counties_2020())

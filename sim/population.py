@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from agents.households import SCHEMA, Education, Employment, Households, Sector, Tenure, empty_columns
-from sim.data import DATA_DIR, load_counties_2010, load_province_totals_2010
+from sim.data import DATA_DIR, load_counties_2010_on_2020, load_province_totals_2010
 from sim.errors import InputError
 from sim.places import OUTSIDE_DIV, Places, default_places
 
@@ -76,7 +76,8 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
         raise InputError(field="scale", value=households_per_agent, allowed="a number of households per agent >= 1",
                          source="model")
     places = default_places() if places is None else places
-    counties = load_counties_2010()
+    # the 2010 census on 2020 county units (the units of the places and of the 2020 census)
+    counties = load_counties_2010_on_2020()
     n_c = len(counties)
     mean_size = (counties.population / counties.households).to_numpy()
     n_hh = _stochastic_round(counties.households.to_numpy() / households_per_agent, rng)
@@ -140,7 +141,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     p_nonag = np.clip(nonag / local_urban_share, 0, 1)[all_county]
     c["hukou_urban"][:] = ~is_out & urban & ~migrant & (rng.random(n) < p_nonag)
 
-    c["loc"][:] = np.where(is_out, places.outside, places.place_of(div_of[all_county], urban))
+    c["loc"][:] = np.where(is_out, places.outside, places.county_place(all_county, urban))
     c["county"][:] = np.where(is_out, -1, all_county)
 
     # Head's age, education, sector and employment.

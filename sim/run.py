@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from sim.files import replaced_on_success, write_text_atomic
 from sim.indicators import indicator_dictionary, with_units
-from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS
+from sim.data import DATA_DIR, DIVISION_EFFECT_PARTS, DIVISION_EFFECTS_PATH, MODEL_INPUTS, PLACE_EFFECTS_PATH
 from sim.errors import InputError
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
@@ -137,7 +137,8 @@ def git_commit() -> str:
 
 
 def data_version() -> str:
-    """SHA-256 over the model's input data files and the calibrated division effects (so results name their inputs).
+    """SHA-256 over the model's input data files and the calibrated division and place effects (so results name
+    their inputs).
 
     Only the files in :data:`sim.data.MODEL_INPUTS` count: adding documentation or data that no code reads yet
     leaves the version of existing results (and of the shipped posterior) unchanged.
@@ -149,6 +150,8 @@ def data_version() -> str:
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     if DIVISION_EFFECTS_PATH.exists():
         digest.update(DIVISION_EFFECTS_PATH.read_bytes())
+    if PLACE_EFFECTS_PATH.exists():
+        digest.update(PLACE_EFFECTS_PATH.read_bytes())
     return digest.hexdigest()[:16]
 
 

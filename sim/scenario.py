@@ -10,9 +10,15 @@ A scenario file is a list of policy blocks, applied in order (later blocks overr
     from = 2021                     # first year the block applies (default: the first simulated year)
     until = 2035                    # last year (default: forever)
     cities = ["Changsha"]           # city levers only; default: every division
+    places = "county_towns"         # city levers only: "all" (default), "central_cities" or "county_towns"
     source = "Plan, 第一節 (一), seed line 291"
     [policy.levers]
     settlement_min_years = 1
+
+A city lever applies to a division's central city and its county towns alike unless the block names a kind of
+place: ``places = "county_towns"`` with ``cities = ["Shaoyang"]`` means "all county towns of Shaoyang", without
+``cities`` "every county town" (the county network, issue 17; on the division network the central-city value
+is the division's).
 
 Levers not set by any block keep the default declared in :data:`sim.parameters.LEVERS`. Everything is
 validated on load; errors name the file, the field, the value and what is allowed.
@@ -36,7 +42,9 @@ from sim.years import NEVER_YEAR, START_YEAR
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOP_KEYS = {"name", "title", "title_zh", "description", "extends", "policy"}
-_BLOCK_KEYS = {"from", "until", "cities", "source", "levers", "by_city", "note"}
+_BLOCK_KEYS = {"from", "until", "cities", "places", "source", "levers", "by_city", "note"}
+#: The kinds of place a block's city levers may be scoped to.
+PLACE_SCOPES = ("all", "central_cities", "county_towns")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class PolicyBlock:
     cities: tuple[int, ...] | None
     levers: dict[str, float]
     source: str = ""
+    places: str = "all"
 
     def applies(self, year: int) -> bool:
         """Whether the block is in force in ``year``."""
@@ -56,17 +65,28 @@ class PolicyBlock:
 
 @dataclass(frozen=True)
 class Policy:
-    """The levers in force in one year: city levers as arrays of 14, province levers as floats."""
+    """The levers in force in one year: city levers as arrays of 14 (the central cities' values; the county
+    towns' are in ``town_values``), province levers as floats."""
 
     year: int
     values: dict[str, Any]
+    town_values: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
     def city(self, name: str) -> np.ndarray:
-        """A city lever's values by division id."""
+        """A city lever's values by division id (its central city; the division's on the division network)."""
         return self.values[name]
+
+    def county_town(self, name: str) -> np.ndarray:
+        """A city lever's values for the county towns of each division (by division id)."""
+        return self.town_values.get(name, self.values[name])
+
+    def at(self, name: str) -> np.ndarray:
+        """A city lever by rule row (``sim.places.Places.rule_row``): the 14 central cities, then the county towns
+        of each division."""
+        return np.concatenate([self.city(name), self.county_town(name)])
 
 
 @dataclass(frozen=True)
@@ -141,10 +161,12 @@ class Scenario:
                    title_zh=str(data.get("title_zh", "")), origin=source)
 
     def with_levers(self, levers: dict[str, Any], *, from_year: int = 0, until_year: int = NEVER_YEAR,
-                    cities: list[str] | None = None, name: str | None = None, source: str = "overrides") -> Scenario:
+                    cities: list[str] | None = None, name: str | None = None, source: str = "overrides",
+                    places: str = "all") -> Scenario:
         """A copy with one more block on top (used by the UI, sweeps and the Python API).
 
-        ``levers`` maps a lever to a value, or for city levers to a ``{city: value}`` table.
+        ``levers`` maps a lever to a value, or for city levers to a ``{city: value}`` table; ``places`` scopes
+        city levers to a kind of place (:data:`PLACE_SCOPES`).
         """
         extra: list[PolicyBlock] = []
         plain: dict[str, Any] = {}
@@ -152,12 +174,14 @@ class Scenario:
             if isinstance(value, dict):
                 for city, v in value.items():
                     extra.extend(_parse_blocks({"from": from_year, "until": until_year, "cities": [city],
-                                                "levers": {lever: v}, "source": source}, where=source))
+                                                "levers": {lever: v}, "source": source, "places": places},
+                                               where=source))
             else:
                 plain[lever] = value
         blocks = list(self.blocks)
         if plain:
-            raw: dict[str, Any] = {"from": from_year, "until": until_year, "levers": plain, "source": source}
+            raw: dict[str, Any] = {"from": from_year, "until": until_year, "levers": plain, "source": source,
+                                   "places": places}
             if cities is not None:
                 raw["cities"] = cities
             blocks.extend(_parse_blocks(raw, where=source))
@@ -171,18 +195,24 @@ class Scenario:
         if year in self._cache:
             return self._cache[year]
         values: dict[str, Any] = {}
+        towns: dict[str, np.ndarray] = {}
         for name, lever in LEVERS.items():
             values[name] = np.full(N_DIVISIONS, float(lever.default)) if lever.scope == "city" else float(lever.default)
+            if lever.scope == "city":
+                towns[name] = values[name].copy()
         for block in self.blocks:
             if not block.applies(year):
                 continue
             for name, value in block.levers.items():
                 if LEVERS[name].scope == "city":
                     idx = list(block.cities) if block.cities is not None else slice(None)
-                    values[name][idx] = value
+                    if block.places != "county_towns":
+                        values[name][idx] = value
+                    if block.places != "central_cities":
+                        towns[name][idx] = value
                 else:
                     values[name] = value
-        policy = Policy(year=year, values=values)
+        policy = Policy(year=year, values=values, town_values=towns)
         self._cache[year] = policy
         return policy
 
@@ -193,7 +223,7 @@ class Scenario:
         names = division_names()
         return {"name": self.name, "origin": self.origin, "policy": [
             {"from": b.from_year, "until": b.until_year,
-             "cities": None if b.cities is None else [names[c] for c in b.cities],
+             "cities": None if b.cities is None else [names[c] for c in b.cities], "places": b.places,
              "levers": b.levers, "source": b.source} for b in self.blocks]}
 
 
@@ -253,7 +283,16 @@ def _parse_block(raw: dict[str, Any], *, where: str) -> PolicyBlock:
     source = raw.get("source", "")
     if not isinstance(source, str):
         raise InputError(field="source", value=source, allowed="a string", source=where)
-    return PolicyBlock(from_year=from_year, until_year=until_year, cities=cities, levers=levers, source=source)
+    places = raw.get("places", "all")
+    if places not in PLACE_SCOPES:
+        raise InputError(field="places", value=places, allowed="one of " + ", ".join(PLACE_SCOPES), source=where)
+    if places != "all":
+        province = [name for name in levers if LEVERS[name].scope == "province"]
+        if province:
+            raise InputError(field=province[0], value=levers[province[0]], source=where,
+                             allowed="no 'places' for a province-wide lever (only city levers apply to a kind of place)")
+    return PolicyBlock(from_year=from_year, until_year=until_year, cities=cities, levers=levers, source=source,
+                       places=places)
 
 
 def _bad_city(value: Any, where: str) -> int:

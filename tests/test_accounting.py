@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from sim.model import HunanModel
 from sim.parameters import ModelParameters, parameter_specs
-from sim.places import OUTSIDE_LOC
 
 SPECS = parameter_specs()
 VARIED = ["review_rate", "taste_scale", "moving_cost_fixed", "home_attachment", "birth_rate_trend",
@@ -38,12 +37,12 @@ def test_population_changes_only_by_births_deaths_and_border_moves(world):
     m = HunanModel(scenario=world["scenario"], params=world["params"], scale=world["scale"], rng=world["seed"])
     for _ in range(6):
         c = m.households.cols
-        in_before = float(c["n_members"][c["loc"] != OUTSIDE_LOC].sum())
+        in_before = float(c["n_members"][c["loc"] != m.places.outside].sum())
         total_before = m.total_persons()
         m.step()
         c = m.households.cols
         k = m.demography_counts
-        in_after = float(c["n_members"][c["loc"] != OUTSIDE_LOC].sum())
+        in_after = float(c["n_members"][c["loc"] != m.places.outside].sum())
         # Hunan: births - deaths + arrivals - departures, exactly
         assert in_after - in_before == k["births"] - k["deaths"] + k["arrivals"] - k["departures"]
         # everyone, everywhere: only births, deaths and arrivals of people registered in other provinces
@@ -51,7 +50,7 @@ def test_population_changes_only_by_births_deaths_and_border_moves(world):
         total_deaths = k["deaths"] + k["deaths_outside"]
         assert m.total_persons() - total_before == total_births - total_deaths + k["other_province_arrivals"]
         # each person is in exactly one place: locations valid, sizes consistent, ids unique
-        assert ((c["loc"] >= 0) & (c["loc"] <= OUTSIDE_LOC)).all()
+        assert ((c["loc"] >= 0) & (c["loc"] <= m.places.outside)).all()
         assert (c["n_members"] >= 1).all() and (c["n_children"] >= 0).all()
         assert (c["n_children"] <= c["n_members"]).all()
         assert len(np.unique(c["hid"])) == len(c["hid"])

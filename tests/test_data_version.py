@@ -66,7 +66,7 @@ def test_a_file_outside_the_model_inputs_does_not_change_the_data_version(tmp_pa
     before = sim.run.data_version()
     assert before == data_version()
     (tmp_path / "notes.md").write_text("new documentation")
-    (tmp_path / "counties").mkdir()
+    (tmp_path / "counties").mkdir(exist_ok=True)
     (tmp_path / "counties" / "new.csv").write_text("a,b\n1,2\n")
     assert sim.run.data_version() == before
     # ...while a change to a model input does change it.

@@ -25,6 +25,7 @@ from agents.households import (
 from sim.parameters import ModelParameters
 from sim.places import N_DIVISIONS, default_places
 from sim.scenario import PolicyBlock, Scenario
+from sim.errors import InputError
 from sim.world import World
 
 PLACES = default_places()
@@ -78,7 +79,28 @@ def test_city_rules_publish_each_citys_rules_as_arrays_by_division():
     for name in RULE_LEVERS:
         np.testing.assert_array_equal(rules.city(name), m.province.levers.city(name))
     assert rules["government_cost_share"] == 0.4
-    np.testing.assert_allclose(rules.permit_general_share(), np.full(N_DIVISIONS, 0.1))
+    # by rule row: the 14 central cities, then each division's county towns (the same rules unless scoped)
+    np.testing.assert_allclose(rules.permit_general_share(), np.full(2 * N_DIVISIONS, 0.1))
+
+
+def test_a_block_scoped_to_county_towns_sets_the_town_rules_only():
+    towns_of_shaoyang = PolicyBlock(from_year=0, until_year=9999, cities=(4,), levers={"permit_min_years": 5.0},
+                                    places="county_towns")
+    every_town = PolicyBlock(from_year=0, until_year=9999, cities=None, levers={"settlement_min_years": 0.0},
+                             places="county_towns")
+    m = TinyModel(scenario(block({"permit_min_years": 2, "settlement_min_years": 3}), towns_of_shaoyang, every_town))
+    m.province.apply_policies(2020)
+    rules = CityRules.publish(m.city_governments, 2020)
+    np.testing.assert_array_equal(rules.city("permit_min_years"), [2] * N_DIVISIONS)
+    np.testing.assert_array_equal(rules.at("permit_min_years")[N_DIVISIONS:], [2] * 4 + [5] + [2] * 9)
+    np.testing.assert_array_equal(rules.city("settlement_min_years"), [3] * N_DIVISIONS)
+    np.testing.assert_array_equal(rules.at("settlement_min_years")[N_DIVISIONS:], [0] * N_DIVISIONS)
+    # a scenario file says it the same way
+    s = Scenario.from_dict({"name": "towns", "policy": [{"cities": ["Shaoyang"], "places": "county_towns",
+                                                         "levers": {"permit_min_years": 5}}]})
+    assert s.policy(2021).county_town("permit_min_years")[4] == 5 and s.policy(2021).city("permit_min_years")[4] != 5
+    with pytest.raises(InputError, match="places"):
+        Scenario.from_dict({"name": "bad", "policy": [{"places": "towns", "levers": {"permit_min_years": 5}}]})
 
 
 def test_settlement_openness_discounts_each_condition():

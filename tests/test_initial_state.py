@@ -48,5 +48,5 @@ def test_every_household_record_is_well_formed(baseline_2010):
     c = baseline_2010.households.cols
     assert (c["n_members"] >= 1).all()
     assert (c["n_children"] >= 0).all() and (c["n_children"] < c["n_members"]).all()
-    assert ((c["loc"] >= 0) & (c["loc"] <= 28)).all()
+    assert ((c["loc"] >= 0) & (c["loc"] <= baseline_2010.places.outside)).all()
     assert len(np.unique(c["hid"])) == len(c["hid"])

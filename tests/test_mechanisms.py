@@ -54,12 +54,14 @@ def test_tighter_settlement_rule_lowers_arrivals_to_that_city():
     def expected_arrivals(model):
         model._update_service_access()
         p = model.params
-        cdf = choice_cdf(utility_table(model.choice_context(), p), p.taste_scale)
-        from agents.households import group_index, review_probability
+        from agents.households import group_index, review_probability, type_utilities
 
-        rows = cdf[group_index(model.households)]
-        p_changsha = rows[:, 1] - rows[:, 0]
-        outsiders = model.households.cols["loc"] != 1
+        occupied, types = np.unique(group_index(model.households), return_inverse=True)
+        cdf = choice_cdf(type_utilities(model.choice_context(), p, occupied), p.taste_scale)
+        city = int(model.places.place_of(np.array([0]), np.array([True]))[0])  # Changsha's central city
+        rows = cdf[types]
+        p_changsha = rows[:, city] - (rows[:, city - 1] if city > 0 else 0.0)
+        outsiders = model.households.cols["loc"] != city
         return float((p_changsha * review_probability(model.households, p.review_rate))[outsiders].sum())
 
     before = expected_arrivals(m)
@@ -96,7 +98,8 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         urban_wage_growth=0.03, rural_productivity_growth=0.03, settle_prospect_weight=0.0,
         job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0, other_province_inflow=0.0)
     # the calibrated place effects are amenities too: off
-    m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3, division_effects=np.zeros((14, 2)))
+    m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3, division_effects=np.zeros((14, 2)),
+                   network="division")  # one urban and one rural place per division: the gaps are per division
     first, late = None, []
     for year in range(80):
         m.step()
@@ -135,7 +138,7 @@ def test_many_migrants_stay_without_settling():
         m.step()
     c = m.households.cols
     loc = c["loc"]
-    in_city = (loc % 2 == 1) & (loc != OUTSIDE_LOC)
+    in_city = m.places.in_hunan_city[loc]
     long_stayers = in_city & m.households.away() & (c["years_here"] >= 5)
     settled = (c["settled_year"] > 0) & in_city
     # staying and settling are separate decisions: settlement happens, yet many stay for years without it.
@@ -163,14 +166,15 @@ def test_keeping_land_rights_raises_settlement_mostly_in_hunans_cities():
 
 
 def test_renters_respond_to_housing_costs_and_owners_do_not():
-    m = HunanModel(scenario="baseline", scale=20000, rng=5)
+    # the full utility table is small on the division network (at county resolution it would take GBs)
+    m = HunanModel(scenario="baseline", scale=20000, rng=5, network="division")
     m.step()
     p = m.params
     ctx = m.choice_context()
     before = choice_cdf(utility_table(ctx, p), p.taste_scale).reshape(GROUP_DIMS + (29,))
-    d = 0  # Changsha: urban location 1
-    m.rent = m.rent.copy()
-    m.rent[d] *= 2.0
+    d = 1  # Changsha's urban place, also its hukou place
+    m.place_rent = m.place_rent.copy()
+    m.place_rent[d] *= 2.0
     after = choice_cdf(utility_table(m.choice_context(), p), p.taste_scale).reshape(GROUP_DIMS + (29,))
 
     def p_stay(cdf, owner):

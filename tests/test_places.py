@@ -24,6 +24,15 @@ def model() -> HunanModel:
     return m
 
 
+@pytest.fixture(scope="module")
+def division_model() -> HunanModel:
+    """The division network, whose full utility table is small enough to compare against (at county resolution,
+    225 places, the full table of every type would take about 5 GB)."""
+    m = HunanModel(scale=2000, rng=5, end_year=2012, network="division")
+    m.step()
+    return m
+
+
 def county_like(n_towns: int = 3) -> Places:
     """A finer network of the county kind: per division a central city, ``n_towns`` county towns and a rural
     place, then outside."""
@@ -145,7 +154,8 @@ def test_model_households_indicators_and_markets_read_the_worlds_table(model) ->
     assert pop[model.places.division_names[2]] == model.places.by_division(persons)[2]
 
 
-def test_utilities_of_occupied_types_are_the_full_tables_rows_bit_for_bit(model, monkeypatch) -> None:
+def test_utilities_of_occupied_types_are_the_full_tables_rows_bit_for_bit(division_model, monkeypatch) -> None:
+    model = division_model
     ctx, p = model.choice_context(), model.params
     types = np.unique(group_index(model.households))
     full = utility_table(ctx, p).reshape(-1, model.places.n)
@@ -157,7 +167,23 @@ def test_utilities_of_occupied_types_are_the_full_tables_rows_bit_for_bit(model,
     np.testing.assert_array_equal(choice_cdf(rows, p.taste_scale), choice_cdf(full, p.taste_scale)[types])
 
 
-def test_destination_draws_are_the_same_whichever_blocks_and_chunks(model, monkeypatch) -> None:
+def test_county_utilities_do_not_depend_on_the_type_blocks(model, monkeypatch) -> None:
+    ctx, p = model.choice_context(), model.params
+    assert model.places.n > 200 and model.places.by_county
+    types = np.unique(group_index(model.households))
+    rows = type_utilities(ctx, p, types)
+    monkeypatch.setattr(households_module, "TYPE_CELLS", 7 * model.places.n)
+    np.testing.assert_array_equal(type_utilities(ctx, p, types), rows)
+    got = choose_destinations(model.households, None, 0.5, np.random.default_rng(3), context=ctx, params=p)
+    monkeypatch.setattr(households_module, "TYPE_CELLS", 2**17)
+    again = choose_destinations(model.households, None, 0.5, np.random.default_rng(3), chunk=777, context=ctx, params=p)
+    np.testing.assert_array_equal(got[0], again[0])
+    np.testing.assert_array_equal(got[1], again[1])
+    assert len(np.unique(got[1])) > 50  # households choose among the county network's places
+
+
+def test_destination_draws_are_the_same_whichever_blocks_and_chunks(division_model, monkeypatch) -> None:
+    model = division_model
     ctx, p, h = model.choice_context(), model.params, model.households
     cdf = choice_cdf(utility_table(ctx, p), p.taste_scale)
     who, dest = choose_destinations(h, cdf, 0.5, np.random.default_rng(3))

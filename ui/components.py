@@ -98,6 +98,8 @@ SPEEDS: dict[str, float] = {"speed_slow": 1.0, "speed_medium": 1 / 3, "speed_max
 MIN_REFRESH_SECONDS = 0.25
 #: Indicators offered for colouring the map: those given per division.
 MAP_INDICATORS: tuple[str, ...] = tuple(k for k, v in INDICATORS.items() if v.regions in ("both", "division"))
+#: Indicators the county view of the map can show (given for every county).
+COUNTY_MAP_INDICATORS: tuple[str, ...] = tuple(k for k, v in INDICATORS.items() if v.by_county)
 TAB_KEYS = ("tab_main", "tab_compare", "tab_results", "tab_household", "tab_about")
 
 
@@ -211,7 +213,8 @@ def release_state(state: AppState) -> Callable[[], None]:
 @solara.component_vue(str(HERE / "map.vue"))
 def MapView(shapes: list, colours: dict, tooltips: dict, labels: dict, rails: list, arrows: list, legend: list,
             outside: dict, outside_label: str, legend_title: str, caption: str, selected: str | None, width: int,
-            height: int, flow_legend: list, flow_title: str, flow_unit: str,
+            height: int, flow_legend: list, flow_title: str, flow_unit: str, counties: list | None = None,
+            county_colours: dict | None = None, county_tooltips: dict | None = None,
             event_division_click: Callable[[str], None] | None = None) -> None:
     """The map template (``ui/map.vue``); ``event_division_click`` receives a division's English name."""
 
@@ -548,39 +551,57 @@ def MapPanel(state: AppState) -> None:
     session = state.session
     indicator = solara.use_reactive("urbanization_rate")
     show_flows = solara.use_reactive(True)
+    view = solara.use_reactive("division")  # or "county": counties coloured, divisions outlined on top
     shapes = solara.use_memo(lambda: list(geo.division_shapes()), [])
+    county_view = view.value == "county" and session.model.places.by_county
+    all_counties = solara.use_memo(lambda: list(geo.county_shapes()), [])  # hooks run on every render
+    counties = all_counties if county_view else []
+    choices = COUNTY_MAP_INDICATORS if county_view else MAP_INDICATORS
     # the lock keeps a Play thread from stepping the model while this session's page reads it
     with session.lock:
         year = shown_year(state)
-        values = session.division_values(indicator.value, year)
+        shown = indicator.value if indicator.value in choices else choices[0]
+        values = session.division_values(shown, year)
+        county_values = session.county_values(shown, year) if county_view else None
         open_years = {k.removeprefix("open_year_"): float(v) for k, v in session.model.policy.values.items()
                       if k.startswith("open_year_")}
         flows = None
         if show_flows.value and year > 2010:
             flows = list(session.flows_between_divisions(year).itertuples(index=False, name=None))
-    fmt = "{:,.1f}" if INDICATORS[indicator.value].unit in ("percent", "ratio") else "{:,.0f}"
+    fmt = "{:,.1f}" if INDICATORS[shown].unit in ("percent", "ratio") else "{:,.0f}"
     state_json = geo.map_state(values, lang=lang, open_years=open_years, year=year, flows=flows,
-                               value_format=fmt)
-    labels = [indicator_label(k, lang) for k in MAP_INDICATORS]
+                               value_format=fmt, county_values=county_values)
+    labels = [indicator_label(k, lang) for k in choices]
+    view_labels = [tr("map_view_division", lang), tr("map_view_county", lang)]
 
     with solara.Column(gap="4px", classes=["map-panel"]):
         with solara.Row(gap="8px", style={"align-items": "center"}):
             solara.Select(tr("map_colour", lang), values=labels,
-                          value=indicator_label(indicator.value, lang),
+                          value=indicator_label(shown, lang),
                           on_value=state.guard(lambda lbl: indicator.set(
-                              MAP_INDICATORS[parse_choice(lbl, labels, field="map_colour")])), dense=True,
+                              choices[parse_choice(lbl, labels, field="map_colour")])), dense=True,
                           style={"max-width": "300px"}, classes=["map-indicator"])
             solara.Checkbox(label=tr("map_flows", lang), value=show_flows.value,
                             on_value=lambda v: show_flows.set(v is True))
         MapView(shapes=shapes, colours=state_json["colours"], tooltips=state_json["tooltips"],
                 labels=state_json["labels"], rails=state_json["rails"], arrows=state_json["arrows"],
                 legend=state_json["legend"], outside=state_json["outside"], outside_label=tr("map_outside", lang),
-                legend_title=f"{indicator_label(indicator.value, lang)}, {unit_label(indicator.value, lang)} ({year})",
+                legend_title=f"{indicator_label(shown, lang)}, {unit_label(shown, lang)} ({year})",
                 flow_legend=state_json["flow_legend"], flow_title=tr("flow_legend", lang, year=year),
-                flow_unit=tr("persons", lang),
+                flow_unit=tr("persons", lang), counties=counties, county_colours=state_json["county_colours"],
+                county_tooltips=state_json["county_tooltips"],
                 caption=tr("map_hint", lang), selected=state.selected.value, width=geo.WIDTH, height=geo.HEIGHT,
                 event_division_click=state.guard(lambda name: state.selected.set(
                     division_names()[parse_choice(name, division_names(), field="division")])))
+        if session.model.places.by_county:
+            # below the map, so that the map keeps its place on a 1280x720 screen
+            with solara.Row(gap="6px", style={"align-items": "center"}):
+                solara.Text(tr("map_view", lang), style={"font-size": "13px"})
+                solara.ToggleButtonsSingle(
+                    value=view_labels[1] if county_view else view_labels[0], values=view_labels,
+                    on_value=state.guard(lambda lbl: view.set(
+                        ("division", "county")[parse_choice(lbl, view_labels, field="map_view")])),
+                    dense=True, classes=["map-view"])
         caption = tr("map_hint", lang)
         if flows:
             caption += " " + tr("flows_caption", lang, n=len(state_json["arrows"]), year=year)

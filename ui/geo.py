@@ -12,7 +12,7 @@ import functools
 import math
 from typing import Any
 
-from sim.data import load_divisions, load_geojson, load_rail_lines
+from sim.data import load_counties_2020, load_county_geojson, load_divisions, load_geojson, load_rail_lines
 from ui.i18n import Lang, short_division_label, tr
 
 WIDTH = 520
@@ -67,6 +67,30 @@ def division_shapes() -> tuple[dict[str, Any], ...]:
         dx, dy = LABEL_OFFSETS.get(row.division_en, (0.0, -7.0))
         shapes.append({"id": row.division_en, "d": d, "x": x, "y": y, "lx": round(x + dx, 1),
                        "ly": round(y + dy, 1)})
+    return tuple(shapes)
+
+
+@functools.cache
+def county_shapes() -> tuple[dict[str, Any], ...]:
+    """Static outline of each county-level unit with a polygon (122 of the 124 rows of the county table: the two
+    function zones have none), for the county view of the map.
+
+    Each item: ``id`` (the county's output region, e.g. ``430181 Liuyang``), ``division`` (its division's English
+    name) and ``d`` (SVG path).
+    """
+    counties = load_counties_2020()
+    region = dict(zip(counties.code.astype(int), counties.region, strict=True))
+    names = load_divisions().division_en.tolist()
+    division = dict(zip(counties.code.astype(int), (names[d] for d in counties.division), strict=True))
+    shapes = []
+    for feature in load_county_geojson()["features"]:
+        code = int(feature["properties"]["adcode"])
+        if code not in region:
+            continue
+        geom = feature["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        d = " ".join(_ring_path(ring) for poly in polygons for ring in poly)
+        shapes.append({"id": region[code], "division": division[code], "d": d})
     return tuple(shapes)
 
 
@@ -155,7 +179,8 @@ def legend(low: float, high: float, fmt: str = "{:,.1f}") -> list[dict[str, str]
 
 
 def map_state(values: dict[str, float], *, lang: Lang, open_years: dict[str, float], year: int,
-              flows: list[tuple[str, str, float]] | None, value_format: str = "{:,.1f}") -> dict[str, Any]:
+              flows: list[tuple[str, str, float]] | None, value_format: str = "{:,.1f}",
+              county_values: dict[str, float] | None = None) -> dict[str, Any]:
     """Everything that changes on the map in one year, as plain JSON for ``ui/map.vue``.
 
     Args:
@@ -165,7 +190,19 @@ def map_state(values: dict[str, float], *, lang: Lang, open_years: dict[str, flo
         year: the simulated year.
         flows: ``(origin, destination, persons)`` moves to draw, or ``None`` to hide flows.
         value_format: how values are written in tooltips and the legend.
+        county_values: the colouring indicator by county (``region`` label) for the county view: the counties
+            are coloured (and the legend spans them), the divisions drawn as outlines on top.
     """
+    if county_values is not None:
+        finite = [v for v in county_values.values() if v is not None and math.isfinite(v)]
+        low, high = (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
+        state = map_state(values, lang=lang, open_years=open_years, year=year, flows=flows,
+                          value_format=value_format)
+        state["county_colours"] = {k: colour_for(v, low, high) for k, v in county_values.items()}
+        state["county_tooltips"] = {k: f"{k}: " + (value_format.format(v) if math.isfinite(v) else "-")
+                                    for k, v in county_values.items()}
+        state["legend"] = legend(low, high, value_format) if finite else []
+        return state
     finite = [v for v in values.values() if v is not None and math.isfinite(v)]
     low, high = (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
     arrows = flow_arrows(flows) if flows else []
@@ -181,4 +218,6 @@ def map_state(values: dict[str, float], *, lang: Lang, open_years: dict[str, flo
         "flow_legend": flow_legend(arrows, value_format="{:,.0f}"),
         "legend": legend(low, high, value_format) if finite else [],
         "outside": dict(zip(("x", "y"), project(*OUTSIDE_POINT), strict=True)),
+        "county_colours": {},
+        "county_tooltips": {},
     }

@@ -102,15 +102,20 @@ CATALOGUE_FILES = 5
 
 
 def catalogue(files: list[Path]) -> tuple[list[str], list[str]]:
-    """Indicators and regions present in the first files (sorted; ``Hunan`` first among regions)."""
+    """Indicators and regions present in the first files (sorted; ``Hunan``, then divisions, then counties)."""
     by_indicator = regions_by_indicator(files)
     regions = {r for rs in by_indicator.values() for r in rs}
-    ordered_regions = (["Hunan"] if "Hunan" in regions else []) + sorted(regions - {"Hunan"})
-    return sorted(by_indicator), ordered_regions
+    return sorted(by_indicator), sorted(regions, key=_region_order)
+
+
+def _region_order(region: str) -> tuple[int, str]:
+    """``Hunan`` first, then the divisions (and ``outside``) by name, then the counties (``430181 Liuyang``) by
+    code, so that a region list opens on the province and the divisions."""
+    return (0 if region == "Hunan" else 2 if region[:1].isdigit() else 1, region)
 
 
 def regions_by_indicator(files: list[Path]) -> dict[str, list[str]]:
-    """The regions each indicator is given for in the first files (``Hunan`` first).
+    """The regions each indicator is given for in the first files (``Hunan``, then divisions, then counties).
 
     Some indicators exist for the province only (e.g. ``hukou_gap``, resident minus hukou urbanization rate):
     the page offers only the regions that have rows, instead of saying that no file has the columns.
@@ -124,12 +129,8 @@ def regions_by_indicator(files: list[Path]) -> dict[str, list[str]]:
             indicator, region = key.split("\x1f", 1)
             pairs.add((indicator, region))
     out: dict[str, list[str]] = {}
-    for indicator, region in sorted(pairs):
+    for indicator, region in sorted(pairs, key=lambda p: (p[0], _region_order(p[1]))):
         out.setdefault(indicator, []).append(region)
-    for regions in out.values():
-        if "Hunan" in regions:
-            regions.remove("Hunan")
-            regions.insert(0, "Hunan")
     return out
 
 

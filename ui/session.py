@@ -312,6 +312,12 @@ class SimSession:
         """An indicator's value for each division in ``year`` (default: this year)."""
         return {name: self.value_in(indicator, name, year) for name in division_names()}
 
+    def county_values(self, indicator: str, year: int | None = None) -> dict[str, float]:
+        """An indicator's value for each county (``region`` label, e.g. ``430181 Liuyang``) in ``year``."""
+        from sim.data import load_counties_2020
+
+        return {name: self.value_in(indicator, name, year) for name in load_counties_2020().region}
+
     def indicator_table(self) -> pd.DataFrame:
         """Every indicator row simulated so far: ``year, region, indicator, value`` (the tidy schema)."""
         return pd.DataFrame(self.model.indicator_rows[:self._rows_read],
@@ -372,7 +378,7 @@ class SimSession:
                     # a household that has already moved away from its hukou place, or (in 2010, before
                     # anyone moved in the model) a young rural-hukou household still in its village, the
                     # likeliest to move
-                    at_home = cols["loc"] == self.model.places.hukou_place(cols["hukou_div"], cols["hukou_urban"])
+                    at_home = cols["loc"] == self.model.households.hukou_loc()
                     in_hunan_hukou = cols["hukou_div"] != OUTSIDE_DIV
                     migrants = in_hunan_hukou & ~at_home & (cols["moved_year"] > 0)
                     likely = in_hunan_hukou & ~cols["hukou_urban"] & at_home & (cols["head_age"] < 35)

@@ -31,7 +31,7 @@ class ProbeGenerator:
 
 @pytest.fixture(scope="module")
 def model() -> HunanModel:
-    m = HunanModel(scale=1000, rng=5)
+    m = HunanModel(scale=1000, rng=5, network="division")  # the alternatives are written for the division network
     while m.year < 2018:
         m.step()
     return m

@@ -29,7 +29,7 @@ SCALE = 5000  # about 4,000 records: a model year takes milliseconds
 
 
 def test_timers_do_not_change_the_run() -> None:
-    plain, timed = HunanModel(scale=SCALE, rng=4), HunanModel(scale=SCALE, rng=4)
+    plain, timed = HunanModel(scale=SCALE, rng=4), HunanModel(scale=SCALE, rng=4)  # county network
     timer = StageTimer()
     wrapped = timer.attach(timed)
     assert set(STAGES) <= set(wrapped)

@@ -74,7 +74,7 @@ def copy_table(h: Households) -> Households:
 def build_model() -> HunanModel:
     # without the calibrated division place effects: some villages' negative effects leave too few moves into
     # other villages to compare the county placement of such moves (the rule itself treats effects as amenity)
-    model = HunanModel(scale=1000, rng=SEED, params=ModelParameters().replace(**CHOICE_PARAMS),
+    model = HunanModel(scale=1000, rng=SEED, network="division", params=ModelParameters().replace(**CHOICE_PARAMS),
                        division_effects=np.zeros((14, 2)))
     while model.year < YEAR:
         model.step()

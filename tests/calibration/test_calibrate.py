@@ -145,8 +145,24 @@ def test_the_shipped_posterior_is_what_calibrate_with_no_options_makes():
         assert settings[key] == DEFAULTS[key], key
     assert settings["generations_run"] == DEFAULTS["generations"]
     assert settings["parameters"] == screened_parameters()
-    # the input data and division effects the ABC ran with are the shipped ones (both enter the data version)
-    assert prov["data_version"] == data_version()
+    # The input data and division effects the ABC ran with are the shipped ones. The ABC ran on the division
+    # network, before issue 17 added the county network's inputs (the county tables, county-town stations and
+    # the place effects fitted on top of the posterior): those inputs are left out here, and the data version of
+    # the current model differs from the posterior's until the [validation] issue re-estimates it.
+    import hashlib
+
+    import sim.run
+
+    county_inputs = {"counties/county_crosswalk_2010_2020.csv", "counties/county_rail_stations.csv",
+                     "counties/hunan_counties_2020.csv"}
+    digest = hashlib.sha256()
+    for name in sorted(set(sim.run.MODEL_INPUTS) - county_inputs):
+        path = sim.run.DATA_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    digest.update(sim.run.DIVISION_EFFECTS_PATH.read_bytes())
+    assert prov["data_version"] == digest.hexdigest()[:16]
+    assert prov["data_version"] != data_version()  # the county network's inputs came after the posterior
 
 
 def test_calibrate_writes_into_out_by_default_and_install_copies_the_posterior(tmp_path, monkeypatch):

@@ -108,16 +108,16 @@ def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
     """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within about 2 points for most
-    divisions; Loudi is 2.7 and Xiangxi 3.3 points low' (fitted by construction through the division place
-    effects). Checked: at least 10 of 14 within 2.5 points, Loudi and Xiangxi more than 2 points low, none off by
-    4.5 or more."""
+    divisions; Xiangtan is about 3 points low' (fitted by construction through the county network's place
+    effects). Checked: at least 12 of 14 within 2.5 points, Xiangtan more than 2 points low, none off by 4.5 or
+    more."""
     from calibration.targets import load_targets
 
     census = {t.region: t.observed for t in load_targets() if t.group == "division_urbanization" and t.year == 2020}
     assert len(census) == 14
     errors = {d: value(runs, "baseline", "urbanization_rate", d, 2020) - obs for d, obs in census.items()}
-    assert sum(abs(e) < 2.5 for e in errors.values()) >= 10, errors
-    assert errors["Loudi"] < -2 and errors["Xiangxi"] < -2, errors
+    assert sum(abs(e) < 2.5 for e in errors.values()) >= 12, errors
+    assert errors["Xiangtan"] < -2, errors
     assert max(abs(e) for e in errors.values()) < 4.5, errors
 
 
@@ -190,24 +190,28 @@ def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs
 
 def test_a5_the_compare_tab_table(lesson):
     """Activity 5, the Compare tab (3 pairs, each with its own seed and posterior draw, the same in both arms):
-    both medians pass the 63 % target in 2025 and the 72 % target in 2035; within each pair the plan adds 'about a
-    third of a point in 2025 and up to one point by 2035' (checked: the median paired difference is positive
-    and below one point in 2025 and two points in 2035); 'the ranges dip below 72 %' (checked: the baseline's
-    10 % quantile in 2035 is below 72 %); the paired difference is narrower than either arm's range; the
-    baseline's margin above 72 % is narrower than the calibration's 90 % band of the 2020 urbanization rate
-    (calibration/report/report.md, section 1); neither reaches the 35 % CZT share in 2025; the income ratio is
-    about the plan's 2.4 in both."""
+    'the province passes 63 % by 2025 even without the plan but ends short of 72 % by 2035; within each pair the
+    plan adds about half a point in 2025 and about one point by 2035, which lifts its median just above 72 %,
+    while the ranges of both scenarios straddle 72 %' (checked: both 2025 medians above 63 %; baseline 2035 median
+    below 72 % and plan-2021's above; median paired difference positive, below one point in 2025, between half
+    a point and two points in 2035; both 2035 10-90 % ranges contain 72 %); the paired difference is narrower
+    than the baseline's range; the baseline's distance from 72 % is narrower than the calibration's 90 % band of
+    the 2020 urbanization rate (calibration/report/report.md, section 1); neither reaches the 35 % CZT share in
+    2025; the income ratio is about the plan's 2.4 in both."""
     table = lesson.compare_tab()
     med = {arm: table[f"{arm} median"] for arm in ("baseline", "plan_2021", "difference")}
-    for key, target, below in (("urbanization_rate@2025", 63.0, 1.0), ("urbanization_rate@2035", 72.0, 2.0)):
-        assert med["baseline"][key] > target and med["plan_2021"][key] > target, key
-        assert 0 < med["difference"][key] < below, (key, med["difference"][key])
+    assert med["baseline"]["urbanization_rate@2025"] > 63.0 and med["plan_2021"]["urbanization_rate@2025"] > 63.0
+    assert med["baseline"]["urbanization_rate@2035"] < 72.0 < med["plan_2021"]["urbanization_rate@2035"]
+    assert 0 < med["difference"]["urbanization_rate@2025"] < 1.0
+    assert 0.5 < med["difference"]["urbanization_rate@2035"] < 2.0
+    for arm in ("baseline", "plan_2021"):
+        assert table[f"{arm} q10"]["urbanization_rate@2035"] < 72.0 < table[f"{arm} q90"]["urbanization_rate@2035"]
+    for key in ("urbanization_rate@2025", "urbanization_rate@2035"):
         diff_width = table["difference q90"][key] - table["difference q10"][key]
         base_width = table["baseline q90"][key] - table["baseline q10"][key]
         assert diff_width < base_width, (key, diff_width, base_width)
-    assert table["baseline q10"]["urbanization_rate@2035"] < 72.0
     low, high = calibration_band_2020()
-    margin_2035 = med["baseline"]["urbanization_rate@2035"] - 72.0
+    margin_2035 = abs(med["baseline"]["urbanization_rate@2035"] - 72.0)
     assert margin_2035 < high - low, (margin_2035, (low, high))
     for arm in ("baseline", "plan_2021"):
         assert med[arm]["czt_urban_share@2025"] < 35.0

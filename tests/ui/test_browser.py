@@ -172,3 +172,23 @@ def test_a_lever_value_between_slider_steps_can_be_typed(ui_server, new_browser)
     field.press("Enter")
     page.locator(".lever-status", has_text="1 lever value(s) changed").wait_for()
     page.locator(".input-refused").first.wait_for(state="detached")
+
+
+def test_county_map_colours_counties_under_division_outlines_and_the_division_view_returns(
+        ui_server, new_browser, artifacts) -> None:
+    context = new_browser()
+    page = open_page(context, ui_server)
+    step(page, 2011)
+    page.locator(".map-view").get_by_role("button", name="counties").click()
+    page.locator("path[data-county='430181 Liuyang']").wait_for()
+    counties = page.locator("path.county")
+    assert counties.count() == 122  # every county-level unit with a polygon
+    assert page.locator("[data-division-outline]").count() == 14  # division outlines drawn on top
+    fills = {counties.nth(i).get_attribute("fill") for i in range(counties.count())}
+    assert len(fills) >= 4  # coloured by the county indicator, not one flat colour
+    assert page.locator("path.division").count() == 0
+    page.screenshot(path=str(artifacts / "05_county_map.png"))
+    # back to the division view
+    page.locator(".map-view").get_by_role("button", name="divisions").click()
+    page.locator('path[data-division="Changsha"]').wait_for()
+    assert len(map_colours(page)) == 14 and page.locator("path.county").count() == 0
