@@ -160,7 +160,7 @@ LEVER_SYMBOLS: dict[str, str] = {
 #: Units of the household columns (SCHEMA's comments give meaning; units are stated here once).
 SCHEMA_UNITS: dict[str, str] = {
     "hid": "id",
-    "loc": "location code 0-28",
+    "loc": "place id, 0 to places − 1 (225 on the county network)",
     "county": "row of the 2010 county table",
     "hukou_div": "division id 0-14",
     "hukou_county": "row of the 2010 county table",
