@@ -97,6 +97,28 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+#: Person slots per household: column ``members`` holds one code per member (:func:`member_code`: age and sex),
+#: :data:`EMPTY` where the slot is free. The 2010 synthesis fills at most :data:`MAX_INITIAL_MEMBERS` (household
+#: size 1 + Poisson(mean - 1), mean 3.3: about 0.15 % of draws are capped), leaving room for births; a birth
+#: into a household with no free slot does not happen (counted, ``births_lost``; docs/ODD.md, assumption).
+#: ``n_members``, ``n_children`` and ``head_age`` are derived from it (:func:`refresh_members`).
+MEMBER_SLOTS = 12
+#: Largest household of the 2010 synthesis.
+MAX_INITIAL_MEMBERS = 10
+#: Code of a free member slot.
+EMPTY = 255
+#: Oldest age a member reaches (death is certain at it).
+MAX_AGE = 110
+#: Columns with one value per member slot: name -> (dtype, slots). Not in :data:`SCHEMA`, whose columns are
+#: one value per household (the per-agent Mesa reference and the ODD table read SCHEMA).
+MEMBER_COLUMNS: dict[str, tuple[Any, int]] = {"members": (np.uint8, MEMBER_SLOTS)}
+
+
+def member_code(age: Any, female: Any) -> Any:
+    """The ``members`` code of a person: 2 x age + 1 if female (age 0-110, so codes 0-221; 255 is a free slot)."""
+    return np.asarray(age, dtype=np.int64) * 2 + np.asarray(female, dtype=np.int64)
+
+
 #: Growth factor of the household table's storage when new households do not fit in its spare rows.
 GROWTH = 1.25
 
@@ -117,7 +139,7 @@ class Households:
         lengths = {len(v) for v in self.cols.values()}
         if len(lengths) > 1:
             raise ValueError(f"household columns differ in length: {lengths}")
-        missing = set(SCHEMA) - set(self.cols)
+        missing = (set(SCHEMA) | set(MEMBER_COLUMNS)) - set(self.cols)
         if missing:
             raise ValueError(f"household table lacks columns {sorted(missing)}")
         self.__dict__["_store"] = None  # allocated on the first keep or append
@@ -145,7 +167,7 @@ class Households:
         if store is None or any(v.base is not store[k] for k, v in self.cols.items()):
             # first call (or columns replaced from outside): new storage with spare rows
             cap = int(len(self) * GROWTH) + 1
-            store = {k: np.empty(cap, dtype=v.dtype) for k, v in self.cols.items()}
+            store = {k: np.empty((cap,) + v.shape[1:], dtype=v.dtype) for k, v in self.cols.items()}
             self.__dict__["_store"] = store
         m = 0
         for k, v in self.cols.items():
@@ -164,7 +186,7 @@ class Households:
             cap = int(end * GROWTH) + 1
             store = {}
             for k, v in self.cols.items():
-                new = np.empty(cap, dtype=v.dtype)
+                new = np.empty((cap,) + v.shape[1:], dtype=v.dtype)
                 new[:n] = v
                 store[k] = new
             self.__dict__["_store"] = store
@@ -192,18 +214,71 @@ class Households:
         return np.bincount(self.cols["loc"], weights=self.cols["n_members"], minlength=self.places.n)
 
     def to_frame(self) -> Any:
-        """The table as a pandas DataFrame (for inspection and the UI's "follow a household")."""
+        """The table as a pandas DataFrame (for inspection and the UI's "follow a household"); a member-slot
+        column becomes one column per slot (``members_0`` ...)."""
         import pandas as pd
 
-        return pd.DataFrame(self.cols)
+        flat = {}
+        for k, v in self.cols.items():
+            if v.ndim == 1:
+                flat[k] = v
+            else:
+                flat.update({f"{k}_{j}": v[:, j] for j in range(v.shape[1])})
+        return pd.DataFrame(flat)
 
 
 def empty_columns(n: int, places: Places | None = None) -> dict[str, np.ndarray]:
-    """Zero-filled columns for ``n`` households; ``loc`` gets the type of ``places`` (default: :data:`SCHEMA`'s)."""
+    """Zero-filled columns for ``n`` households (member slots free); ``loc`` gets the type of ``places`` (default: :data:`SCHEMA`'s)."""
     cols = {k: np.zeros(n, dtype=t) for k, t in SCHEMA.items()}
+    cols.update({k: np.full((n, slots), EMPTY, dtype=t) for k, (t, slots) in MEMBER_COLUMNS.items()})
     if places is not None:
         cols["loc"] = np.zeros(n, dtype=places.loc_dtype)
     return cols
+
+
+#: Rows of the member table handled at once by :func:`refresh_members` (bounds its temporaries to ~100 MB).
+_MEMBER_CHUNK = 1_000_000
+
+
+def refresh_members(h: Households, rows: IntArray | None = None) -> None:
+    """Derive ``n_members``, ``n_children`` (aged 0-14) and ``head_age`` from the member slots.
+
+    The head is the oldest member of working age (15-64) or, in a household without one, the oldest member:
+    the generation that earns and decides to move (a 40-year-old, not the grandparent living with them). A
+    household of children only has its oldest child as head. ``rows`` limits it to some households.
+    """
+    c = h.cols
+    idx = np.arange(len(h)) if rows is None else np.asarray(rows)
+    for start in range(0, len(idx), _MEMBER_CHUNK):
+        r = idx[start:start + _MEMBER_CHUNK]
+        codes = c["members"][r]
+        used = codes != EMPTY
+        age = (codes >> 1).astype(np.int16)
+        c["n_members"][r] = used.sum(axis=1)
+        c["n_children"][r] = (used & (age < 15)).sum(axis=1)
+        oldest = np.where(used, age, -1).max(axis=1)
+        working = np.where(used & (age >= 15) & (age < 65), age, -1).max(axis=1)
+        c["head_age"][r] = np.where(working >= 0, working, np.maximum(oldest, 0))
+
+
+def persons_by_age(h: Households, where: BoolArray | None = None, group_of: IntArray | None = None,
+                   groups: int = 1) -> np.ndarray:
+    """Persons by single year of age (0-110) and sex (0 male, 1 female), shape (groups, 111, 2).
+
+    ``where`` selects households; ``group_of`` gives each household a group (e.g. a division) in
+    ``range(groups)``; without it everyone is in group 0.
+    """
+    c = h.cols
+    rows = np.flatnonzero(where) if where is not None else np.arange(len(h))
+    out = np.zeros(groups * 256, dtype=np.int64)
+    for start in range(0, len(rows), _MEMBER_CHUNK):
+        r = rows[start:start + _MEMBER_CHUNK]
+        codes = c["members"][r].astype(np.int64)
+        g = np.zeros(len(r), dtype=np.int64) if group_of is None else np.asarray(group_of)[r].astype(np.int64)
+        key = (g[:, None] * 256 + codes).ravel()
+        out += np.bincount(key, minlength=groups * 256)
+    table = out.reshape(groups, 256)[:, :2 * (MAX_AGE + 1)]
+    return table.reshape(groups, MAX_AGE + 1, 2)
 
 
 # ------------------------------------------------------------------------------------------------------

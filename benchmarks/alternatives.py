@@ -231,8 +231,8 @@ def keep_and_append(h: Households, alive: BoolArray, new: dict[str, np.ndarray])
     idx = np.flatnonzero(alive)
     out = {}
     for name, col in h.cols.items():
-        merged = np.empty(len(idx) + len(new[name]), dtype=col.dtype)
-        np.take(col, idx, out=merged[:len(idx)])
+        merged = np.empty((len(idx) + len(new[name]),) + col.shape[1:], dtype=col.dtype)
+        np.take(col, idx, axis=0, out=merged[:len(idx)])
         merged[len(idx):] = new[name]
         out[name] = merged
     h.cols = out

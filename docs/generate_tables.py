@@ -53,9 +53,9 @@ POSTERIOR_PATH = ROOT / "calibration" / "posterior.json"
 #: Symbols used for the parameters in the ODD's equations. A parameter missing here is shown with "—" and the
 #: generator prints a reminder: give it a symbol once it appears in an equation.
 PARAMETER_SYMBOLS: dict[str, str] = {
-    "birth_rate_2010": "ψ₂₀₁₀",
-    "death_rate_2010": "μ",
-    "birth_rate_trend": "τ_ψ",
+    "mortality_level": "λ_m",
+    "mortality_improvement": "ι_m",
+    "fertility_projection_factor": "φ₂₀₂₀₊",
     "household_split_rate": "s_split",
     "urban_income_2010": "Y_u",
     "income_ratio_2010": "Q₂₀₁₀",

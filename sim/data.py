@@ -163,6 +163,26 @@ COUNTY_2010_COLUMNS = {
     "大学本科及以上-男": "edu_university_m", "大学本科及以上-女": "edu_university_f",
 }
 
+#: The censuses' age bands as (first age, last age); the open band 85+ ends at the model's oldest age (110).
+AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 0), (1, 4)) + tuple((a, a + 4) for a in range(5, 85, 5)) + ((85, 110),)
+
+
+def _age_column_2010(lo: int, hi: int, sex: str) -> str:
+    """The 2010 county table's header of an age band ("0岁（男）", "1-4岁（女）", "85岁及以上（男）")."""
+    label = "0岁" if hi == 0 else ("85岁及以上" if lo == 85 else f"{lo}-{hi}岁")
+    name = f"{label}（{'男' if sex == 'm' else '女'}）"
+    return "45-49岁（女)" if name == "45-49岁（女）" else name  # the table's own typo (a half-width bracket)
+
+
+#: English names of the age-band columns: ``age_{first age}_{m|f}`` (persons).
+AGE_COLUMNS: tuple[str, ...] = tuple(f"age_{lo}_{s}" for lo, _ in AGE_BANDS for s in "mf")
+COUNTY_2010_COLUMNS.update({_age_column_2010(lo, hi, s): f"age_{lo}_{s}" for lo, hi in AGE_BANDS for s in "mf"})
+
+
+def county_age_table(counties: pd.DataFrame) -> np.ndarray:
+    """Persons by county, census age band (:data:`AGE_BANDS`) and sex (0 male, 1 female), shape (counties, 19, 2)."""
+    return counties[list(AGE_COLUMNS)].to_numpy(dtype=float).reshape(len(counties), len(AGE_BANDS), 2)
+
 
 @functools.cache
 def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
@@ -211,7 +231,8 @@ def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 _COUNTY_COUNT_COLUMNS = ("population", "registered_population", "urban_population", "households",
                          "in_migrants_other_county", "in_migrants_other_province", "tenure_rented",
                          "tenure_self_built", "tenure_purchased", "tenure_other") + tuple(
-    f"edu_{e}_{s}" for e in ("none", "primary", "junior", "senior", "college", "university") for s in "mf")
+    f"edu_{e}_{s}" for e in ("none", "primary", "junior", "senior", "college", "university") for s in "mf") \
+    + AGE_COLUMNS
 
 
 @functools.cache
@@ -591,3 +612,71 @@ def load_place_effects(places: Any, path: Path = PLACE_EFFECTS_PATH) -> PlaceEff
                             source=str(path))
         out.county_factor[k] = pair
     return out
+
+
+@dataclass(frozen=True)
+class AgeSchedules:
+    """Shapes of the vital rates by single year of age (``calibration/data/age_schedules.csv``).
+
+    Attributes:
+        mortality_years: the years of the mortality schedules (UN WPP 2019 periods at their mid-points).
+        mortality: (len(mortality_years), 111, 2) death rates per person-year by age and sex (0 male, 1
+            female), China, UN WPP 2019; bands spread over their single years. WPP rather than the 2010
+            census table: the census undercounts infant deaths and its rates above 60 are 20-35 % below WPP
+            (calibration/data/README.md), which a single level factor cannot correct.
+        asfr_years: the years of the fertility shapes (UN WPP 2019 periods 2005-10, 2010-15, 2015-20 at their
+            mid-points 2008, 2013, 2018).
+        asfr_shape: (len(asfr_years), 111) share of a woman's births at each age (sums to 1 per row).
+        srb_years, srb: sex ratio at birth (boys per 100 girls) of Hunan's 0-year-olds in the 2010 and 2020
+            censuses (a proxy, derived in the data file).
+    """
+
+    mortality_years: np.ndarray
+    mortality: np.ndarray
+    asfr_years: np.ndarray
+    asfr_shape: np.ndarray
+    srb_years: np.ndarray
+    srb: np.ndarray
+
+
+def _band_ages(band: str) -> np.ndarray:
+    """Single ages of a band label of the schedules file ("0", "1-4", "85-89", "100+")."""
+    if band.endswith("+"):
+        return np.arange(int(band[:-1]), 111)
+    if "-" in band:
+        lo, hi = band.split("-")
+        return np.arange(int(lo), int(hi) + 1)
+    return np.array([int(band)])
+
+
+@functools.cache
+def load_age_schedules(data_dir: Path = DATA_DIR) -> AgeSchedules:
+    """The shapes of the age-specific rates the model uses (:class:`AgeSchedules`; sources in the data file)."""
+    path = data_dir / "age_schedules.csv"
+    df = _read_csv(path, ["schedule", "geography", "year", "age_band", "sex", "value"])
+    mort = df[(df.schedule == "mortality_rate") & (df.geography == "China") & (df.year != 2010)
+              & df.sex.isin(["male", "female"]) & (df.age_band != "all") & (df.age_band != "85+")]
+    mortality_years = np.array(sorted(mort.year.unique()), dtype=int)
+    mortality = np.full((len(mortality_years), 111, 2), np.nan)
+    for r in mort.itertuples():
+        mortality[np.searchsorted(mortality_years, int(r.year)), _band_ages(str(r.age_band)),
+                  0 if r.sex == "male" else 1] = float(r.value) / 1000.0
+    if len(mortality_years) == 0 or np.isnan(mortality).any() or (mortality <= 0).any():
+        raise DataError(field="mortality_rate", value="incomplete WPP schedule", source=str(path),
+                        allowed="a positive rate for every age band 0 ... 100+, both sexes, each WPP period")
+    pct = df[(df.schedule == "asfr_percent") & (df.geography == "China")]
+    years = np.array(sorted(pct.year.unique()), dtype=int)
+    shape = np.zeros((len(years), 111))
+    for r in pct.itertuples():
+        ages = _band_ages(str(r.age_band))
+        shape[np.searchsorted(years, int(r.year)), ages] = float(r.value) / len(ages)
+    if len(years) == 0 or not np.allclose(shape.sum(axis=1), 100.0, atol=0.5):
+        raise DataError(field="asfr_percent", value="shares not summing to 100", source=str(path),
+                        allowed="a share for each band 15-19 ... 45-49 per year, summing to 100 %")
+    shape /= shape.sum(axis=1, keepdims=True)
+    srb = df[(df.schedule == "sex_ratio_at_birth") & (df.geography == "Hunan")].sort_values("year")
+    if len(srb) == 0:
+        raise DataError(field="sex_ratio_at_birth", value="no Hunan row", source=str(path),
+                        allowed="Hunan's census sex ratios at birth")
+    return AgeSchedules(mortality_years=mortality_years, mortality=mortality, asfr_years=years, asfr_shape=shape,
+                        srb_years=srb.year.to_numpy(dtype=int), srb=srb.value.to_numpy(dtype=float))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from agents.households import settlement_willing
+from agents.households import persons_by_age, settlement_willing
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 
 if TYPE_CHECKING:
@@ -102,6 +102,12 @@ INDICATORS: dict[str, Indicator] = {
                                           "towns, cities and outside Hunan", "就地城镇化占比", "both"),
     "births": Indicator("persons", "Births in Hunan this year", "出生人口", "province"),
     "deaths": Indicator("persons", "Deaths in Hunan this year", "死亡人口", "province"),
+    "share_age_0_14": Indicator("percent", "Residents aged 0-14 (census definition: age at the census moment)",
+                                "0-14岁人口比重", "both"),
+    "share_age_15_64": Indicator("percent", "Residents aged 15-64", "15-64岁人口比重", "both"),
+    "share_age_65_plus": Indicator("percent", "Residents aged 65 and over", "65岁及以上人口比重", "both"),
+    "old_age_dependency_ratio": Indicator("percent", "Residents aged 65+ per 100 residents aged 15-64",
+                                          "老年抚养比", "both"),
     "arrivals_from_outside": Indicator("persons", "Persons moving into Hunan this year", "迁入湖南人口", "province"),
     "departures_to_outside": Indicator("persons", "Persons moving out of Hunan this year", "迁出湖南人口", "province"),
 }
@@ -278,12 +284,29 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         **village_moves,
         "local_urbanization_share": 100 * village_moves["moves_to_own_county_town"] / np.maximum(all_moves, 1),
     }
+    ages = _age_shares(model)
+    for k, arr in ages.items():
+        rows.append((year, "Hunan", k, float(arr[-1])))
+        per_div[k] = arr[:N_DIVISIONS]
     for k, arr in per_div.items():
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
     rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
     if places.by_county:
         rows.extend(_county_rows(model, flags, total_pop))
     return rows
+
+
+def _age_shares(model: HunanModel) -> dict[str, np.ndarray]:
+    """Age shares of the residents (percent) and the old-age dependency ratio, by division and (last) Hunan."""
+    places, c = model.places, model.households.cols
+    div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)[c["loc"]]
+    table = persons_by_age(model.households, group_of=div, groups=N_DIVISIONS + 1)[:N_DIVISIONS].sum(axis=2)
+    table = np.vstack([table, table.sum(axis=0)])  # divisions, then Hunan
+    young, working, old = table[:, :15].sum(axis=1), table[:, 15:65].sum(axis=1), table[:, 65:].sum(axis=1)
+    total = np.maximum(young + working + old, 1)
+    return {"share_age_0_14": 100 * young / total, "share_age_15_64": 100 * working / total,
+            "share_age_65_plus": 100 * old / total,
+            "old_age_dependency_ratio": 100 * old / np.maximum(working, 1)}
 
 
 def _city_size(model: HunanModel, persons: np.ndarray) -> dict[str, float]:

@@ -19,6 +19,7 @@ import pandas as pd
 from agents.firms import FarmSector, SectorFirms, city_wage
 from agents.governments import CityGovernment, CityRules, ProvincialGovernment
 from agents.households import (
+    EMPTY,
     ChoiceContext,
     Education,
     Employment,
@@ -27,10 +28,12 @@ from agents.households import (
     Tenure,
     apply_for_permits,
     choose_destinations,
+    refresh_members,
     city_migrants,
     settlers,
 )
 from sim import markets
+from sim.demography import VitalRates, step_members, young_adult_slot
 from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010_on_2020, load_division_effects, load_divisions,
                       load_place_effects, load_region_income_2015, PlaceEffects)
 from sim.errors import InputError
@@ -187,6 +190,7 @@ class HunanModel(mesa.Model):
             self.places.county_rural_place,
             ((counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0) * factor[:, 0])
 
+        self.vital_rates = VitalRates.from_parameters(params)
         self.province = ProvincialGovernment(self)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
         self.province.apply_policies(self.year)
@@ -341,45 +345,27 @@ class HunanModel(mesa.Model):
     # Stage 1: demography
     # ------------------------------------------------------------------------------------------------
     def demography(self) -> None:
-        """Births, deaths, ageing and new households (young adults leaving their parents)."""
+        """Deaths, births and ageing of every member (:mod:`sim.demography`), then new households (young
+        adults leaving their parents)."""
         p, h, rng = self.params, self.households, self.rng
         c = h.cols
-        birth_rate = p.birth_rate_2010 * np.exp(p.birth_rate_trend * (self.year - START_YEAR))
-        births = rng.binomial(c["n_members"], birth_rate)
-        deaths = rng.binomial(c["n_members"], p.death_rate_2010)
-        # births and deaths are rare: count and apply them through the rows that have any
-        born, died = np.flatnonzero(births), np.flatnonzero(deaths)
-        births_in = self.places.in_hunan[c["loc"][born]]
-        deaths_in = self.places.in_hunan[c["loc"][died]]
-        self.demography_counts = {"births": float(births[born[births_in]].sum()),
-                                  "deaths": float(deaths[died[deaths_in]].sum()),
-                                  "births_outside": float(births[born[~births_in]].sum()),
-                                  "deaths_outside": float(deaths[died[~deaths_in]].sum()),
+        outcome = step_members(h, self.vital_rates.for_year(self.year), rng)
+        in_hunan = self.places.in_hunan[c["loc"]]
+        self.demography_counts = {"births": float(outcome.births[in_hunan].sum()),
+                                  "deaths": float(outcome.deaths[in_hunan].sum()),
+                                  "births_outside": float(outcome.births[~in_hunan].sum()),
+                                  "deaths_outside": float(outcome.deaths[~in_hunan].sum()),
+                                  "births_lost": float(outcome.births_lost),
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
-        d = deaths[died]
-        adult_deaths = np.minimum(d, c["n_members"][died] - c["n_children"][died])
-        child_deaths = np.minimum(d - adult_deaths, c["n_children"][died])
-        # children who grow up: Binomial(children, 1/15). numpy draws nothing for n = 0, so drawing for the
-        # households with children only gives the same numbers from the same stream.
-        c["n_children"][died] -= child_deaths.astype(np.int16)
-        with_children = np.flatnonzero(c["n_children"])
-        grown_up = rng.binomial(c["n_children"][with_children], 1.0 / 15.0)
-        c["n_children"][with_children] -= grown_up.astype(np.int16)
-        c["n_children"][born] += births[born].astype(np.int16)
-        c["n_members"][born] += births[born].astype(np.int16)
-        c["n_members"][died] -= (adult_deaths + child_deaths).astype(np.int16)
-        c["head_age"][:] += 1
-        c["head_age"][c["head_age"] > 85] -= 30  # succession to the next generation
-        # a household whose adults all died is left with its children: the eldest becomes the head
-        orphaned = (c["n_members"] > 0) & (c["n_members"] == c["n_children"])
-        c["n_children"][orphaned] -= 1
+        refresh_members(h)
         alive = c["n_members"] > 0
         if not alive.all():
             h.keep(alive)
-        # new households: a young adult leaves a household with at least three adults
-        splits = np.flatnonzero((h.n_adults() >= 3) & (rng.random(len(h)) < p.household_split_rate))
-        if len(splits):
-            self._split_households(splits)
+        # new households: a young adult (18-34) leaves a household with at least three adults
+        cand = np.flatnonzero((h.n_adults() >= 3) & (rng.random(len(h)) < p.household_split_rate))
+        young = young_adult_slot(h.cols["members"][cand])  # h.cols: keep() replaced the columns
+        if (young >= 0).any():
+            self._split_households(cand[young >= 0], young[young >= 0])
 
     def _copy_households(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Copies of the given households' columns with new ids (the caller resets what differs)."""
@@ -388,14 +374,16 @@ class HunanModel(mesa.Model):
         self._next_hid += len(rows)
         return new
 
-    def _split_households(self, parents: np.ndarray) -> None:
+    def _split_households(self, parents: np.ndarray, slots: np.ndarray) -> None:
+        """The member in ``slots`` of each parent household leaves it and forms a household of one where it
+        lives, with the parents' hukou and place."""
         h, rng = self.households, self.rng
         c = h.cols
         k = len(parents)
         new = self._copy_households(parents)
-        new["n_members"][:] = 1
-        new["n_children"][:] = 0
-        new["head_age"][:] = rng.integers(20, 30, k)
+        new["members"][:] = EMPTY
+        new["members"][:, 0] = c["members"][parents, slots]
+        c["members"][parents, slots] = EMPTY
         new["education"][:] = np.minimum(new["education"] + (rng.random(k) < self.params.new_household_education_up), 3)
         town = self.places.in_hunan_city[new["loc"]]
         new["employment"][:] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
@@ -405,8 +393,10 @@ class HunanModel(mesa.Model):
         new["children_with_parents"][:] = True
         new["settle_taste"][:] = rng.logistic(size=k)
         new["land_attachment"][:] = rng.random(k)
-        c["n_members"][parents] -= 1
+        refresh_members(h, parents)
+        n = len(h)
         h.append(new)
+        refresh_members(h, np.arange(n, n + k))
 
     # ------------------------------------------------------------------------------------------------
     # Stage 2: firms and labour markets

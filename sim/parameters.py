@@ -78,18 +78,19 @@ class ModelParameters:
     """
 
     # --- demography -------------------------------------------------------------------------------------
-    birth_rate_2010: float = param(
-        0.01216, 0.010, 0.014, unit="births per person per year", label="Birth rate in 2010",
-        source="6th census 2010, Hunan province row, 出生率 12.16 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
-        kind="sourced")
-    death_rate_2010: float = param(
-        0.00577, 0.005, 0.007, unit="deaths per person per year", label="Death rate in 2010",
-        source="6th census 2010, Hunan province row, 死亡率 5.77 ‰ (calibration/data/census/hunan_county_census_2010.csv)",
-        kind="sourced")
-    birth_rate_trend: float = param(
-        -0.0579, -0.08, 0.02, unit="log change per year", label="Trend of the birth rate",
-        source="calibrated: natural growth fell fast over 2010-2020 (MODEL.md); no annual series in the data",
-        kind="calibrated")
+    mortality_level: float = param(
+        0.8224, 0.6, 1.6, unit="ratio", label="Hunan's death rates relative to China's UN WPP schedule",
+        source="calibrated: Hunan's reported deaths 2010-2019 (calibration/data/demography_2010_2020.csv) "
+               "with China's WPP 2019 age-sex schedules (calibration/data/age_schedules.csv); "
+               "python -m calibration.demography", kind="calibrated")
+    mortality_improvement: float = param(
+        0.015, 0.0, 0.04, unit="log change per year", label="Yearly decline of age-specific death rates after 2018",
+        source="assumption: about the pace of China's WPP schedules 2008-2018 (calibration/data/age_schedules.csv)",
+        kind="assumption")
+    fertility_projection_factor: float = param(
+        1.0, 0.5, 1.5, unit="ratio", label="Total fertility after 2020 relative to the 2020 level fitted to births",
+        source="assumption: the 2020 fertility level holds (no observation after 2020 is used)",
+        kind="assumption")
     household_split_rate: float = param(
         0.03, 0.0, 0.06, unit="per household of 3+ per year", label="Household formation (split) rate",
         source="calibrated: family households grew from 18.6 M (2010) to 22.9 M (2020) (census, STACK.md)",

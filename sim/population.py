@@ -17,29 +17,106 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents.households import SCHEMA, Education, Employment, Households, Sector, Tenure, empty_columns
-from sim.data import DATA_DIR, load_counties_2010_on_2020, load_province_totals_2010
+from agents.households import (
+    MEMBER_COLUMNS,
+    MAX_INITIAL_MEMBERS,
+    SCHEMA,
+    Education,
+    Employment,
+    Households,
+    Sector,
+    Tenure,
+    empty_columns,
+    member_code,
+    refresh_members,
+)
+from sim.data import AGE_BANDS, county_age_table, load_counties_2010_on_2020, load_province_totals_2010
 from sim.errors import InputError
 from sim.places import OUTSIDE_DIV, Places, default_places
 
 #: Bytes per household record, and a margin for temporaries during a step (measured, benchmarks/).
-BYTES_PER_HOUSEHOLD = sum(np.dtype(t).itemsize for t in SCHEMA.values())
+BYTES_PER_HOUSEHOLD = (sum(np.dtype(t).itemsize for t in SCHEMA.values())
+                       + sum(np.dtype(t).itemsize * k for t, k in MEMBER_COLUMNS.values()))
 STEP_MEMORY_FACTOR = 6.0
 
-# Hunan's adult (20+) age structure in 2010, 5-year bins from 20-24 to 85+ (6th census, province row of
-# calibration/data/census/hunan_county_census_2010.csv, both sexes). Used for the age of household heads.
-_AGE_BIN_STARTS = np.arange(20, 90, 5)
+#: Census age bands (:data:`sim.data.AGE_BANDS`) of children (0-14), of household heads (20 and over) and of
+#: the heads of households living outside Hunan (20-49: people who left to work; assumption, docs/ODD.md).
+_CHILD_BANDS = slice(0, 4)
+_HEAD_BANDS = slice(5, len(AGE_BANDS))
+_OUTSIDE_HEAD_BANDS = slice(5, 11)
+_OUTSIDE_ADULT_BANDS = slice(4, 13)  # 15-59
 
 
-def _adult_age_weights() -> np.ndarray:
-    raw = pd.read_csv(DATA_DIR / "census" / "hunan_county_census_2010.csv")
-    row = raw[raw["区划代码"] == 430000].iloc[0]
-    weights = []
-    for start in _AGE_BIN_STARTS:
-        label = f"{start}-{start + 4}岁" if start < 85 else "85岁及以上"
-        weights.append(sum(float(row[c]) for c in raw.columns if c.startswith(label)))
-    w = np.array(weights)
-    return w / w.sum()
+def _band_cdf(weights: np.ndarray) -> np.ndarray:
+    """Cumulative shares over the last axis (rows of zeros become uniform)."""
+    w = np.where(weights.sum(axis=-1, keepdims=True) > 0, weights, 1.0)
+    cdf = np.cumsum(w, axis=-1)
+    return cdf / cdf[..., -1:]
+
+
+def _draw_codes(cdf: np.ndarray, group: np.ndarray, first_band: int, rng: np.random.Generator) -> np.ndarray:
+    """Member codes (:func:`agents.households.member_code`) of persons drawn from per-group band-by-sex
+    distributions: ``cdf`` has shape (groups, bands x 2) over bands ``first_band``...; single years uniform
+    within a band, 85+ as 85 + a geometric number of years (mean 3; assumption), at most 110."""
+    u = rng.random(len(group))
+    cell = np.empty(len(group), dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(cdf.shape[0] + 1))
+    for g in range(cdf.shape[0]):  # one searchsorted per group: no persons x cells temporary
+        rows = order[bounds[g]:bounds[g + 1]]
+        cell[rows] = np.searchsorted(cdf[g], u[rows], side="right")
+    cell = np.minimum(cell, cdf.shape[1] - 1)
+    band, female = np.divmod(cell, 2)
+    band += first_band
+    lo = np.array([b[0] for b in AGE_BANDS])[band]
+    hi = np.array([b[1] for b in AGE_BANDS])[band]
+    width = np.where(lo == 85, 1, hi - lo + 1)
+    age = lo + (rng.random(len(group)) * width).astype(np.int64)
+    age = np.where(lo == 85, np.minimum(85 + rng.geometric(0.25, len(group)) - 1, 110), age)
+    return member_code(age, female)
+
+
+def _fill_members(c: dict[str, np.ndarray], all_county: np.ndarray, is_out: np.ndarray, ages: np.ndarray,
+                  rng: np.random.Generator) -> None:
+    """Ages and sexes of every member (column ``members``) from the 2010 census pyramid of the household's
+    county: the head from the ages 20 and over, the other adults from the county's persons aged 15 and over
+    less the expected heads (so that heads and other adults together follow the county's pyramid), children
+    from ages 0-14. Households outside Hunan draw heads aged 20-49 and other adults aged 15-59 of their hukou
+    county (people who left to work; assumption)."""
+    n_c = ages.shape[0]
+    flat = ages.reshape(n_c, -1, 2)  # (counties, bands, sexes)
+    n_hh = np.bincount(all_county[~is_out], minlength=n_c).astype(float)
+    heads = flat[:, _HEAD_BANDS].reshape(n_c, -1)
+    head_share = heads / np.maximum(heads.sum(axis=1, keepdims=True), 1)
+    adults = flat[:, 4:].reshape(n_c, -1).copy()
+    adults[:, 2:] -= head_share * n_hh[:, None]  # the heads' expected persons by band (bands 20+ of 15+)
+    adults = np.maximum(adults, 0)
+    kids = flat[:, _CHILD_BANDS].reshape(n_c, -1)
+    out_heads = flat[:, _OUTSIDE_HEAD_BANDS].reshape(n_c, -1)
+    out_adults = flat[:, _OUTSIDE_ADULT_BANDS].reshape(n_c, -1)
+
+    n = len(all_county)
+    n_kids = c["n_children"].astype(np.int64)
+    n_other = c["n_members"].astype(np.int64) - 1 - n_kids
+    members = c["members"]
+    # the head (slot 0)
+    code = np.empty(n, dtype=np.int64)
+    inside = np.flatnonzero(~is_out)
+    outside = np.flatnonzero(is_out)
+    code[inside] = _draw_codes(_band_cdf(heads), all_county[inside], _HEAD_BANDS.start, rng)
+    code[outside] = _draw_codes(_band_cdf(out_heads), all_county[outside], _OUTSIDE_HEAD_BANDS.start, rng)
+    members[:, 0] = code
+    # other adults (slots 1 ...), then children
+    for count, cdf_in, cdf_out, first_in, first_out, offset in (
+            (n_other, adults, out_adults, 4, _OUTSIDE_ADULT_BANDS.start, np.ones(n, dtype=np.int64)),
+            (n_kids, kids, kids, 0, 0, 1 + n_other)):
+        hh = np.repeat(np.arange(n), count)
+        slot = offset[hh] + (np.arange(len(hh)) - np.repeat(np.cumsum(count) - count, count))
+        out_p = is_out[hh]
+        codes = np.empty(len(hh), dtype=np.int64)
+        codes[~out_p] = _draw_codes(_band_cdf(cdf_in), all_county[hh[~out_p]], first_in, rng)
+        codes[out_p] = _draw_codes(_band_cdf(cdf_out), all_county[hh[out_p]], first_out, rng)
+        members[hh, slot] = codes
 
 
 def estimate_memory_bytes(households_per_agent: float) -> float:
@@ -102,7 +179,7 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
 
     c["hid"][:] = np.arange(n, dtype=np.uint32)
     size = 1 + rng.poisson(np.maximum(mean_size[all_county] - 1.0, 0.1))
-    c["n_members"][:] = np.minimum(size, 12)
+    c["n_members"][:] = np.minimum(size, MAX_INITIAL_MEMBERS)
     child_share = counties.age_0_14_pct.to_numpy()[all_county] / 100.0
     q = np.clip(child_share * mean_size[all_county] / np.maximum(mean_size[all_county] - 1, 0.5), 0, 0.9)
     c["n_children"][:] = rng.binomial(c["n_members"] - 1, q)
@@ -144,9 +221,9 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     c["loc"][:] = np.where(is_out, places.outside, places.county_place(all_county, urban))
     c["county"][:] = np.where(is_out, -1, all_county)
 
-    # Head's age, education, sector and employment.
-    ages = _AGE_BIN_STARTS[rng.choice(len(_AGE_BIN_STARTS), size=n, p=_adult_age_weights())] + rng.integers(0, 5, n)
-    c["head_age"][:] = ages
+    # Members' ages and sexes (the head's age follows from them), education, sector and employment.
+    _fill_members(c, all_county, is_out, county_age_table(counties), rng)
+    refresh_members(Households(cols=c, places=places))
     edu_cols = [("edu_none", "edu_primary"), ("edu_junior",), ("edu_senior",), ("edu_college", "edu_university")]
     edu_w = np.stack([sum(counties[f"{e}_{s}"] for e in group for s in "mf") for group in edu_cols], axis=1).astype(float)
     edu_cdf = np.cumsum(edu_w / edu_w.sum(axis=1, keepdims=True), axis=1)

@@ -1,0 +1,110 @@
+"""Fit the levels of fertility and mortality to Hunan's reported births and deaths (issue 18).
+
+The shapes of the age schedules are data (``calibration/data/age_schedules.csv``); their levels are fitted here
+by running the model and scaling:
+
+* the total fertility rate of each year with a reported birth count (TFR(t) <- TFR(t) x reported / simulated
+  births of year t; years without a count are interpolated by :class:`sim.demography.VitalRates`);
+* the mortality level λ (one number for all years: λ <- λ x reported / simulated deaths summed over the years
+  with a count). The years after 2018 decline by the assumed ``mortality_improvement``.
+
+A few rounds converge (each round is a few runs). Only observations up to ``--fit-until`` (default 2020) are
+used, so a backcast can fit to 2015 and leave the rest unseen.
+
+Usage::
+
+    python -m calibration.demography                     # print the fit (scale 100, seeds 1 2, 4 rounds)
+    python -m calibration.demography --write             # ... and write calibration/vital_levels.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.data import DATA_DIR
+from sim.demography import LEVELS_PATH
+from sim.years import LAST_OBSERVED_YEAR, START_YEAR
+
+
+def reported(indicator: str, fit_until: int = LAST_OBSERVED_YEAR) -> pd.Series:
+    """Hunan's reported yearly counts (persons) of ``births`` or ``deaths`` up to ``fit_until``, by year."""
+    df = pd.read_csv(DATA_DIR / "demography_2010_2020.csv")
+    rows = df[(df.indicator == indicator) & df.value.notna() & (df.year <= fit_until)]
+    return pd.Series(rows.value.to_numpy(dtype=float) * 1e4, index=rows.year.astype(int).to_numpy())
+
+
+def simulate(tfr: dict[int, float], mortality_level: float, *, scale: float, seeds: list[int],
+             end_year: int) -> pd.DataFrame:
+    """Mean births and deaths in Hunan by year over ``seeds`` with these levels (a temporary levels file)."""
+    import tempfile
+
+    from sim.demography import VitalRates
+    from sim.model import HunanModel
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "levels.json"
+        path.write_text(json.dumps({"tfr": {str(y): v for y, v in tfr.items()}}), encoding="utf-8")
+        for seed in seeds:
+            model = HunanModel(scale=scale, rng=seed, end_year=end_year, mortality_level=mortality_level)
+            model.vital_rates = VitalRates.from_parameters(model.params, levels_path=path)
+            while model.year < end_year:
+                model.step()
+                rows.append((seed, model.year, model.indicator("births"), model.indicator("deaths"),
+                             model.indicator("population")))
+    df = pd.DataFrame(rows, columns=["seed", "year", "births", "deaths", "population"])
+    return df.groupby("year")[["births", "deaths", "population"]].mean()
+
+
+def fit(*, scale: float = 100, seeds: list[int] | None = None, rounds: int = 4,
+        fit_until: int = LAST_OBSERVED_YEAR) -> dict:
+    """Fitted yearly TFR and mortality level, and the last round's simulated series beside the reported ones."""
+    seeds = seeds or [1, 2]
+    births, deaths = reported("births", fit_until), reported("deaths", fit_until)
+    tfr = {y: 1.6 for y in births.index if y > START_YEAR}
+    level = 1.0
+    for _ in range(rounds):
+        sim = simulate(tfr, level, scale=scale, seeds=seeds, end_year=max(births.index.max(), deaths.index.max()))
+        for y in tfr:
+            tfr[y] *= births[y] / sim.births[y]
+        common = [y for y in deaths.index if y in sim.index]
+        level *= deaths[common].sum() / sim.deaths[common].sum()
+    sim = simulate(tfr, level, scale=scale, seeds=seeds, end_year=max(births.index.max(), deaths.index.max()))
+    table = pd.DataFrame({"births_reported": births, "births_model": sim.births, "deaths_reported": deaths,
+                          "deaths_model": sim.deaths, "population_model": sim.population})
+    return {"tfr": {str(y): round(v, 4) for y, v in sorted(tfr.items())}, "mortality_level": round(level, 4),
+            "fit": {"scale": scale, "seeds": seeds, "rounds": rounds, "fit_until": fit_until,
+                    "command": "python -m calibration.demography --write"},
+            "table": table}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry (module docstring)."""
+    ap = argparse.ArgumentParser(prog="python -m calibration.demography", description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=100)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--fit-until", type=int, default=LAST_OBSERVED_YEAR)
+    ap.add_argument("--write", action="store_true", help=f"write {LEVELS_PATH.name}")
+    args = ap.parse_args(argv)
+    if not (1 <= args.rounds <= 20 and 1 <= args.scale <= 10_000 and START_YEAR < args.fit_until <= LAST_OBSERVED_YEAR):
+        print("rounds 1-20, scale 1-10000, fit-until 2011-2020", file=sys.stderr)
+        return 2
+    result = fit(scale=args.scale, seeds=args.seeds, rounds=args.rounds, fit_until=args.fit_until)
+    table = result.pop("table")
+    print(table.round(0).to_string())
+    print(json.dumps({k: v for k, v in result.items()}, indent=1))
+    if args.write:
+        LEVELS_PATH.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(f"written {LEVELS_PATH}; set mortality_level's default to {result['mortality_level']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
