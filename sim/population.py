@@ -15,7 +15,6 @@ homestead; household size is 1 + Poisson(mean - 1); the head's age follows Hunan
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from agents.households import (
     MEMBER_COLUMNS,

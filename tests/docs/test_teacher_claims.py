@@ -74,7 +74,7 @@ def test_every_activity_of_the_script_is_in_the_guide(lesson):
 
 def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
     """Activity 1: 'every year the simulated line stays within 0.6 points of the observed one: about half a point
-    high until 2014 (the seed-1 start), then closer, within a third of a point from 2016 on (it rises 15.1 points
+    high until 2014 (the seed-1 start), then closer, within a third of a point from 2016 on (it rises 14.6 points
     over the decade, the observed rate 15.5)'. Checked with some slack: within one point every year, above the
     observed line every year 2010-2014, within half a point from 2016 on and closer in 2020 than in 2010, and a
     rise smaller than observed by less than one point."""
@@ -96,14 +96,16 @@ def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
 
 def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
     """Activity 1: in 2020 the CZT share of the urban population matches the observed 32.9 % (fitted by
-    construction through the division place effects), registered minus resident population and the income
-    ratio are close to the observed values, and urban unemployment is below the surveyed 5.8 %."""
+    construction through the division place effects); registered minus resident population is low (5.85 against
+    6.56 million: the model keeps too many people in Hunan) and the income ratio a little high (2.67 against
+    2.51); urban unemployment is a little below the surveyed 5.8 %."""
     assert abs(value(runs, "baseline", "urbanization_rate", "Hunan", 2020) - OBSERVED_URBANIZATION_2020) < 1.0
     assert abs(value(runs, "baseline", "czt_urban_share", "Hunan", 2020) - OBSERVED_CZT_SHARE_2020) < 1.0
     gap = value(runs, "baseline", "registered_minus_resident", "Hunan", 2020)
-    assert abs(gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1) < 0.10
-    assert abs(value(runs, "baseline", "urban_rural_income_ratio", "Hunan", 2020) - OBSERVED_INCOME_RATIO_2020) < 0.1
-    assert value(runs, "baseline", "urban_unemployment_rate", "Hunan", 2020) < OBSERVED_UNEMPLOYMENT_2020
+    assert -0.15 < gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1 < -0.05
+    assert 0.1 < value(runs, "baseline", "urban_rural_income_ratio", "Hunan", 2020) - OBSERVED_INCOME_RATIO_2020 < 0.25
+    assert OBSERVED_UNEMPLOYMENT_2020 - 1.0 < value(runs, "baseline", "urban_unemployment_rate", "Hunan", 2020) \
+        < OBSERVED_UNEMPLOYMENT_2020
 
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
@@ -190,22 +192,20 @@ def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs
 
 def test_a5_the_compare_tab_table(lesson):
     """Activity 5, the Compare tab (3 pairs, each with its own seed and posterior draw, the same in both arms):
-    'the province passes 63 % by 2025 even without the plan but ends short of 72 % by 2035; within each pair the
-    plan adds about half a point in 2025 and about one point by 2035, which lifts its median just above 72 %,
-    while the ranges of both scenarios straddle 72 %' (checked: both 2025 medians above 63 %; baseline 2035 median
-    below 72 % and plan-2021's above; median paired difference positive, below one point in 2025, between half
-    a point and two points in 2035; both 2035 10-90 % ranges contain 72 %); the paired difference is narrower
-    than the baseline's range; the baseline's distance from 72 % is narrower than the calibration's 90 % band of
-    the 2020 urbanization rate (calibration/report/report.md, section 1); neither reaches the 35 % CZT share in
-    2025; the income ratio is about the plan's 2.4 in both."""
+    'the province passes 63 % by 2025 and 72 % by 2035 even without the plan; within each pair the plan adds
+    about 0.4 points in 2025 and about one point by 2035, and the ranges of both scenarios lie above 72 % in
+    2035' (checked: both 2025 medians above 63 %; both 2035 medians and 10 % quantiles above 72 %; median
+    paired difference positive, below one point in 2025, between half a point and two points in 2035); the
+    paired difference is narrower than the baseline's range; the baseline's distance from 72 % is narrower than
+    the calibration's 90 % band of the 2020 urbanization rate (calibration/report/report.md, section 1); neither
+    reaches the 35 % CZT share in 2025; the income ratio is about the plan's 2.4 in both."""
     table = lesson.compare_tab()
     med = {arm: table[f"{arm} median"] for arm in ("baseline", "plan_2021", "difference")}
     assert med["baseline"]["urbanization_rate@2025"] > 63.0 and med["plan_2021"]["urbanization_rate@2025"] > 63.0
-    assert med["baseline"]["urbanization_rate@2035"] < 72.0 < med["plan_2021"]["urbanization_rate@2035"]
     assert 0 < med["difference"]["urbanization_rate@2025"] < 1.0
     assert 0.5 < med["difference"]["urbanization_rate@2035"] < 2.0
     for arm in ("baseline", "plan_2021"):
-        assert table[f"{arm} q10"]["urbanization_rate@2035"] < 72.0 < table[f"{arm} q90"]["urbanization_rate@2035"]
+        assert 72.0 < table[f"{arm} q10"]["urbanization_rate@2035"] <= med[arm]["urbanization_rate@2035"]
     for key in ("urbanization_rate@2025", "urbanization_rate@2035"):
         diff_width = table["difference q90"][key] - table["difference q10"][key]
         base_width = table["baseline q90"][key] - table["baseline q10"][key]
