@@ -44,6 +44,7 @@ import mesa
 import numpy as np
 
 from agents.households import (
+    MEMBER_COLUMNS,
     SCHEMA,
     ChoiceContext,
     Education,
@@ -118,8 +119,9 @@ class HouseholdAgent(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, *, row: dict[str, Any]) -> None:
         super().__init__(model)
-        # One attribute per column of the household table, so that a column added to SCHEMA comes along.
-        for name in SCHEMA:
+        # One attribute per column of the household table, so that a column added to SCHEMA comes along (the
+        # member slots, ages and sexes, as a list).
+        for name in (*SCHEMA, *MEMBER_COLUMNS):
             setattr(self, name, row[name])
 
     # --------------------------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ class ReferenceModel(mesa.Model):
         self.flows: Counter[tuple[int, int]] = Counter()
         self.settled = [0.0] * N_DIVISIONS
         self.settled_outside = 0.0
-        columns = {name: households.cols[name].tolist() for name in SCHEMA}
+        columns = {name: households.cols[name].tolist() for name in (*SCHEMA, *MEMBER_COLUMNS)}
         for i in range(len(households)):
             HouseholdAgent(self, row={name: values[i] for name, values in columns.items()})
 
@@ -468,5 +470,6 @@ class ReferenceModel(mesa.Model):
     def to_households(self) -> Households:
         """The agents' state as a household table (rows in creation order, :data:`SCHEMA` dtypes)."""
         agents = self.household_agents()
+        dtypes = {**SCHEMA, **{name: dtype for name, (dtype, _slots) in MEMBER_COLUMNS.items()}}
         return Households(cols={name: np.array([getattr(a, name) for a in agents], dtype=dtype)
-                                for name, dtype in SCHEMA.items()})
+                                for name, dtype in dtypes.items()})

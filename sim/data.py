@@ -28,6 +28,7 @@ PLACE_EFFECTS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "p
 #: of results that never read them. A loader that starts reading a file adds it here; a test records every file
 #: under ``DATA_DIR`` opened while a model is built, run and calibrated and fails on any not listed.
 MODEL_INPUTS: tuple[str, ...] = (
+    "age_schedules.csv",
     "census/hunan_county_census_2010.csv",
     "census/hunan_county_census_2020.csv",
     "counties/county_crosswalk_2010_2020.csv",

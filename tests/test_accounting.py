@@ -15,7 +15,7 @@ from sim.model import HunanModel
 from sim.parameters import ModelParameters, parameter_specs
 
 SPECS = parameter_specs()
-VARIED = ["review_rate", "taste_scale", "moving_cost_fixed", "home_attachment", "birth_rate_trend",
+VARIED = ["review_rate", "taste_scale", "moving_cost_fixed", "home_attachment", "mortality_level",
           "household_split_rate", "outside_wage_premium", "settle_intercept", "buy_rate", "other_province_inflow"]
 
 

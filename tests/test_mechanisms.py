@@ -89,6 +89,7 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     amenities (division effects included) or absent-owner land income, no arrivals from other provinces; anyone may farm anywhere; hukou transfers rare; rigid urban wages
     and fixed labour demand; the outside node made unattractive so the rural-urban margin clears in Hunan.
     Few households review each year and tastes are tight, so the cobweb of expectations is damped.
+    Fertility after 2020 near replacement, so that the population is roughly stationary.
     """
     params = ModelParameters().replace(
         moving_cost_fixed=c0, moving_cost_per_hour=0.0, home_attachment=0.0, network_weight=0.0, service_value=0.0,
@@ -96,7 +97,10 @@ def _harris_todaro_gaps(c0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         outside_wage_premium=0.9, land_rent_share=0.0, unemployed_income_share=0.0, taste_scale=0.1,
         review_rate=0.03, wage_flexibility=0.0, labour_demand_growth=0.0, agglomeration_elasticity=0.0,
         urban_wage_growth=0.03, rural_productivity_growth=0.03, settle_prospect_weight=0.0,
-        job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0, other_province_inflow=0.0)
+        job_separation_rate=0.02, settle_intercept=-6.0, rural_entry_cost=0.0, other_province_inflow=0.0,
+        # fertility near replacement after 2020 (TFR about 2.1): the equilibrium is that of a population that
+        # neither shrinks nor ages for 80 years (below replacement the rural young run out before it is reached)
+        fertility_projection_factor=1.47)
     # the calibrated place effects are amenities too: off
     m = HunanModel(scenario="baseline", params=params, scale=5000, rng=3, division_effects=np.zeros((14, 2)),
                    network="division")  # one urban and one rural place per division: the gaps are per division
