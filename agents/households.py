@@ -94,6 +94,8 @@ SCHEMA: dict[str, Any] = {
                                    # will not give up the homestead to settle
     "settled_year": np.int16,      # year of the last hukou transfer (0 = never)
     "moved_year": np.int16,        # year of the last move (0 = never)
+    "job_loser": np.bool_,         # unemployed after losing a job in this city (a hire is re-employment, not a
+                                   # new urban job; cleared by a hire or a move)
 }
 
 
@@ -112,6 +114,13 @@ MAX_AGE = 110
 #: Columns with one value per member slot: name -> (dtype, slots). Not in :data:`SCHEMA`, whose columns are
 #: one value per household (the per-agent Mesa reference and the ODD table read SCHEMA).
 MEMBER_COLUMNS: dict[str, tuple[Any, int]] = {"members": (np.uint8, MEMBER_SLOTS)}
+
+
+#: Working age as China's labour statistics count it: from 16 to the statutory retirement age, 60 for men and
+#: 55 for women (国发〔1978〕104号: men 60, women workers 50, women cadres 55; 55 is taken for all women, an
+#: assumption between the two). Used for the attrition (自然减员) of the new-urban-jobs statistic.
+WORKING_AGE_FROM = 16
+RETIREMENT_AGE = (60, 55)
 
 
 def member_code(age: Any, female: Any) -> Any:
@@ -259,6 +268,24 @@ def refresh_members(h: Households, rows: IntArray | None = None) -> None:
         oldest = np.where(used, age, -1).max(axis=1)
         working = np.where(used & (age >= 15) & (age < 65), age, -1).max(axis=1)
         c["head_age"][r] = np.where(working >= 0, working, np.maximum(oldest, 0))
+
+
+def _working_age_table(first_age: int = WORKING_AGE_FROM) -> np.ndarray:
+    """1 for member codes of working age (``first_age`` to below the retirement age of the sex), else 0."""
+    codes = np.arange(256)
+    age, female = codes >> 1, codes & 1
+    ok = (codes != EMPTY) & (age >= first_age) & (age < np.where(female == 1, RETIREMENT_AGE[1], RETIREMENT_AGE[0]))
+    return ok.astype(np.int16)
+
+
+def working_age_members(members: np.ndarray, first_age: int = WORKING_AGE_FROM) -> IntArray:
+    """Members of working age (:data:`WORKING_AGE_FROM` to the retirement age) per row of member slots; with
+    ``first_age`` a later first age (e.g. 17, to leave out those who just turned 16)."""
+    table = _working_age_table(first_age)
+    out = np.empty(len(members), dtype=np.int64)
+    for start in range(0, len(members), _MEMBER_CHUNK):
+        out[start:start + _MEMBER_CHUNK] = table[members[start:start + _MEMBER_CHUNK]].sum(axis=1)
+    return out
 
 
 def persons_by_age(h: Households, where: BoolArray | None = None, group_of: IntArray | None = None,

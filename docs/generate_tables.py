@@ -182,6 +182,7 @@ SCHEMA_UNITS: dict[str, str] = {
     "insurance_years": "years",
     "settled_year": "calendar year (0 = never)",
     "moved_year": "calendar year (0 = never)",
+    "job_loser": "flag",
     "origin_div": "division id 0-14",
     "settle_taste": "standard logistic draw (log-odds)",
     "land_attachment": "uniform draw 0-1",

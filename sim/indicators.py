@@ -49,7 +49,12 @@ INDICATORS: dict[str, Indicator] = {
     "rural_income": Indicator("yuan per person", "Rural per-capita disposable income", "农村居民人均可支配收入", "both"),
     "urban_rural_income_ratio": Indicator("ratio", "Urban/rural income ratio (plan indicator 4)", "城乡居民收入比",
                                           "both"),
-    "new_urban_jobs": Indicator("persons per year", "New urban jobs (hires; plan indicator 2 is its 5-year sum)",
+    "urban_hires": Indicator("workers per year", "Hires in Hunan's cities, all (incl. re-employment; workers are "
+                             "a household's members aged 15+)", "城镇招聘人数", "both"),
+    "new_urban_jobs": Indicator("persons per year", "New urban jobs as the bulletins count them (城镇新增就业: "
+                                "persons of working age newly employed in a city, not re-employed after losing a "
+                                "job there, less the deaths and retirements of urban workers; plan indicator 2 is "
+                                "its 5-year sum)",
                                 "城镇新增就业", "both"),
     "central_urban_population": Indicator("persons", "Urban population of the central districts (plan column 8)",
                                           "中心城区人口", "both"),
@@ -220,6 +225,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     land = np.array([g.land_quota_m2 for g in govs])
     settled = model.settled_this_year * s
     hires = model.hires_this_year * s
+    new_jobs = model.new_urban_jobs * s
 
     rows: list[tuple[int, str, str, float]] = []
     total_pop, total_upop = pop.sum(), upop.sum()
@@ -235,7 +241,8 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "urban_income": ui_p * 1e4,
         "rural_income": ri_p * 1e4,
         "urban_rural_income_ratio": ui_p / max(ri_p, 1e-9),
-        "new_urban_jobs": hires.sum(),
+        "urban_hires": hires.sum(),
+        "new_urban_jobs": new_jobs.sum(),
         "central_urban_population": cpop.sum(),
         "settled_migrants": settled.sum(),
         "settled_outside_hunan": model.settled_outside_this_year * s,
@@ -271,7 +278,8 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "urban_income": ui * 1e4,
         "rural_income": ri * 1e4,
         "urban_rural_income_ratio": ui / np.maximum(ri, 1e-9),
-        "new_urban_jobs": hires,
+        "urban_hires": hires,
+        "new_urban_jobs": new_jobs,
         "settled_migrants": settled,
         "permit_holders": by_div(permit_loc),
         "left_behind_children": left_behind_by_hukou,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agents.households import Employment, Households, Sector, Tenure
+from agents.households import Employment, Households, Sector, Tenure, working_age_members
 from sim.places import N_DIVISIONS
 
 URBAN_SECTORS = (Sector.MANUFACTURING, Sector.SERVICES)
@@ -85,7 +85,8 @@ def sector_employment(h: Households, workers: np.ndarray | None = None) -> np.nd
 
 def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: float, outside_unemployment: float,
                hire_priority: np.ndarray | None = None, rng: np.random.Generator,
-               hire_priority_by_permit: np.ndarray | None = None, div: np.ndarray | None = None) -> np.ndarray:
+               hire_priority_by_permit: np.ndarray | None = None, div: np.ndarray | None = None,
+               entrants: np.ndarray | None = None) -> np.ndarray:
     """One year of the urban labour markets, in workers (a household's adults work or seek work together).
 
     Employed workers separate at ``separation_rate``; where employment exceeds the firms' labour demand the
@@ -98,6 +99,9 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
         hire_priority: per-household weight (>= 1) in the hiring queue; or
         hire_priority_by_permit: the same weight by division and permit (0/1), shape (14, 2).
         div: :func:`urban_division` of the households, if already computed.
+        entrants: if given, a (14,) array to which are added, by division, the persons of working age
+            (:func:`agents.households.working_age_members`) of the hired households that did not lose a job in
+            the city (``job_loser``): first hires in the city's labour market, not re-employment.
 
     Returns:
         (14,) workers hired by division (agent units).
@@ -110,6 +114,7 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     # separations
     sep = in_city & employed & (rng.random(n) < separation_rate)
     c["employment"][sep] = Employment.UNEMPLOYED
+    c["job_loser"][sep] = True
     w = labour_units(h)
     # layoffs where employment exceeds demand
     emp = sector_employment(h)
@@ -120,6 +125,7 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
             before = weight_before_within_groups(div[m], rng.random(len(m)), w[m])
             fire = before < excess[div[m], k]
             c["employment"][m[fire]] = Employment.UNEMPLOYED
+            c["job_loser"][m[fire]] = True
         emp = sector_employment(h)
     vacancies = np.maximum(labour_demand - emp, 0)
     # hiring: a household is hired while vacancies remain when its turn comes
@@ -135,6 +141,11 @@ def match_jobs(h: Households, *, labour_demand: np.ndarray, separation_rate: flo
     hired = before < total_vac[sdiv]
     sector = np.where(before < vacancies[sdiv, 0], Sector.MANUFACTURING, Sector.SERVICES)
     idx = seekers[hired]
+    if entrants is not None:
+        new = ~c["job_loser"][idx]
+        entrants += np.bincount(sdiv[hired][new], weights=working_age_members(c["members"][idx[new]]),
+                                minlength=N_DIVISIONS)
+    c["job_loser"][idx] = False
     c["employment"][idx] = Employment.EMPLOYED
     c["sector"][idx] = sector[hired]
     hires = np.bincount(sdiv[hired], weights=w[idx], minlength=N_DIVISIONS)

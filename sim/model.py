@@ -20,6 +20,7 @@ from agents.firms import FarmSector, SectorFirms, city_wage
 from agents.governments import CityGovernment, CityRules, ProvincialGovernment
 from agents.households import (
     EMPTY,
+    WORKING_AGE_FROM,
     ChoiceContext,
     Education,
     Employment,
@@ -30,6 +31,7 @@ from agents.households import (
     choose_destinations,
     refresh_members,
     city_migrants,
+    working_age_members,
     settlers,
 )
 from sim import markets
@@ -227,6 +229,8 @@ class HunanModel(mesa.Model):
         self.village_moves = {k: np.zeros(N_DIVISIONS) for k in ("moves_to_own_county_town",
                               "moves_to_other_county_towns", "moves_to_central_cities", "moves_out_of_hunan")}
         self.hires_this_year = np.zeros(N_DIVISIONS)
+        self.urban_attrition = np.zeros(N_DIVISIONS)
+        self.new_urban_jobs = np.zeros(N_DIVISIONS)
         self.demography_counts = {"births": 0.0, "deaths": 0.0, "births_outside": 0.0, "deaths_outside": 0.0,
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
         self._update_service_access()
@@ -349,7 +353,14 @@ class HunanModel(mesa.Model):
         adults leaving their parents)."""
         p, h, rng = self.params, self.households, self.rng
         c = h.cols
+        # attrition (自然减员) of urban employment: working-age members of employed city households who die or
+        # reach retirement age this year (counted for the new-urban-jobs statistic; no behaviour depends on it)
+        employed_city = np.flatnonzero(self.places.in_hunan_city[c["loc"]] & (c["employment"] == Employment.EMPLOYED))
+        working_before = working_age_members(c["members"][employed_city])
         outcome = step_members(h, self.vital_rates.for_year(self.year), rng)
+        still_working = working_age_members(c["members"][employed_city], first_age=WORKING_AGE_FROM + 1)
+        self.urban_attrition = np.bincount(self.places.city_division[c["loc"][employed_city]],
+                                           weights=working_before - still_working, minlength=N_DIVISIONS)
         in_hunan = self.places.in_hunan[c["loc"]]
         self.demography_counts = {"births": float(outcome.births[in_hunan].sum()),
                                   "deaths": float(outcome.deaths[in_hunan].sum()),
@@ -390,6 +401,7 @@ class HunanModel(mesa.Model):
         new["tenure"][:] = np.where(town, Tenure.MARKET_RENT, Tenure.RURAL_SELF_BUILT)
         new["savings"][:] = 0
         new["insurance_years"][:] = 0
+        new["job_loser"][:] = False
         new["children_with_parents"][:] = True
         new["settle_taste"][:] = rng.logistic(size=k)
         new["land_attachment"][:] = rng.random(k)
@@ -440,10 +452,14 @@ class HunanModel(mesa.Model):
 
         # hiring priority by division and permit: job training for permit holders
         priority = 1.0 + np.arange(2, dtype=bool)[None, :] * self.city_rules.city("permit_training_share")[:, None]
+        entrants = np.zeros(N_DIVISIONS)
         self.hires_this_year = markets.match_jobs(
             h, labour_demand=demand, separation_rate=p.job_separation_rate,
             outside_unemployment=p.outside_unemployment_rate, hire_priority_by_permit=priority, rng=self.rng,
-            div=div)
+            div=div, entrants=entrants)
+        # new urban jobs as the bulletins count them (城镇新增就业): persons newly employed in the cities (first
+        # hires, not re-employment of those who lost a job there) less the natural attrition of urban employment
+        self.new_urban_jobs = entrants - self.urban_attrition
         workers = markets.city_workers(h)
         emp = markets.sector_employment(h, workers)
         for d in range(N_DIVISIONS):
@@ -670,6 +686,7 @@ class HunanModel(mesa.Model):
         new["moved_year"][:] = self.year
         new["settled_year"][:] = 0
         new["employment"][:] = Employment.UNEMPLOYED
+        new["job_loser"][:] = False
         new["tenure"][:] = Tenure.MARKET_RENT
         new["savings"][:] = 0
         new["insurance_years"][:] = 0
@@ -724,6 +741,7 @@ class HunanModel(mesa.Model):
         c["county"][movers] = county
         c["permit"][movers] = False
         c["moved_year"][movers] = self.year
+        c["job_loser"][movers] = False  # a mover's next job is a first hire in the new city's labour market
         town = ~rural_dest
         c["employment"][movers] = np.where(town, Employment.UNEMPLOYED, Employment.FARMING)
         c["sector"][movers] = np.where(town, np.where(c["sector"][movers] == Sector.AGRICULTURE, Sector.SERVICES,

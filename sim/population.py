@@ -236,6 +236,9 @@ def synthesise_population(*, households_per_agent: float, rng: np.random.Generat
     c["sector"][:] = np.where(in_town, np.where(rng.random(n) < manuf_share[all_county], Sector.MANUFACTURING,
                                                 Sector.SERVICES), Sector.AGRICULTURE)
     unemployed = in_town & (rng.random(n) < initial_unemployment_rate)
+    # the unemployed locals of 2010 lost a job in their city; unemployed migrants came to seek a first job there
+    # (assumption; it decides whether their hire in 2011 counts as a new urban job)
+    c["job_loser"][:] = unemployed & ~is_out & ~migrant
     c["employment"][:] = np.where(in_town, np.where(unemployed, Employment.UNEMPLOYED, Employment.EMPLOYED),
                                   Employment.FARMING)
 

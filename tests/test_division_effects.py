@@ -82,7 +82,7 @@ def test_a_more_attractive_countryside_keeps_more_people_there():
 
 
 def test_fixed_point_reduces_the_share_errors():
-    fit = fit_division_effects(ModelParameters(), scale=4000, seed=1, max_iterations=5, tolerance=0.0,
+    fit = fit_division_effects(ModelParameters(), scale=2000, seed=1, max_iterations=4, tolerance=0.0,
                                progress=False)
     first = fit.history[0]["max_share_error_pp"]
     assert fit.max_share_error < 0.6 * first
