@@ -185,7 +185,9 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     other_prov_loc = persons(0, _REGISTERED)
     permit_loc = persons(_PERMIT)
     kids = c["n_children"]
-    left_behind = away & (kids > 0) & ~c["children_with_parents"]
+    # children apart from their migrant parents: in the village households the parents left (or, for 2010, the
+    # migrant households the census-based start marks so)
+    left_behind = (kids > 0) & ~c["children_with_parents"]
     # hukou division 14 (another province) is its own bin, as before
     left_behind_by_hukou = np.bincount(hukou_div, weights=np.where(left_behind, kids, 0),
                                        minlength=nd)[:N_DIVISIONS] * s

@@ -630,6 +630,10 @@ class HunanModel(mesa.Model):
         moving = dest != c["loc"][who]
         movers, dest = who[moving], dest[moving].astype(np.int64)
         origin = c["loc"][movers].astype(np.int64)
+        # children come along where they can go to school; returning home brings them back
+        bring = rng.random(len(movers)) < self.access_school[dest, 1]
+        self._leave_behind(movers, origin, dest, bring)
+        c = h.cols  # the table may have grown (households left behind)
         persons = c["n_members"][movers].astype(float)
         n_places, outside = self.places.n, self.places.outside
         if len(movers):
@@ -642,8 +646,58 @@ class HunanModel(mesa.Model):
         self.demography_counts["arrivals"] = float(persons[(origin == outside)].sum())
         self.demography_counts["departures"] = float(persons[(dest == outside)].sum())
         self.village_moves = self._village_moves(origin, dest, persons)
-        self._apply_moves(movers, origin, dest)
+        self._apply_moves(movers, origin, dest, bring)
         self._arrivals_from_other_provinces()
+
+    def _leave_behind(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray, bring: np.ndarray) -> None:
+        """Members who stay in the village when a household leaves it for a town, a city or outside Hunan.
+
+        The elderly (60 and over) stay, and children stay unless they come along (``bring``: school access at
+        the destination); a mother stays with children left behind when no grandparent does. They form a
+        household of their own in the village (farming, same hukou, land and traits), whose children are
+        left-behind children (``children_with_parents`` False); the working-age members move. A household
+        with nobody to leave behind, or whose working-age members would all stay, moves whole. Moves home and
+        moves from towns move whole. (Assumptions, docs/ODD.md; the signature the census shows is villages
+        older and with more children than the towns their young adults move to.)
+        """
+        h = self.households
+        c = h.cols
+        home = h.hukou_loc(movers) == dest
+        cand = np.flatnonzero(self.places.is_village[origin] & ~home)
+        if len(cand) == 0:
+            return
+        rows = movers[cand]
+        codes = c["members"][rows]
+        used = codes != EMPTY
+        age = (codes >> 1).astype(np.int16)
+        female = (codes & 1).astype(bool)
+        working = used & (age >= 15) & (age < 60)
+        kids_stay = used & (age < 15) & ~bring[cand][:, None]
+        stay = (used & (age >= 60)) | kids_stay
+        # a mother stays with children left behind when no grandparent does: the youngest woman aged 20-49
+        needs = kids_stay.any(axis=1) & ~(used & (age >= 60)).any(axis=1)
+        woman = used & female & (age >= 20) & (age < 50)
+        slot = np.where(woman, age, 999).argmin(axis=1)
+        mother = needs & woman.any(axis=1)
+        stay[np.flatnonzero(mother), slot[mother]] = True
+        split = stay.any(axis=1) & (working & ~stay).any(axis=1)
+        if not split.any():
+            return
+        rows, stay = rows[split], stay[split]
+        new = self._copy_households(rows)
+        new["members"][:] = np.where(stay, codes[split], EMPTY)
+        c["members"][rows] = np.where(stay, EMPTY, codes[split])
+        new["employment"][:] = Employment.FARMING
+        new["sector"][:] = Sector.AGRICULTURE
+        new["permit"][:] = False
+        new["job_loser"][:] = False
+        new["savings"][:] = 0
+        new["children_with_parents"][:] = False
+        new["tenure"][:] = np.where(new["homestead"], Tenure.RURAL_SELF_BUILT, new["tenure"])
+        refresh_members(h, rows)
+        n = len(h)
+        h.append(new)
+        refresh_members(h, np.arange(n, n + len(rows)))
 
     def _village_moves(self, origin: np.ndarray, dest: np.ndarray, persons: np.ndarray) -> dict[str, np.ndarray]:
         """Villagers' moves this year (agent units) by the division of the village and the kind of destination:
@@ -703,7 +757,7 @@ class HunanModel(mesa.Model):
             self.flow_rows.append((self.year, self.places.outside, int(d), float(n_hh[d] * self.scale),
                                    float(n_p[d] * self.scale)))
 
-    def _apply_moves(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray) -> None:
+    def _apply_moves(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray, bring: np.ndarray) -> None:
         p, c, rng = self.params, self.households.cols, self.rng
         k = len(movers)
         if k == 0:
@@ -750,10 +804,8 @@ class HunanModel(mesa.Model):
         homestead = c["homestead"][movers]
         c["tenure"][movers] = np.where(rural_dest, np.where(homestead, Tenure.RURAL_SELF_BUILT, Tenure.MARKET_RENT),
                                        np.where(dorm, Tenure.DORMITORY, Tenure.MARKET_RENT))
-        # Children come along where they can go to school; returning home brings them back.
-        hl = self.households.hukou_loc(movers)
-        at_home = dest == hl
-        bring = rng.random(k) < self.access_school[dest, 1]
+        # children come along where they can go to school (``bring``); returning home brings them back
+        at_home = dest == self.households.hukou_loc(movers)
         c["children_with_parents"][movers] = at_home | bring
 
     # ------------------------------------------------------------------------------------------------

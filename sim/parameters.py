@@ -79,7 +79,7 @@ class ModelParameters:
 
     # --- demography -------------------------------------------------------------------------------------
     mortality_level: float = param(
-        0.8224, 0.6, 1.6, unit="ratio", label="Hunan's death rates relative to China's UN WPP schedule",
+        0.8174, 0.6, 1.6, unit="ratio", label="Hunan's death rates relative to China's UN WPP schedule",
         source="calibrated: Hunan's reported deaths 2010-2019 (calibration/data/demography_2010_2020.csv) "
                "with China's WPP 2019 age-sex schedules (calibration/data/age_schedules.csv); "
                "python -m calibration.demography", kind="calibrated")

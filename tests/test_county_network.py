@@ -76,7 +76,12 @@ def test_shipped_place_effects_meet_the_fit_criteria_at_the_fitted_scale_and_see
     assert "430181 Liuyang" in pop.index
     obs = observed_2020()
     liuyang = int(np.flatnonzero(load_counties_2020().code == 430181)[0])
-    assert abs(pop["430181 Liuyang"] - obs.population[liuyang]) / obs.population[liuyang] < 0.1
+    # Liuyang's share of Hunan's residents within 10 % of the census share (the place effects fit shares; Hunan's
+    # own total is about 6 % high in 2020 while births and deaths follow the bulletins: issue 18)
+    hunan = float(df[(df.year == 2020) & (df.indicator == "population") & (df.region == "Hunan")].value.iloc[0])
+    share_model = pop["430181 Liuyang"] / hunan
+    share_census = obs.population[liuyang] / obs.population.sum()
+    assert abs(share_model / share_census - 1) < 0.1, (share_model, share_census)
     # rural effects are centred on the census shares (within 100 yuan a year: the iterations' rounding and clipping)
     places = county_places()
     rural = places.is_village

@@ -271,7 +271,9 @@ def test_one_year_of_decisions_agrees_with_the_vectorised_stages() -> None:
     before = copy_table(model.households)
     model.migration()
     model.permits_and_settlement()
-    after = model.households.cols
+    # the rows of the households of before (the vectorised migration appends the members some movers leave
+    # behind in their village as households of their own; the reference moves households whole)
+    after = {name: col[:len(before)] for name, col in model.households.cols.items()}
     ref.step()
     ref_after = ref.to_households().cols
 
