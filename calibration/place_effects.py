@@ -226,11 +226,8 @@ def fit_place_effects(params: ModelParameters | None, *, scale: float = 100, see
         err = np.zeros(places.n)
         err[hunan] = np.log(np.maximum(obs_share[hunan], 1e-9)) - np.log(np.maximum(sim_share[hunan], 1e-9))
         amenity = amenity + np.clip(gain * err, -1.0, 1.0)
-        # centred on the villages' census shares and within the bounds: clipping a village at a bound moves the
-        # centre, so the two alternate until both hold (a few rounds)
-        for _ in range(20):
-            amenity[rural_place] -= float(np.dot(amenity[rural_place], obs_share[rural_place]))
-            amenity = np.clip(amenity, -MAX_DIVISION_EFFECT, MAX_DIVISION_EFFECT)
+        amenity[rural_place] -= float(np.dot(amenity[rural_place], obs_share[rural_place]))
+        amenity = np.clip(amenity, -MAX_DIVISION_EFFECT, MAX_DIVISION_EFFECT)
         # district factors inside the places that cover several counties
         obs_parts = np.stack([obs.population - obs.urban, obs.urban], axis=1)
         sim_parts = np.stack([sim.population - sim.urban, sim.urban], axis=1)

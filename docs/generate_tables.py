@@ -54,6 +54,7 @@ POSTERIOR_PATH = ROOT / "calibration" / "posterior.json"
 #: generator prints a reminder: give it a symbol once it appears in an equation.
 PARAMETER_SYMBOLS: dict[str, str] = {
     "mortality_level": "λ_m",
+    "leave_behind": "p_lb",
     "mortality_improvement": "ι_m",
     "fertility_projection_factor": "φ₂₀₂₀₊",
     "household_split_rate": "s_split",

@@ -650,7 +650,8 @@ class HunanModel(mesa.Model):
         self._arrivals_from_other_provinces()
 
     def _leave_behind(self, movers: np.ndarray, origin: np.ndarray, dest: np.ndarray, bring: np.ndarray) -> None:
-        """Members who stay in the village when a household leaves it for a town, a city or outside Hunan.
+        """Members who stay in the village when a household leaves it for a town, a city or outside Hunan
+        (with probability ``leave_behind``; 0 by default, see its declaration).
 
         The elderly (60 and over) stay, and children stay unless they come along (``bring``: school access at
         the destination); a mother stays with children left behind when no grandparent does. They form a
@@ -660,10 +661,13 @@ class HunanModel(mesa.Model):
         moves from towns move whole. (Assumptions, docs/ODD.md; the signature the census shows is villages
         older and with more children than the towns their young adults move to.)
         """
+        if self.params.leave_behind <= 0:
+            return  # no draw: the random stream is that of a model without leaving behind
         h = self.households
         c = h.cols
         home = h.hukou_loc(movers) == dest
-        cand = np.flatnonzero(self.places.is_village[origin] & ~home)
+        cand = np.flatnonzero(self.places.is_village[origin] & ~home
+                              & (self.rng.random(len(movers)) < self.params.leave_behind))
         if len(cand) == 0:
             return
         rows = movers[cand]

