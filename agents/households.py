@@ -87,6 +87,7 @@ SCHEMA: dict[str, Any] = {
     "homestead": np.bool_,         # holds a rural homestead (宅基地)
     "n_members": np.int16,         # persons in the household, children included
     "n_children": np.int16,        # children aged 0-14
+    "n_elderly": np.int16,         # members aged 65 and over
     "children_with_parents": np.bool_,  # False = children left behind at the hukou place
     "insurance_years": np.int16,   # years of urban social insurance contributions
     "settle_taste": np.float32,    # persistent taste for transferring hukou (standard logistic draw)
@@ -250,24 +251,37 @@ _MEMBER_CHUNK = 1_000_000
 
 
 def refresh_members(h: Households, rows: IntArray | None = None) -> None:
-    """Derive ``n_members``, ``n_children`` (aged 0-14) and ``head_age`` from the member slots.
+    """Derive ``n_members``, ``n_children`` (aged 0-14), ``n_elderly`` (65+) and ``head_age`` from the member
+    slots.
 
     The head is the oldest member of working age (15-64) or, in a household without one, the oldest member:
     the generation that earns and decides to move (a 40-year-old, not the grandparent living with them). A
     household of children only has its oldest child as head. ``rows`` limits it to some households.
     """
     c = h.cols
-    idx = np.arange(len(h)) if rows is None else np.asarray(rows)
-    for start in range(0, len(idx), _MEMBER_CHUNK):
-        r = idx[start:start + _MEMBER_CHUNK]
-        codes = c["members"][r]
-        used = codes != EMPTY
-        age = (codes >> 1).astype(np.int16)
-        c["n_members"][r] = used.sum(axis=1)
-        c["n_children"][r] = (used & (age < 15)).sum(axis=1)
-        oldest = np.where(used, age, -1).max(axis=1)
-        working = np.where(used & (age >= 15) & (age < 65), age, -1).max(axis=1)
+    whole = rows is None
+    n = len(h) if whole else len(rows)
+    for start in range(0, n, _MEMBER_CHUNK):
+        # a slice when refreshing the whole table (no index array, no copy of the slots)
+        r = slice(start, start + _MEMBER_CHUNK) if whole else np.asarray(rows)[start:start + _MEMBER_CHUNK]
+        # ages by slot (int8 by a table lookup, -1 for a free slot), slot-major: twelve passes of vector
+        # operations over the households are about 2.5 times faster than reductions along rows of twelve
+        ages = np.ascontiguousarray(_CODE_AGE[c["members"][r]].T)
+        m = len(ages[0])
+        members, children, elderly = (np.zeros(m, dtype=np.int16) for _ in range(3))
+        oldest, working = np.full(m, -1, dtype=np.int8), np.full(m, -1, dtype=np.int8)
+        for a in ages:
+            members += a >= 0
+            children += a.view(np.uint8) < 15  # a free slot (-1) is 255 as uint8
+            elderly += a >= 65
+            np.maximum(oldest, a, out=oldest)
+            np.maximum(working, np.where((a >= 15) & (a < 65), a, np.int8(-1)), out=working)
+        c["n_members"][r], c["n_children"][r], c["n_elderly"][r] = members, children, elderly
         c["head_age"][r] = np.where(working >= 0, working, np.maximum(oldest, 0))
+
+
+#: Age of each member code (int8; -1 for a free slot).
+_CODE_AGE = np.where(np.arange(256) != EMPTY, np.arange(256) >> 1, -1).astype(np.int8)
 
 
 def _working_age_table(first_age: int = WORKING_AGE_FROM) -> np.ndarray:

@@ -179,6 +179,7 @@ SCHEMA_UNITS: dict[str, str] = {
     "homestead": "true/false",
     "n_members": "persons",
     "n_children": "persons aged 0-14",
+    "n_elderly": "persons aged 65+",
     "children_with_parents": "true/false",
     "insurance_years": "years",
     "settled_year": "calendar year (0 = never)",

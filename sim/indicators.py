@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from agents.households import persons_by_age, settlement_willing
+from agents.households import settlement_willing
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 
 if TYPE_CHECKING:
@@ -310,9 +310,11 @@ def _age_shares(model: HunanModel) -> dict[str, np.ndarray]:
     """Age shares of the residents (percent) and the old-age dependency ratio, by division and (last) Hunan."""
     places, c = model.places, model.households.cols
     div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)[c["loc"]]
-    table = persons_by_age(model.households, group_of=div, groups=N_DIVISIONS + 1)[:N_DIVISIONS].sum(axis=2)
-    table = np.vstack([table, table.sum(axis=0)])  # divisions, then Hunan
-    young, working, old = table[:, :15].sum(axis=1), table[:, 15:65].sum(axis=1), table[:, 65:].sum(axis=1)
+    # the derived counts per household (agents.households.refresh_members): three bincounts, no slot scan
+    young, old = (np.bincount(div, weights=c[k], minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
+                  for k in ("n_children", "n_elderly"))
+    working = np.bincount(div, weights=c["n_members"], minlength=N_DIVISIONS + 1)[:N_DIVISIONS] - young - old
+    young, working, old = (np.append(x, x.sum()) for x in (young, working, old))  # divisions, then Hunan
     total = np.maximum(young + working + old, 1)
     return {"share_age_0_14": 100 * young / total, "share_age_15_64": 100 * working / total,
             "share_age_65_plus": 100 * old / total,
