@@ -72,6 +72,9 @@ INDICATORS: dict[str, Indicator] = {
                                                       "who attend public schools", "随迁子女公办学校就读比例", "province"),
     "left_behind_children": Indicator("persons", "Children whose parents live away from the hukou place without "
                                       "them", "留守儿童", "both"),
+    "left_behind_elderly": Indicator("persons", "Residents aged 65+ of a Hunan village living in a household with "
+                                     "no member aged 15-64 (a proxy of 留守老人 / rural empty-nest elderly)",
+                                     "农村留守（空巢）老人", "both"),
     "public_rental_units": Indicator("units", "Public rental housing stock (built from 2010)", "公租房存量", "both"),
     "land_quota_used": Indicator("m²", "Construction land granted for settled migrants, cumulative",
                                  "人地挂钩新增建设用地", "both"),
@@ -295,6 +298,11 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "local_urbanization_share": 100 * village_moves["moves_to_own_county_town"] / np.maximum(all_moves, 1),
     }
     ages = _age_shares(model)
+    elderly_alone = places.is_village[c["loc"]] & (c["n_members"] == c["n_children"] + c["n_elderly"])
+    left_behind_elderly = np.bincount(places.lookup_division[c["loc"][elderly_alone]],
+                                      weights=c["n_elderly"][elderly_alone], minlength=N_DIVISIONS)[:N_DIVISIONS] * s
+    rows.append((year, "Hunan", "left_behind_elderly", float(left_behind_elderly.sum())))
+    per_div["left_behind_elderly"] = left_behind_elderly
     for k, arr in ages.items():
         rows.append((year, "Hunan", k, float(arr[-1])))
         per_div[k] = arr[:N_DIVISIONS]

@@ -962,6 +962,26 @@ class HunanModel(mesa.Model):
         """All indicator rows so far as a tidy table ``year, region, indicator, value``."""
         return pd.DataFrame(self.indicator_rows, columns=["year", "region", "indicator", "value"])
 
+    def age_pyramid(self) -> pd.DataFrame:
+        """Residents by region (Hunan, each division), census age band and sex now: ``region, age_band, sex,
+        persons`` (real persons; bands as the censuses', :data:`sim.data.AGE_BANDS`). Computed on demand (a scan
+        of every member), not every year."""
+        from agents.households import persons_by_age
+        from sim.data import AGE_BANDS
+
+        places, c = self.places, self.households.cols
+        div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)[c["loc"]]
+        table = persons_by_age(self.households, group_of=div, groups=N_DIVISIONS + 1)[:N_DIVISIONS] * self.scale
+        regions = list(self.world.names[:N_DIVISIONS]) + ["Hunan"]
+        table = np.concatenate([table, table.sum(axis=0, keepdims=True)])
+        rows = []
+        for g, region in enumerate(regions):
+            for lo, hi in AGE_BANDS:
+                label = f"{lo}+" if lo == 85 else (str(lo) if lo == hi else f"{lo}-{hi}")
+                for sex, name in enumerate(("male", "female")):
+                    rows.append((region, label, name, float(table[g, lo:hi + 1, sex].sum())))
+        return pd.DataFrame(rows, columns=["region", "age_band", "sex", "persons"])
+
     def flows(self) -> pd.DataFrame:
         """Moves per year between places: ``year, origin, origin_urban, destination, destination_urban,
         households, persons, origin_place, destination_place``.

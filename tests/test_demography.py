@@ -156,3 +156,17 @@ def _check_age_structure(indicators: pd.DataFrame, *, hunan_tol: float, old_tol:
         got = last[(last.region == name) & (last.indicator == "share_age_65_plus")].value.iloc[0]
         census = float(raw[raw["区划代码"] == int(code)]["人口比重_65岁及以上"].iloc[0])
         assert abs(got - census) <= old_tol, (name, got, census)
+
+
+def test_age_pyramid_and_left_behind_elderly_add_up() -> None:
+    model = HunanModel(scale=2000, rng=2, network="division")
+    model.step()
+    pyramid = model.age_pyramid()
+    assert len(pyramid) == 15 * 19 * 2
+    by_region = pyramid.groupby("region").persons.sum()
+    assert by_region["Hunan"] == pytest.approx(model.indicator("population"))
+    assert by_region.drop("Hunan").sum() == pytest.approx(by_region["Hunan"])
+    old = pyramid[(pyramid.region == "Hunan") & pyramid.age_band.isin(["65-69", "70-74", "75-79", "80-84", "85+"])]
+    assert old.persons.sum() == pytest.approx(model.indicator("share_age_65_plus") / 100 * by_region["Hunan"])
+    alone = model.indicator("left_behind_elderly")
+    assert 0 < alone < old.persons.sum()
