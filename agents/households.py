@@ -295,10 +295,10 @@ def _working_age_table(first_age: int = WORKING_AGE_FROM) -> np.ndarray:
 def working_age_members(members: np.ndarray, first_age: int = WORKING_AGE_FROM) -> IntArray:
     """Members of working age (:data:`WORKING_AGE_FROM` to the retirement age) per row of member slots; with
     ``first_age`` a later first age (e.g. 17, to leave out those who just turned 16)."""
-    table = _working_age_table(first_age)
-    out = np.empty(len(members), dtype=np.int64)
-    for start in range(0, len(members), _MEMBER_CHUNK):
-        out[start:start + _MEMBER_CHUNK] = table[members[start:start + _MEMBER_CHUNK]].sum(axis=1)
+    table = _working_age_table(first_age).astype(np.int8)
+    out = np.zeros(len(members), dtype=np.int64)
+    for j in range(members.shape[1]):  # slot by slot: vector lookups, no (rows x slots) temporary
+        out += table[members[:, j]]
     return out
 
 

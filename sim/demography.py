@@ -154,21 +154,27 @@ def step_members(h: Households, rates: YearRates, rng: np.random.Generator) -> O
     death_p = rates.death.astype(np.float64)
     birth_p = rates.birth.astype(np.float64)
     oldest = 2 * MAX_AGE
+    can_bear_code = birth_p > 0
+    slots = members.shape[1]
     for start in range(0, n, CHUNK):
         block = members[start:start + CHUNK]  # a view: written in place
-        rows, slots = np.nonzero(block != EMPTY)
-        codes = block[rows, slots].astype(np.int64)
+        if not block.flags.c_contiguous:  # the table's columns are; a copy here would lose the writes
+            raise ValueError("the member slots must be a C-contiguous array")
+        flat_block = block.reshape(-1)  # a view too
+        occupied = np.flatnonzero(flat_block != EMPTY)  # row-major: the order of the draws
+        codes = flat_block[occupied]
         # births by women alive at the start of the year (a mother who dies in the year may still give birth)
-        can_bear = np.flatnonzero(birth_p[codes] > 0)
+        can_bear = np.flatnonzero(can_bear_code[codes])
         born = can_bear[rng.random(len(can_bear)) < birth_p[codes[can_bear]]]
         die = (rng.random(len(codes)) < death_p[codes]) | (codes >= oldest)
-        block[rows[die], slots[die]] = EMPTY
-        np.add.at(deaths, start + rows[die], 1)
-        alive = ~die
-        block[rows[alive], slots[alive]] = (codes[alive] + 2).astype(np.uint8)  # one year older
+        # everyone one year older, then the dead removed (in place: no gather and scatter of the survivors)
+        np.add(block, np.uint8(2), out=block, where=block != EMPTY)
+        dead = occupied[die]
+        flat_block[dead] = EMPTY
+        deaths[start:start + len(block)] += np.bincount(dead // slots, minlength=len(block)).astype(np.int16)
         if len(born):
             girl = rng.random(len(born)) < rates.female_at_birth
-            placed = _place_newborns(block, rows[born], girl)
+            placed = _place_newborns(block, occupied[born] // slots, girl)
             lost += len(born) - len(placed)
             births[start:start + len(block)] += np.bincount(placed, minlength=len(block)).astype(np.int16)
     return Outcome(deaths=deaths.astype(np.int64), births=births.astype(np.int64), births_lost=lost)
