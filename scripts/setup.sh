@@ -3,6 +3,7 @@
 # Usage: bash scripts/setup.sh [--browser]   (--browser also installs Debian's Chromium for browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+browser="${1:-}"  # read once: nothing below may change what was asked for
 
 find_python() {
   local candidates=(python3.12 python3.13 python3)
@@ -36,11 +37,12 @@ fi
 cdn=.venv/share/solara/cdn
 if [ -d "$cdn" ]; then
   for pair in "vega@5.21.0 vega@5" "vega-lite@5.2.0 vega-lite@5" "vega-embed@6.20.2 vega-embed@6"; do
-    set -- $pair; [ -e "$cdn/$2" ] || [ ! -e "$cdn/$1" ] || ln -s "$1" "$cdn/$2"
+    read -r target link <<< "$pair"  # not `set --`: that replaced "$1" and so skipped the browser step below
+    [ -e "$cdn/$link" ] || [ ! -e "$cdn/$target" ] || ln -s "$target" "$cdn/$link"
   done
 fi
 # Debian's Chromium for the browser tests, and a CJK font so that Chinese labels render in screenshots.
-if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; }; then
+if [ "$browser" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; }; then
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
   $sudo_ apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q chromium fonts-wqy-microhei >/dev/null
