@@ -33,9 +33,15 @@ from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 
 def reported(indicator: str, fit_until: int = LAST_OBSERVED_YEAR) -> pd.Series:
     """Hunan's reported yearly counts (persons) of ``births`` or ``deaths`` up to ``fit_until``, by year."""
-    df = pd.read_csv(DATA_DIR / "demography_2010_2020.csv")
-    rows = df[(df.indicator == indicator) & df.value.notna() & (df.year <= fit_until)]
-    return pd.Series(rows.value.to_numpy(dtype=float) * 1e4, index=rows.year.astype(int).to_numpy())
+    series = observed_series("demography_2010_2020.csv", indicator) * 1e4
+    return series[series.index <= fit_until]
+
+
+def observed_series(file: str, indicator: str) -> pd.Series:
+    """The sourced values of ``indicator`` in a year-by-indicator file of ``calibration/data``, by year."""
+    df = pd.read_csv(DATA_DIR / file)
+    rows = df[(df.indicator == indicator) & df.value.notna()]
+    return pd.Series(rows.value.to_numpy(dtype=float), index=rows.year.astype(int).to_numpy())
 
 
 def simulate(tfr: dict[int, float], mortality_level: float, *, scale: float, seeds: list[int],

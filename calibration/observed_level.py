@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agents.households import city_migrants
+from calibration.demography import observed_series, reported
 from sim.data import DATA_DIR, load_divisions
 from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 
@@ -26,12 +27,6 @@ from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 JUMP_INDICATORS = ("population", "urban_population", "urbanization_rate", "registered_elsewhere_in_hunan",
                    "registered_other_province", "outside_hunan_population", "permit_holders",
                    "urban_unemployment_rate", "hukou_urbanization_rate", "urban_income", "rural_income")
-
-
-def _observed(file: str, indicator: str) -> pd.Series:
-    df = pd.read_csv(DATA_DIR / file)
-    rows = df[(df.indicator == indicator) & df.value.notna()]
-    return pd.Series(rows.value.to_numpy(dtype=float), index=rows.year.astype(int).to_numpy())
 
 
 def run(seed: int, scale: float) -> tuple[pd.DataFrame, float]:
@@ -65,7 +60,7 @@ def criteria(seeds: list[int], scale: float) -> pd.DataFrame:
     pop = hunan("population", 2020)
     rows.append(("population 2020 (M)", pop / 1e6, 66.4449, abs(pop / 66.4449e6 - 1) <= 0.005, "within 0.5 %"))
     for what in ("births", "deaths"):
-        obs = _observed("demography_2010_2020.csv", what) * 1e4
+        obs = reported(what)
         years = [y for y in obs.index if y > START_YEAR]
         err = max(abs(hunan(what, y) / obs[y] - 1) for y in years)
         rows.append((f"{what} 2011-2020 max error (%)", 100 * err, 10.0, err <= 0.10, "each year within 10 %"))
@@ -78,12 +73,12 @@ def criteria(seeds: list[int], scale: float) -> pd.DataFrame:
         worst = max(errs, key=abs)
         rows.append((f"{name} 2020 worst division error (pp)", worst, 0.0, abs(worst) <= 2.0, "every division within 2 pp"))
     for name, indicator in (("urban_income", "urban_disposable_income"), ("rural_income", "rural_disposable_income")):
-        obs = float(_observed("income_2010_2020.csv", indicator)[2020])
+        obs = float(observed_series("income_2010_2020.csv", indicator)[2020])
         got = hunan(name, 2020)
         rows.append((f"{name} 2020 (yuan)", got, obs, abs(got / obs - 1) <= 0.05, "within 5 %"))
     jobs = sum(hunan("new_urban_jobs", y) for y in range(2016, 2021))
     rows.append(("new urban jobs 2016-2020 (M)", jobs / 1e6, 3.85, abs(jobs / 3.85e6 - 1) <= 0.15, "within 15 %"))
-    surveyed = _observed("labour_2010_2020.csv", "surveyed_urban_unemployment_rate")
+    surveyed = observed_series("labour_2010_2020.csv", "surveyed_urban_unemployment_rate")
     for y, obs in surveyed.items():
         got = hunan("urban_unemployment_rate", int(y))
         rows.append((f"surveyed unemployment {y} (%)", got, obs, abs(got - obs) <= 0.7, "within 0.7 pp"))

@@ -204,15 +204,6 @@ def _place_newborns(block: np.ndarray, mothers: np.ndarray, girl: np.ndarray) ->
     return np.concatenate(placed) if placed else np.zeros(0, dtype=np.int64)
 
 
-def members_by_band(members: np.ndarray, bands: tuple[int, ...] = (15, 65)) -> np.ndarray:
-    """Persons per household in the age bands cut at ``bands`` (default 0-14, 15-64, 65+), shape (n, bands+1)."""
-    used = members != EMPTY
-    age = (members >> 1).astype(np.int16)
-    cut = np.searchsorted(np.asarray(bands), age, side="right")
-    return np.stack([(used & (cut == k)).sum(axis=1) for k in range(len(bands) + 1)], axis=1)
-
-
-
 def young_adult_slot(members: np.ndarray) -> np.ndarray:
     """Per household (rows of ``members``): the slot of its youngest member aged 18-34, or -1 if none."""
     age = (members >> 1).astype(np.int16)
