@@ -35,6 +35,7 @@ from calibration.targets import GROUPS, group_mean_squares, load_targets, simula
 from sim.files import temporary_file
 from sim.ensemble import as_completed_runs, clip_to_bounds
 from sim.parameters import ModelParameters
+from sim.parameters_default import FITTED_PARAMETERS
 
 SCREENING_PATH = Path(__file__).resolve().parent / "screening.json"
 #: A parameter is estimated when its Morris mu* on some primary group reaches this share of that group's largest.
@@ -155,9 +156,13 @@ def screened_parameters(path: Path = SCREENING_PATH) -> list[str] | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(field="estimated", value=f"{type(exc).__name__}: {exc}",
                          allowed="a screening JSON with an 'estimated' list", source=str(path)) from None
+    if not isinstance(kept, list) or not kept:
+        raise InputError(field="estimated", value=kept, allowed="names of calibrated parameters", source=str(path))
+    # A screening from before the income fit (calibration/levels.py) still lists the fitted parameters.
+    kept = [p for p in kept if p not in FITTED_PARAMETERS]
     known = set(calibrated_parameters(include_assumptions=True))
     bad = [p for p in kept if p not in known]
-    if not isinstance(kept, list) or bad or not kept:
+    if bad or not kept:
         raise InputError(field="estimated", value=bad or kept, allowed="names of calibrated parameters",
                          source=str(path))
     return list(kept)

@@ -24,6 +24,7 @@ from calibration.targets import Target, load_targets, pattern_distance, simulate
 from sim.ensemble import clip_to_bounds
 from sim.errors import InputError
 from sim.parameters import ModelParameters, parameter_specs
+from sim.parameters_default import FITTED_PARAMETERS
 from sim.seeds import derive_seed
 from sim.years import LAST_OBSERVED_YEAR, START_YEAR
 
@@ -39,7 +40,9 @@ def calibrated_parameters(*, include_assumptions: bool = False) -> list[str]:
             2010-2020 targets; screening in the report shows which ones matter).
     """
     kinds = {"calibrated", "assumption"} if include_assumptions else {"calibrated"}
-    return [name for name, spec in parameter_specs().items() if spec["kind"] in kinds]
+    # The income levels and growth rates are fitted to their own series (calibration/levels.py), not by ABC.
+    return [name for name, spec in parameter_specs().items()
+            if spec["kind"] in kinds and name not in FITTED_PARAMETERS]
 
 
 def prior_bounds(names: Sequence[str]) -> dict[str, tuple[float, float]]:

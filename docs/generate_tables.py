@@ -46,6 +46,7 @@ import numpy as np  # noqa: E402
 from agents.households import SCHEMA  # noqa: E402
 from sim.indicators import INDICATORS  # noqa: E402
 from sim.parameters import LEVERS, NEVER, parameter_specs  # noqa: E402
+from sim.parameters_default import FITTED_PARAMETERS  # noqa: E402
 
 ODD_PATH = ROOT / "docs" / "ODD.md"
 POSTERIOR_PATH = ROOT / "calibration" / "posterior.json"
@@ -257,6 +258,9 @@ def posterior_summary(posterior: dict[str, Any] | None) -> dict[str, tuple[float
 def calibration_cell(name: str, kind: str, summary: dict[str, tuple[float, float, float]],
                      posterior_exists: bool) -> str:
     """The posterior column of the parameter table."""
+    if name in FITTED_PARAMETERS:
+        # fitted to its own series (calibration/levels.py); a posterior from before that fit is ignored for it
+        return "fitted to its series (`python -m calibration.levels`); not estimated by ABC"
     if name in summary:
         med, lo, hi = summary[name]
         return f"{fmt_sig(med)} [{fmt_sig(lo)}, {fmt_sig(hi)}]"

@@ -85,7 +85,7 @@ from sim.limits import (
     read_toml,
 )
 from sim.parameters import LEVERS, ModelParameters, parameter_names, parameter_specs
-from sim.parameters_default import POSTERIOR_PATH, default_parameters
+from sim.parameters_default import FITTED_PARAMETERS, POSTERIOR_PATH, default_parameters
 from sim.scenario import Scenario
 from sim.years import HORIZON_YEAR as LAST_YEAR
 from sim.years import PLAN_END_YEAR, PLAN_MIDTERM_YEAR, POLICY_START_YEAR, START_YEAR
@@ -508,8 +508,13 @@ def posterior_draws(path: str | Path, n: int, master_seed: int) -> list[dict[str
         n: draws wanted; ``0`` means every sample in file order (when the samples are equally weighted) or as
             many weighted draws as there are samples.
         master_seed: the recorded seed the draws follow from.
+
+    The draws leave out :data:`sim.parameters_default.FITTED_PARAMETERS`.
     """
     samples, weights = read_posterior(path)
+    # Parameters fitted to their own series keep their fitted defaults (sim.parameters_default); a posterior
+    # installed before that fit still holds them.
+    samples = [{k: v for k, v in s.items() if k not in FITTED_PARAMETERS} for s in samples]
     if n == 0 and weights is None:
         return samples
     rng = design_rng(master_seed, POSTERIOR_BLOCK)

@@ -185,6 +185,27 @@ def county_age_table(counties: pd.DataFrame) -> np.ndarray:
     return counties[list(AGE_COLUMNS)].to_numpy(dtype=float).reshape(len(counties), len(AGE_BANDS), 2)
 
 
+def division_fertility_2010(data_dir: Path = DATA_DIR) -> np.ndarray:
+    """Each division's fertility relative to Hunan's, from the 2010 census by county, shape (divisions,).
+
+    The index is a general fertility rate: children under one (born in the year before the census) per woman
+    aged 15-49 living in the division, divided by the same ratio for Hunan. Why: the vital rates have one
+    provincial schedule (no Hunan schedule by prefecture is published), but fertility differs between the
+    divisions (higher in the south-west, lower around Changsha and the Dongting lake), which sets where the
+    children of 2020 are. It comes from 2010, before any year the model is checked against; infants living
+    apart from their mother bias it a little towards the divisions they stay in.
+    """
+    c = load_counties_2010(data_dir)
+    ages = county_age_table(c)
+    first = np.array([lo for lo, _ in AGE_BANDS])
+    infants = ages[:, first == 0, :].sum(axis=(1, 2))
+    women = ages[:, (first >= 15) & (first < 50), 1].sum(axis=1)
+    n = len(load_divisions(data_dir))
+    by_div = (np.bincount(c.division, weights=infants, minlength=n)
+              / np.maximum(np.bincount(c.division, weights=women, minlength=n), 1.0))
+    return by_div / (infants.sum() / women.sum())
+
+
 @functools.cache
 def load_counties_2010(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """County-level rows of the 2010 census (6th census yearbook via GitHub leiii/census), in English columns.

@@ -140,11 +140,16 @@ def code_table(by_age_sex: np.ndarray) -> np.ndarray:
     return out
 
 
-def step_members(h: Households, rates: YearRates, rng: np.random.Generator) -> Outcome:
+def step_members(h: Households, rates: YearRates, rng: np.random.Generator,
+                 fertility: np.ndarray | None = None) -> Outcome:
     """Deaths, births and ageing of every member (module docstring); the derived columns are not refreshed.
 
     Draws, chunk by chunk: one uniform per occupied slot (death), one per woman of childbearing age (birth),
     one per newborn (sex). The stream depends only on the table, the rates and the seed.
+
+    Args:
+        fertility: each household's multiplier of the birth rates (its hukou division's relative fertility,
+            :func:`sim.data.division_fertility_2010`); None is 1 for all.
     """
     members = h.cols["members"]
     n = len(h)
@@ -165,7 +170,10 @@ def step_members(h: Households, rates: YearRates, rng: np.random.Generator) -> O
         codes = flat_block[occupied]
         # births by women alive at the start of the year (a mother who dies in the year may still give birth)
         can_bear = np.flatnonzero(can_bear_code[codes])
-        born = can_bear[rng.random(len(can_bear)) < birth_p[codes[can_bear]]]
+        p_birth = birth_p[codes[can_bear]]
+        if fertility is not None:
+            p_birth = p_birth * fertility[start + occupied[can_bear] // slots]
+        born = can_bear[rng.random(len(can_bear)) < p_birth]
         die = (rng.random(len(codes)) < death_p[codes]) | (codes >= oldest)
         # everyone one year older, then the dead removed (in place: no gather and scatter of the survivors)
         np.add(block, np.uint8(2), out=block, where=block != EMPTY)

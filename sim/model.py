@@ -36,7 +36,8 @@ from agents.households import (
 )
 from sim import markets
 from sim.demography import VitalRates, step_members, young_adult_slot
-from sim.data import (DIVISION_EFFECT_PARTS, load_counties_2010_on_2020, load_division_effects, load_divisions,
+from sim.data import (DIVISION_EFFECT_PARTS, division_fertility_2010, load_counties_2010_on_2020, load_division_effects,
+                      load_divisions,
                       load_place_effects, load_region_income_2015, PlaceEffects)
 from sim.errors import InputError
 from sim.indicators import compute_indicators
@@ -193,6 +194,8 @@ class HunanModel(mesa.Model):
             ((counties.population - counties.urban_population).clip(lower=0).to_numpy() + 1.0) * factor[:, 0])
 
         self.vital_rates = VitalRates.from_parameters(params)
+        # birth rates by hukou division relative to Hunan's (2010 census); another province: Hunan's
+        self.division_fertility = np.append(division_fertility_2010(), 1.0)
         self.province = ProvincialGovernment(self)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
         self.province.apply_policies(self.year)
@@ -357,7 +360,8 @@ class HunanModel(mesa.Model):
         # reach retirement age this year (counted for the new-urban-jobs statistic; no behaviour depends on it)
         employed_city = np.flatnonzero(self.places.in_hunan_city[c["loc"]] & (c["employment"] == Employment.EMPLOYED))
         working_before = working_age_members(c["members"][employed_city])
-        outcome = step_members(h, self.vital_rates.for_year(self.year), rng)
+        outcome = step_members(h, self.vital_rates.for_year(self.year), rng,
+                               fertility=self.division_fertility[c["hukou_div"]])
         still_working = working_age_members(c["members"][employed_city], first_age=WORKING_AGE_FROM + 1)
         self.urban_attrition = np.bincount(self.places.city_division[c["loc"][employed_city]],
                                            weights=working_before - still_working, minlength=N_DIVISIONS)

@@ -144,7 +144,11 @@ def test_the_shipped_posterior_is_what_calibrate_with_no_options_makes():
     for key in ("particles", "generations", "scale", "seed", "search_box", "min_epsilon"):
         assert settings[key] == DEFAULTS[key], key
     assert settings["generations_run"] == DEFAULTS["generations"]
-    assert settings["parameters"] == screened_parameters()
+    # the ABC ran before issue 18 fitted the income growth rates to their own series (FITTED_PARAMETERS): the
+    # screening still lists them, and `calibrate` now leaves them out
+    from sim.parameters_default import FITTED_PARAMETERS
+
+    assert [p for p in settings["parameters"] if p not in FITTED_PARAMETERS] == screened_parameters()
     # The input data and division effects the ABC ran with are the shipped ones. The ABC ran on the division
     # network, before issue 17 added the county network's inputs (the county tables, county-town stations and
     # the place effects fitted on top of the posterior), nor the age schedules issue 18 added: those inputs are

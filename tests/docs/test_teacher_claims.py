@@ -30,6 +30,8 @@ OBSERVED_UNEMPLOYMENT_2020 = 5.8  # surveyed rate, calibration/data/plan/plan_in
 #: registered minus resident population 2020 (persons): hukou 7300.11 minus resident 6644.49 (10k persons),
 #: calibration/data/province_timeseries.csv
 OBSERVED_REGISTERED_MINUS_RESIDENT_2020 = 6.5562e6
+#: resident population at the 2020 census (persons), calibration/data/province_timeseries.csv
+OBSERVED_POPULATION_2020 = 66.4449e6
 CALIBRATION_REPORT = ROOT / "calibration" / "report" / "report.md"
 
 
@@ -73,11 +75,10 @@ def test_every_activity_of_the_script_is_in_the_guide(lesson):
 
 
 def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
-    """Activity 1: 'every year the simulated line stays within 0.6 points of the observed one: about half a point
-    high in 2010 (the seed-1 start) and a quarter of a point in 2011, then within half a point from 2012 on, a
-    little low from 2015 (it rises 14.4 points over the decade, the observed rate 15.5)'. Checked with some
-    slack: within one point every year, above the observed line in 2010 and 2011, within half a point from 2012
-    on and closer in 2020 than in 2010, and a rise smaller than observed by less than 1.5 points."""
+    """Activity 1: 'every year the simulated line stays within 0.8 points of the observed one, a little above it
+    throughout: about half a point high in 2010 (the seed-1 start), between a quarter of a point and 0.75 points
+    after that (it rises 15.4 points over the decade, the observed rate 15.5)'. Checked with some slack: within
+    one point every year, above the observed line every year, and a rise within one point of the observed."""
 
     from sim.data import observed_urbanization_rate
 
@@ -86,40 +87,39 @@ def test_a1_the_model_follows_the_provincial_path_2010_2020(runs):
     assert 2010 in years and 2020 in years
     errors = {y: value(runs, "baseline", "urbanization_rate", "Hunan", y) - float(observed[y]) for y in years}
     assert max(abs(e) for e in errors.values()) < 1.0, errors
-    assert all(errors[y] > 0 for y in years if y <= 2011), errors
-    assert max(abs(errors[y]) for y in years if y >= 2012) < 0.5, errors
-    assert abs(errors[2020]) < errors[2010], errors
+    assert all(e > 0 for e in errors.values()), errors
     simulated_rise = (value(runs, "baseline", "urbanization_rate", "Hunan", 2020)
                       - value(runs, "baseline", "urbanization_rate", "Hunan", 2010))
     observed_rise = float(observed[2020]) - float(observed[2010])
-    assert 0 < observed_rise - simulated_rise < 1.5, (simulated_rise, observed_rise)
+    assert abs(simulated_rise - observed_rise) < 1.0, (simulated_rise, observed_rise)
 
 
 def test_a1_fitted_patterns_match_and_unemployment_stays_below_the_survey(runs):
     """Activity 1: in 2020 the CZT share of the urban population matches the observed 32.9 % (fitted by
-    construction through the division place effects); registered minus resident population is low (5.49 against
-    6.56 million: the model keeps too many people in Hunan) and the income ratio a little high (2.65 against
-    2.51); urban unemployment is below the surveyed 5.8 %."""
+    construction through the place effects) and Hunan's population the census (fitted by construction too);
+    registered minus resident population is a little low (6.29 against 6.56 million) and the income ratio a
+    little high (2.58 against 2.51); urban unemployment is below the surveyed 5.8 %."""
     assert abs(value(runs, "baseline", "urbanization_rate", "Hunan", 2020) - OBSERVED_URBANIZATION_2020) < 1.0
     assert abs(value(runs, "baseline", "czt_urban_share", "Hunan", 2020) - OBSERVED_CZT_SHARE_2020) < 1.0
     gap = value(runs, "baseline", "registered_minus_resident", "Hunan", 2020)
-    assert -0.20 < gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1 < -0.05
-    assert 0.1 < value(runs, "baseline", "urban_rural_income_ratio", "Hunan", 2020) - OBSERVED_INCOME_RATIO_2020 < 0.25
+    assert -0.15 < gap / OBSERVED_REGISTERED_MINUS_RESIDENT_2020 - 1 < -0.02
+    assert abs(value(runs, "baseline", "population", "Hunan", 2020) / OBSERVED_POPULATION_2020 - 1) < 0.01
+    assert 0.0 < value(runs, "baseline", "urban_rural_income_ratio", "Hunan", 2020) - OBSERVED_INCOME_RATIO_2020 < 0.15
     assert OBSERVED_UNEMPLOYMENT_2020 - 1.0 < value(runs, "baseline", "urban_unemployment_rate", "Hunan", 2020) \
         < OBSERVED_UNEMPLOYMENT_2020
 
 
 def test_a1_division_urbanization_rates_come_close_to_the_census(runs):
-    """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within 2.5 points for 11 of the 14
-    divisions; Xiangtan is about 4 points low, Zhangjiajie and Yueyang about 3' (fitted by construction through
-    the county network's place effects). Checked: at least 11 of 14 within 2.5 points, Xiangtan more than 2
-    points low, none off by 4.5 or more."""
+    """Activity 1: the divisions' 2020 urbanization rates in their panels are 'within 2.5 points for 12 of the 14
+    divisions; Yongzhou is about 3 points high, Xiangtan 3.5 low' (fitted by construction
+    through the county network's place effects). Checked: at least 10 of 14 within 2.5 points, Xiangtan more
+    than 2 points low, none off by 4.5 or more."""
     from calibration.targets import load_targets
 
     census = {t.region: t.observed for t in load_targets() if t.group == "division_urbanization" and t.year == 2020}
     assert len(census) == 14
     errors = {d: value(runs, "baseline", "urbanization_rate", d, 2020) - obs for d, obs in census.items()}
-    assert sum(abs(e) < 2.5 for e in errors.values()) >= 11, errors
+    assert sum(abs(e) < 2.5 for e in errors.values()) >= 10, errors
     assert errors["Xiangtan"] < -2, errors
     assert max(abs(e) for e in errors.values()) < 4.5, errors
 
@@ -177,9 +177,9 @@ def test_a4_metro_style_czt_rail_changes_nothing(runs):
 
 def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs):
     """Activity 5 (one replication, seed 1): 'the province passes 63 % by 2025 and 72 % by 2035 even without the
-    plan (about 64.7 % and 73.2 %); the plan adds about half a point in 2025 and less than one point by 2035'.
-    Checked: both arms between 63 % and 67 % in 2025 and above 72 % in 2035, the baseline by less than 2.5
-    points; plan-2021 above the baseline in both years, by less than one point in 2025 and less than two in
+    plan (about 65.5 % and 75.0 %); the plan adds less than half a point in 2025 and about one point by
+    2035'. Checked: both arms between 63 % and 67 % in 2025 and above 72 % in 2035, the baseline by less than
+    4.5 points; plan-2021 above the baseline in both years, by less than one point in 2025 and less than two in
     2035."""
     for year, target, below in ((2025, 63.0, 1.0), (2035, 72.0, 2.0)):
         plan = value(runs, "plan_2021", "urbanization_rate", "Hunan", year)
@@ -188,23 +188,24 @@ def test_a5_both_arms_reach_the_targets_and_the_plan_adds_less_than_a_point(runs
         assert base > target and plan > target, (year, base, plan)
     for arm in ("baseline", "plan_2021"):
         assert value(runs, arm, "urbanization_rate", "Hunan", 2025) < 67.0
-    assert value(runs, "baseline", "urbanization_rate", "Hunan", 2035) < 72.0 + 2.5
+    assert value(runs, "baseline", "urbanization_rate", "Hunan", 2035) < 72.0 + 4.5
 
 
 def test_a5_the_compare_tab_table(lesson):
     """Activity 5, the Compare tab (3 pairs, each with its own seed and posterior draw, the same in both arms):
     'the province passes 63 % by 2025 and 72 % by 2035 even without the plan; within each pair the plan adds
-    about half a point in 2025 and about one point by 2035, and the ranges of both scenarios lie above 72 % in
+    about a quarter of a point in 2025 and about a third of a point by 2035, and the ranges of both
+    scenarios lie above 72 % in
     2035' (checked: both 2025 medians above 63 %; both 2035 medians and 10 % quantiles above 72 %; median
-    paired difference positive, below one point in 2025, between half a point and two points in 2035); the
-    paired difference is narrower than the baseline's range; the baseline's distance from 72 % is narrower than
-    the calibration's 90 % band of the 2020 urbanization rate (calibration/report/report.md, section 1); neither
+    paired difference positive and below one point in 2025 and in 2035); the
+    paired difference is narrower than the baseline's range; the baseline's margin above 72 % is wider than the
+    calibration's 90 % band of the 2020 urbanization rate (calibration/report/report.md, section 1); neither
     reaches the 35 % CZT share in 2025; the income ratio is about the plan's 2.4 in both."""
     table = lesson.compare_tab()
     med = {arm: table[f"{arm} median"] for arm in ("baseline", "plan_2021", "difference")}
     assert med["baseline"]["urbanization_rate@2025"] > 63.0 and med["plan_2021"]["urbanization_rate@2025"] > 63.0
     assert 0 < med["difference"]["urbanization_rate@2025"] < 1.0
-    assert 0.5 < med["difference"]["urbanization_rate@2035"] < 2.0
+    assert 0 < med["difference"]["urbanization_rate@2035"] < 1.0
     for arm in ("baseline", "plan_2021"):
         assert 72.0 < table[f"{arm} q10"]["urbanization_rate@2035"] <= med[arm]["urbanization_rate@2035"]
     for key in ("urbanization_rate@2025", "urbanization_rate@2035"):
@@ -213,7 +214,7 @@ def test_a5_the_compare_tab_table(lesson):
         assert diff_width < base_width, (key, diff_width, base_width)
     low, high = calibration_band_2020()
     margin_2035 = abs(med["baseline"]["urbanization_rate@2035"] - 72.0)
-    assert margin_2035 < high - low, (margin_2035, (low, high))
+    assert margin_2035 > high - low, (margin_2035, (low, high))
     for arm in ("baseline", "plan_2021"):
         assert med[arm]["czt_urban_share@2025"] < 35.0
         assert abs(med[arm]["urban_rural_income_ratio@2025"] - 2.4) < 0.15
