@@ -195,9 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--fit-until", type=int, default=LAST_OBSERVED_YEAR)
     args = ap.parse_args(argv)
-    if not (1 <= args.rounds <= 20 and 1 <= args.scale <= 10_000 and 2014 < args.fit_until <= LAST_OBSERVED_YEAR):
-        print("rounds 1-20, scale 1-10000, fit-until 2015-2020 (two surveyed years at least)", file=sys.stderr)
-        return 2
+    checks = (("--rounds", args.rounds, 1 <= args.rounds <= 20, "a whole number from 1 to 20"),
+              ("--scale", args.scale, 1 <= args.scale <= 10_000, "households per agent, from 1 to 10000"),
+              ("--fit-until", args.fit_until, 2014 < args.fit_until <= LAST_OBSERVED_YEAR,
+               f"a year from 2015 to {LAST_OBSERVED_YEAR} (two surveyed income years at least)"),
+              ("--seeds", args.seeds, 1 <= len(args.seeds) <= 20 and min(args.seeds) >= 0,
+               "1 to 20 seeds, each a whole number >= 0"))
+    for name, value, ok, allowed in checks:
+        if not ok:
+            print(f"{name}: {value} is not allowed; allowed: {allowed}", file=sys.stderr)
+            return 2
     result = fit(scale=args.scale, seeds=args.seeds, rounds=args.rounds, fit_until=args.fit_until)
     table = result.pop("table")
     print((table / 1e4).round(2).to_string())  # 10k yuan, 10k persons
