@@ -3,8 +3,9 @@
 The report answers the brief's question, "if Hunan pulls these levers, how likely is it to meet these targets,
 where, and for whom?": for each policy (a scenario and a setting of the varied levers) the probability of
 meeting each plan target in 2025 and 2035 and each division's 2025 urbanization target, with Wilson intervals;
-the effect of each lever with confidence intervals; fan charts against the targets; scenario discovery with
-PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also written as CSV next to the report.
+the effect of each lever with confidence intervals; each policy's paired effect on every indicator (runs matched
+by posterior draw and replicate, with common random numbers their seed too); fan charts against the targets;
+scenario discovery with PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also written as CSV next to the report.
 """
 
 from __future__ import annotations
@@ -512,6 +513,33 @@ def _paired_section(res: SweepResults, outcomes: pd.DataFrame, out: Path) -> str
     if warned:
         md.append("\n" + "".join(f"- {definition_warning(i)}\n" for i in warned))
     return "".join(md)
+
+
+#: Indicators whose paired effects ``hunan-sim report`` also prints (the report has every indicator).
+PRINTED_EFFECTS = ("urbanization_rate", "hukou_urbanization_rate", "hukou_gap", "czt_urban_share",
+                   "urban_unemployment_rate", "urban_rural_income_ratio", "new_urban_jobs")
+
+
+def paired_summary(report: Path | str, *, max_arms: int = 6) -> str:
+    """A few lines for the terminal: the Hunan paired effects of :data:`PRINTED_EFFECTS` from a written report's
+    ``paired_effects.csv`` ('' if it has none)."""
+    path = Path(report).parent / "paired_effects.csv"
+    if not path.is_file():
+        return ""
+    eff = pd.read_csv(path)
+    eff = eff[(eff["region"] == "Hunan") & eff["indicator"].isin(PRINTED_EFFECTS)]
+    if eff.empty:
+        return ""
+    lines = []
+    for arm in list(dict.fromkeys(eff["arm"]))[:max_arms]:
+        e = eff[eff["arm"] == arm]
+        lines.append(f"paired effects, {arm} minus {e['baseline'].iloc[0]} (Hunan; median [5 %, 95 %] over "
+                     f"{int(e['n_pairs'].max())} pairs; unpaired interval after 'vs'; every indicator in the report):")
+        for r in e.itertuples():
+            warn = "  (definition differs from the plan's statistic)" if r.indicator in DEFINITION_DIFFERENCES else ""
+            lines.append(f"  {r.indicator} {r.year}: {_cell(r.median)} [{_cell(r.low)}, {_cell(r.high)}] vs "
+                         f"[{_cell(r.unpaired_low)}, {_cell(r.unpaired_high)}]{warn}")
+    return "\n".join(lines)
 
 
 def _who_table(res: SweepResults, outcomes: pd.DataFrame) -> pd.DataFrame:

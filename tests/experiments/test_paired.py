@@ -102,3 +102,16 @@ def test_report_has_a_paired_effects_row_per_indicator_and_the_draw_index(paired
     assert len(table) == 12 and (table["status"] == "finished").all()
     pairs = table.groupby(["uncertainty_point", "replicate"])["seed"].nunique()
     assert (pairs == 1).all()  # common random numbers: both scenarios share each (draw, replicate)'s seed
+
+
+@pytest.mark.slow
+def test_report_command_prints_the_paired_effects(paired_sweep, tmp_path, capsys):
+    from sim.cli import main
+
+    root, _ = paired_sweep
+    assert main(["report", str(root), "--out", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out
+    assert "paired effects, plan-2021 minus baseline" in printed
+    line = next(x for x in printed.splitlines() if x.strip().startswith("urbanization_rate 2025:"))
+    assert line.count("[") == 2 and " vs " in line  # the paired and the unpaired interval
+    assert "definition differs" in next(x for x in printed.splitlines() if "urban_unemployment_rate" in x)
