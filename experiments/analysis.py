@@ -388,3 +388,155 @@ def sensitivity_indices(design: Literal["sobol_sensitivity", "morris"], problem:
     res = morris.analyze(problem, X, Y, num_levels=num_levels, seed=seed)
     return pd.DataFrame({"parameter": problem["names"], "mu_star": res["mu_star"],
                          "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"], "mu": res["mu"]})
+
+
+# --------------------------------------------------------------------------------------------------------
+# paired effects
+# --------------------------------------------------------------------------------------------------------
+
+#: Quantiles of a paired effect: 5 %, median, 95 % (a 90 % interval).
+PAIRED_QUANTILES = (0.05, 0.5, 0.95)
+#: Columns of :func:`paired_effects`'s effect table.
+PAIRED_COLUMNS = ["arm", "baseline", "outcome", "indicator", "region", "year", "n_pairs", "common_seeds",
+                  "median", "low", "high", "unpaired_median", "unpaired_low", "unpaired_high"]
+
+
+@dataclass
+class PairedEffects:
+    """The result of :func:`paired_effects`.
+
+    Attributes:
+        effects: one row per compared arm and outcome (columns :data:`PAIRED_COLUMNS`): the median and the
+            5 %-95 % quantiles of the per-pair differences (arm minus baseline), and the same quantiles of the
+            differences of independent runs (``unpaired_*``) for comparison; ``common_seeds`` says whether every
+            pair's two runs had the same seed (common random numbers).
+        unmatched: the runs left out, one row each: ``run_index``, ``arm``, the pairing keys and ``reason``.
+        baseline: the baseline arm.
+        pair_on: the pairing keys.
+    """
+
+    effects: pd.DataFrame
+    unmatched: pd.DataFrame
+    baseline: str
+    pair_on: tuple[str, ...]
+
+
+def _split_key(col: str) -> tuple[str, str, int | None]:
+    parts = col.split("@")
+    if len(parts) >= 3 and parts[2].isdigit():
+        return parts[0], parts[1], int(parts[2])
+    return col, "", None
+
+
+def _independent_difference_quantiles(a: np.ndarray, b: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles of ``b_j - a_i`` over every (i, j): the difference of two independent runs, one of each arm.
+
+    ``a`` and ``b`` are (runs × outcomes); returns (len(qs) × outcomes). Outcomes are taken in chunks so that
+    the (runs_a × runs_b × chunk) array stays small.
+    """
+    n_a, n_b, k = a.shape[0], b.shape[0], a.shape[1]
+    out = np.full((len(qs), k), np.nan)
+    step = max(1, 4_000_000 // max(n_a * n_b, 1))
+    for s in range(0, k, step):
+        d = (b[None, :, s:s + step] - a[:, None, s:s + step]).reshape(n_a * n_b, -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an outcome missing in every run: all-NaN slice
+            out[:, s:s + step] = np.nanquantile(d, qs, axis=0)
+    return out
+
+
+def paired_effects(outcomes: pd.DataFrame, columns: Sequence[str], *, arm: str = "policy",
+                   baseline: str | None = None, pair_on: Sequence[str] = ("uncertainty_point", "replicate"),
+                   quantiles: Sequence[float] = PAIRED_QUANTILES) -> PairedEffects:
+    """Paired effects of each arm against a baseline arm on every outcome column.
+
+    Runs of two arms are paired when they share the pairing keys: by default the uncertainty point (in a
+    ``posterior`` design, the posterior draw's index) and the replicate. With ``common_random_numbers = true``
+    the two runs of a pair also share their seed (:func:`experiments.seeds.crn_seed`), so the pair's difference
+    has neither the parameter uncertainty nor most of the Monte-Carlo noise of a single run in it.
+
+    The paired interval is the 5 %-95 % quantiles of the per-pair differences (arm minus baseline), and the
+    median their median: the spread of the effect over posterior draws and replications.
+
+    The unpaired interval, given for comparison, is the same quantiles of the differences of *independent* runs:
+    every baseline run against every arm run (all ``n_a × n_b`` differences, i.e. the exact distribution of
+    the difference of one run drawn at random from each arm). It is chosen, rather than an interval of the
+    difference of the two arms' means, because it answers the same question as the paired interval (how much
+    one arm's run differs from the other's) with only the pairing removed: the ratio of the two widths is what
+    pairing by draw and seed gains. An interval of a difference of means would shrink with the number of runs
+    and could not be set beside the per-pair quantiles.
+
+    Args:
+        outcomes: one row per run, with ``run_index``, ``arm``, the ``pair_on`` columns, optionally ``seed``,
+            and the outcome columns (``indicator@region@year``).
+        columns: the outcome columns (missing ones are skipped).
+        arm: the column naming a run's arm (a scenario or policy).
+        baseline: the baseline arm (default: the arm of the first row).
+        pair_on: the columns that pair runs across arms.
+        quantiles: low, middle and high quantiles.
+
+    Returns:
+        A :class:`PairedEffects`; runs without a partner in the baseline (or a baseline run without a partner in
+        an arm), and runs whose keys are not unique within their arm, are listed in ``unmatched``, never silently
+        dropped.
+    """
+    pair_on = tuple(pair_on)
+    missing = [c for c in (arm, *pair_on) if c not in outcomes]
+    if missing:
+        raise InputError(field="outcomes", value=f"no column {missing[0]!r}", source="paired_effects",
+                         allowed=f"a table with the arm column and the pairing keys {list(pair_on)}")
+    cols = [c for c in columns if c in outcomes]
+    unmatched_cols = ["run_index", "arm", *pair_on, "reason"]
+    if outcomes.empty or not cols:
+        return PairedEffects(pd.DataFrame(columns=PAIRED_COLUMNS), pd.DataFrame(columns=unmatched_cols),
+                             baseline or "", pair_on)
+    baseline = str(outcomes[arm].iloc[0]) if baseline is None else baseline
+    arms = list(dict.fromkeys(outcomes[arm].astype(str)))
+    if baseline not in arms:
+        raise InputError(field="baseline", value=baseline, allowed=f"one of the arms {arms}",
+                         source="paired_effects")
+    df = outcomes.assign(_arm=outcomes[arm].astype(str))
+    unmatched: list[dict] = []
+
+    def note(rows: pd.DataFrame, reason: str) -> None:
+        for r in rows.to_dict("records"):
+            unmatched.append({"run_index": r.get("run_index"), "arm": r["_arm"], **{k: r[k] for k in pair_on},
+                              "reason": reason})
+
+    dup = df.duplicated(["_arm", *pair_on], keep=False)
+    note(df[dup], f"more than one run of its arm with the same {', '.join(pair_on)}")
+    df = df[~dup]
+    base = df[df["_arm"] == baseline].set_index(list(pair_on))
+    lo_q, mid_q, hi_q = quantiles
+    rows = []
+    partnered_base: set = set()
+    for a in arms:
+        if a == baseline:
+            continue
+        other = df[df["_arm"] == a].set_index(list(pair_on))
+        common = base.index.intersection(other.index)
+        note(other.loc[other.index.difference(base.index)].reset_index(), f"no run of the baseline ({baseline}) "
+             f"with the same {', '.join(pair_on)}")
+        partnered_base.update(common.tolist())
+        if not len(common):
+            continue
+        a_vals = base.loc[common, cols].to_numpy(float)
+        b_vals = other.loc[common, cols].to_numpy(float)
+        same_seed = bool("seed" in df and (base.loc[common, "seed"].to_numpy() == other.loc[common, "seed"].to_numpy()
+                                           ).all())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            paired = np.nanquantile(b_vals - a_vals, [lo_q, mid_q, hi_q], axis=0)
+        indep = _independent_difference_quantiles(a_vals, b_vals, [lo_q, mid_q, hi_q])
+        n_pairs = np.isfinite(b_vals - a_vals).sum(axis=0)
+        for j, c in enumerate(cols):
+            ind, region, year = _split_key(c)
+            rows.append({"arm": a, "baseline": baseline, "outcome": c, "indicator": ind, "region": region,
+                         "year": year, "n_pairs": int(n_pairs[j]), "common_seeds": same_seed,
+                         "median": paired[1, j], "low": paired[0, j], "high": paired[2, j],
+                         "unpaired_median": indep[1, j], "unpaired_low": indep[0, j], "unpaired_high": indep[2, j]})
+    lonely = base[~base.index.isin(list(partnered_base))]
+    if len(arms) > 1:
+        note(lonely.reset_index(), "no run of any other arm with the same " + ", ".join(pair_on))
+    return PairedEffects(pd.DataFrame(rows, columns=PAIRED_COLUMNS), pd.DataFrame(unmatched, columns=unmatched_cols),
+                         baseline, pair_on)

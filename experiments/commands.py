@@ -92,7 +92,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if result is not None:
             print(f"wrote {result}")
         return 0
-    from experiments.report import write_report
+    from experiments.report import paired_summary, write_report
     from experiments.store import check_folder
 
     check_folder(args.dir)
@@ -100,6 +100,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         check_folder(args.out, field="--out")
     path = write_report(Path(args.dir), out_dir=Path(args.out) if args.out is not None else None)
     print(f"wrote {path}")
+    summary = paired_summary(path)
+    if summary:
+        print(summary)
     return 0
 
 

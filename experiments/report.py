@@ -3,8 +3,9 @@
 The report answers the brief's question, "if Hunan pulls these levers, how likely is it to meet these targets,
 where, and for whom?": for each policy (a scenario and a setting of the varied levers) the probability of
 meeting each plan target in 2025 and 2035 and each division's 2025 urbanization target, with Wilson intervals;
-the effect of each lever with confidence intervals; fan charts against the targets; scenario discovery with
-PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also written as CSV next to the report.
+the effect of each lever with confidence intervals; each policy's paired effect on every indicator (runs matched
+by posterior draw and replicate, with common random numbers their seed too); fan charts against the targets;
+scenario discovery with PRIM; and, for sensitivity designs, Sobol or Morris indices. Tables are also written as CSV next to the report.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sim.data import observed_urbanization_rate
 from sim.errors import InputError
 from sim.indicators import INDICATORS
 from sim.parameters import parameter_names
+from sim.plan_targets import DEFINITION_DIFFERENCES, definition_warning
 from sim.years import PLAN_END_YEAR, POLICY_START_YEAR, START_YEAR
 
 #: Indicators drawn as fan charts (Hunan), with their plan targets where there are some.
@@ -255,6 +257,11 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
             ("input data version", prov.get("data_version", "?")),
             ("packages", ", ".join(f"{k} {v}" for k, v in prov.get("packages", {}).items()))]
     md.append(_md_table(pd.DataFrame(info, columns=["", "value"])))
+    runs = _runs_table(res)
+    runs.to_csv(out / "runs.csv", index=False)
+    md.append("\nEvery planned run (`runs.csv`): its scenario, lever point, uncertainty point (in a posterior design, "
+              "the index of the posterior draw), replicate, seed and status.\n\n"
+              + _md_table(runs, max_rows=20))
     if n_done < n_plan:
         md.append(f"\n**{n_plan - n_done} of {n_plan} runs have no result**; the figures below use the "
                   f"{n_done} finished runs. Finish them with `hunan-sim sweep {meta.get('source')}` (add "
@@ -271,6 +278,9 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
                  if res.sampled_levers else "") + "\n")
     md.append("Targets (`calibration/data/plan/plan_indicators.csv`):\n")
     md.append("".join(f"- `{t.short}`: {t.label}\n" for t in targets))
+    warned = list(dict.fromkeys(t.indicator for t in targets if t.indicator in DEFINITION_DIFFERENCES))
+    if warned:
+        md.append("\n" + "".join(f"- {definition_warning(i)}\n" for i in warned))
     probs = analysis.attainment(outcomes, targets, ["policy", *policy_cols])
     probs.to_csv(out / "probabilities.csv", index=False)
     if not probs.empty:
@@ -364,6 +374,9 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
                                        title="Lever effects on the urbanization rate (percentage points)")
             md.append(f"\n![lever effects]({path.name})\n")
 
+    # ---- paired effects -----------------------------------------------------------------------------------
+    md.append(_paired_section(res, outcomes, out))
+
     # ---- scenario discovery -------------------------------------------------------------------------------------
     disc = _discovery(meta)
     dkey = analysis.outcome_key(disc.indicator, disc.region, disc.year)
@@ -407,6 +420,126 @@ def write_report(root: Path | str, out_dir: Path | str | None = None) -> Path:
     path = out / "report.md"
     path.write_text("\n".join(md), encoding="utf-8")
     return path
+
+
+def _runs_table(res: SweepResults) -> pd.DataFrame:
+    """One row per planned run: identity, pairing keys (uncertainty point = posterior draw), seed and status."""
+    cols = [c for c in ("run_index", "scenario", "lever_point", "uncertainty_point", "replicate", "seed")
+            if c in res.design]
+    runs = res.design[cols + [f for f in res.factors if f in res.design]].copy()
+    done = set(res.outcomes["run_index"])
+    failed = set(res.failed["run_index"]) if "run_index" in res.failed else set()
+    runs["status"] = ["finished" if i in done else "failed" if i in failed else "missing" for i in runs["run_index"]]
+    return runs.rename(columns={"uncertainty_point": "uncertainty_point (posterior draw)"}) \
+        if _uncertainty_spec(res.meta).design == "posterior" else runs
+
+
+def _paired_years(defn: dict[str, Any]) -> list[int]:
+    """The years paired effects are given for: the plan's 2025 and 2035 where simulated, else the last year."""
+    end = int(defn.get("end_year", PLAN_END_YEAR))
+    years = [y for y in (2025, PLAN_END_YEAR) if START_YEAR <= y <= end]
+    return sorted(set(years)) or [end]
+
+
+def _paired_outcomes(res: SweepResults, years: Sequence[int]) -> pd.DataFrame:
+    """Every indicator of every finished run in ``years``, Hunan and the divisions (not counties), one column per
+    ``indicator@region@year``, joined to the runs' design columns."""
+    con = connect(res.root)
+    try:
+        placeholders = ", ".join("?" for _ in years)
+        long = con.execute(f"SELECT run_index, region, year, indicator, value FROM runs WHERE year IN ({placeholders}) "
+                           "AND NOT regexp_matches(region, '^[0-9]')", list(years)).df()
+    finally:
+        con.close()
+    if long.empty:
+        return pd.DataFrame()
+    long["key"] = long["indicator"] + "@" + long["region"] + "@" + long["year"].astype(str)
+    wide = long.pivot_table(index="run_index", columns="key", values="value", aggfunc="first")
+    return wide
+
+
+def _paired_section(res: SweepResults, outcomes: pd.DataFrame, out: Path) -> str:
+    """The "Paired effects" section: every indicator's effect against the first policy, paired by draw and seed."""
+    md = ["\n## Paired effects\n"]
+    policies = list(dict.fromkeys(outcomes["policy"]))
+    if len(policies) < 2:
+        md.append("Not applicable: the experiment has one policy, so there is nothing to compare.\n")
+        return "".join(md)
+    defn = res.meta.get("definition", {})
+    years = _paired_years(defn)
+    wide = _paired_outcomes(res, years)
+    if wide.empty:
+        md.append(f"Not applicable: the results hold no indicator for {', '.join(map(str, years))}.\n")
+        return "".join(md)
+    keys = ["uncertainty_point", "replicate"] + (["lever_point"] if res.sampled_levers else [])
+    table = outcomes[["run_index", "policy", "seed", *keys]].set_index("run_index").join(wide, how="inner")
+    result = analysis.paired_effects(table.reset_index(), list(wide.columns), arm="policy", baseline=policies[0],
+                                     pair_on=keys)
+    eff = result.effects
+    eff.to_csv(out / "paired_effects.csv", index=False)
+    crn = bool(defn.get("common_random_numbers", False))
+    lo, mid, hi = analysis.PAIRED_QUANTILES
+    md.append(f"Each policy against **{result.baseline}**, on every indicator (Hunan here; every division in "
+              f"`paired_effects.csv`). Runs are paired by {', '.join(keys)} (the uncertainty point is the posterior "
+              "draw in a posterior design)"
+              + (", and the two runs of a pair share their seed (common random numbers)" if crn else
+                 "; the sweep did not use common random numbers (`common_random_numbers = false`), so the two runs "
+                 "of a pair have different seeds and their difference keeps the Monte-Carlo noise")
+              + f". **paired**: median [{lo:.0%}, {hi:.0%}] of the per-pair differences (policy minus baseline), "
+              f"a {hi - lo:.0%} interval of the effect over posterior draws and replications. **unpaired**: the same "
+              "quantiles of the difference between independent runs of the two policies (every baseline run against "
+              "every run of the policy), what the comparison would show without pairing.\n")
+    if not result.unmatched.empty:
+        result.unmatched.to_csv(out / "paired_unmatched.csv", index=False)
+        md.append(f"\n**{len(result.unmatched)} runs have no partner** and are left out of the paired effects "
+                  "(`paired_unmatched.csv`):\n\n" + _md_table(result.unmatched, max_rows=10))
+    hunan = eff[eff["region"] == "Hunan"]
+    shown_arms = [p for p in policies[1:] if p in set(hunan["arm"])]
+    for arm in shown_arms[:6]:
+        e = hunan[hunan["arm"] == arm]
+        n_pairs = int(e["n_pairs"].max()) if len(e) else 0
+        rows = []
+        for ind, g in e.groupby("indicator", sort=False):
+            row: dict[str, Any] = {"indicator": ind, "unit": INDICATORS[ind].unit if ind in INDICATORS else ""}
+            for r in g.sort_values("year").itertuples():
+                row[f"{r.year} paired"] = f"{_cell(r.median)} [{_cell(r.low)}, {_cell(r.high)}]"
+                row[f"{r.year} unpaired"] = f"[{_cell(r.unpaired_low)}, {_cell(r.unpaired_high)}]"
+            rows.append(row)
+        md.append(f"\n### {arm} minus {result.baseline} ({n_pairs} pairs)\n\n")
+        md.append(_md_table(pd.DataFrame(rows), max_rows=len(rows) + 1))
+    if len(shown_arms) > 6:
+        md.append(f"\n_{len(shown_arms) - 6} more policies in `paired_effects.csv`._\n")
+    warned = [i for i in DEFINITION_DIFFERENCES if i in set(hunan["indicator"])]
+    if warned:
+        md.append("\n" + "".join(f"- {definition_warning(i)}\n" for i in warned))
+    return "".join(md)
+
+
+#: Indicators whose paired effects ``hunan-sim report`` also prints (the report has every indicator).
+PRINTED_EFFECTS = ("urbanization_rate", "hukou_urbanization_rate", "hukou_gap", "czt_urban_share",
+                   "urban_unemployment_rate", "urban_rural_income_ratio", "new_urban_jobs")
+
+
+def paired_summary(report: Path | str, *, max_arms: int = 6) -> str:
+    """A few lines for the terminal: the Hunan paired effects of :data:`PRINTED_EFFECTS` from a written report's
+    ``paired_effects.csv`` ('' if it has none)."""
+    path = Path(report).parent / "paired_effects.csv"
+    if not path.is_file():
+        return ""
+    eff = pd.read_csv(path)
+    eff = eff[(eff["region"] == "Hunan") & eff["indicator"].isin(PRINTED_EFFECTS)]
+    if eff.empty:
+        return ""
+    lines = []
+    for arm in list(dict.fromkeys(eff["arm"]))[:max_arms]:
+        e = eff[eff["arm"] == arm]
+        lines.append(f"paired effects, {arm} minus {e['baseline'].iloc[0]} (Hunan; median [5 %, 95 %] over "
+                     f"{int(e['n_pairs'].max())} pairs; unpaired interval after 'vs'; every indicator in the report):")
+        for r in e.itertuples():
+            warn = "  (definition differs from the plan's statistic)" if r.indicator in DEFINITION_DIFFERENCES else ""
+            lines.append(f"  {r.indicator} {r.year}: {_cell(r.median)} [{_cell(r.low)}, {_cell(r.high)}] vs "
+                         f"[{_cell(r.unpaired_low)}, {_cell(r.unpaired_high)}]{warn}")
+    return "\n".join(lines)
 
 
 def _who_table(res: SweepResults, outcomes: pd.DataFrame) -> pd.DataFrame:

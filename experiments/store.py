@@ -109,6 +109,9 @@ def run_table(spec: RunSpec, indicators: pd.DataFrame) -> pd.DataFrame:
     cols: dict[str, Any] = {
         "run_index": pd.Series([spec.run_index] * n, dtype="int64"),
         "scenario": pd.Series([spec.scenario] * n, dtype="string"),
+        "lever_point": pd.Series([spec.lever_point] * n, dtype="int64"),
+        # the index of the uncertainty point: in a posterior design, the posterior draw (pairs runs across policies)
+        "uncertainty_point": pd.Series([spec.uncertainty_point] * n, dtype="int64"),
         "replicate": pd.Series([spec.replicate] * n, dtype="int64"),
         "seed": pd.Series([spec.seed] * n, dtype="int64"),
     }
