@@ -249,6 +249,9 @@ def run_experiment(experiment: Experiment, out_dir: Path | str, *, workers: int 
                     fut.release()
                     bar.update(1)
         finally:
+            # only this process writes result files, and it is not writing now: a Ctrl-C that fell between a
+            # temporary file's creation and its guard leaves no .tmp behind (the next sweep would remove it too)
+            store.remove_temporaries()
             if client is not None:
                 client.close()
             if cluster is not None:

@@ -213,7 +213,7 @@ class ResultStore:
             d.mkdir(parents=True, exist_ok=True)
         if experiment.outputs.flows:
             self.flows_dir.mkdir(exist_ok=True)
-        self._remove_temporaries()
+        self.remove_temporaries()
         path = self.root / EXPERIMENT_FILE
         current = {"format": FORMAT_VERSION, "name": experiment.name, "digest": digest, "n_runs": len(plan),
                    "master_seed": experiment.master_seed, "source": experiment.source,
@@ -266,8 +266,11 @@ class ResultStore:
         except (OSError, pa.ArrowException, KeyError, json.JSONDecodeError, AttributeError):
             return None
 
-    def _remove_temporaries(self) -> None:
-        # left by a sweep killed while writing; no other writer can exist while we hold the lock
+    def remove_temporaries(self) -> None:
+        """Remove the hidden ``.*.tmp`` files of unfinished writes (call with the lock held).
+
+        Left by a sweep killed while writing, or interrupted between creating a temporary file and the guard
+        that removes it on error; no other writer can exist while we hold the lock."""
         for d in (self.root, self.runs_dir, self.flows_dir, self.failed_dir):
             if d.is_dir():
                 for tmp in d.glob(".*.tmp"):
