@@ -35,6 +35,7 @@ from agents.households import (
     settlers,
 )
 from sim import markets
+from sim.memory import keep_freed_memory
 from sim.demography import VitalRates, step_members, young_adult_slot
 from sim.data import (DIVISION_EFFECT_PARTS, division_fertility_2010, load_counties_2010_on_2020, load_division_effects,
                       load_divisions,
@@ -154,6 +155,7 @@ class HunanModel(mesa.Model):
         if rng is not None and not isinstance(rng, np.random.Generator):
             rng = int(rng)  # Mesa refuses numpy integers (STACK.md)
         super().__init__(rng=rng)
+        keep_freed_memory()  # the year's large temporaries reuse freed memory (sim/memory.py: 30 % faster at 1:1)
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_SCALE:
             raise InputError(field="scale", value=scale, source="model",
                              allowed=f"households per agent, a number from 1 to {MAX_SCALE:,} (coarser scales leave "
@@ -359,10 +361,10 @@ class HunanModel(mesa.Model):
         # attrition (自然减员) of urban employment: working-age members of employed city households who die or
         # reach retirement age this year (counted for the new-urban-jobs statistic; no behaviour depends on it)
         employed_city = np.flatnonzero(self.places.in_hunan_city[c["loc"]] & (c["employment"] == Employment.EMPLOYED))
-        working_before = working_age_members(c["members"][employed_city])
+        working_before = working_age_members(c["members"].take(employed_city, axis=0))
         outcome = step_members(h, self.vital_rates.for_year(self.year), rng,
                                fertility=self.division_fertility[c["hukou_div"]])
-        still_working = working_age_members(c["members"][employed_city], first_age=WORKING_AGE_FROM + 1)
+        still_working = working_age_members(c["members"].take(employed_city, axis=0), first_age=WORKING_AGE_FROM + 1)
         self.urban_attrition = np.bincount(self.places.city_division[c["loc"][employed_city]],
                                            weights=working_before - still_working, minlength=N_DIVISIONS)
         in_hunan = self.places.in_hunan[c["loc"]]
