@@ -317,11 +317,17 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
 def _age_shares(model: HunanModel) -> dict[str, np.ndarray]:
     """Age shares of the residents (percent) and the old-age dependency ratio, by division and (last) Hunan."""
     places, c = model.places, model.households.cols
-    div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)[c["loc"]]
+    div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)  # by place
+
+    def by_division(column: str) -> np.ndarray:
+        """Sum of a per-household count by division: by place first (no per-household division lookup), exact
+        in any order because the counts are whole numbers."""
+        per_place = np.bincount(c["loc"], weights=c[column], minlength=places.n)
+        return np.bincount(div, weights=per_place, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
+
     # the derived counts per household (agents.households.refresh_members): three bincounts, no slot scan
-    young, old = (np.bincount(div, weights=c[k], minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
-                  for k in ("n_children", "n_elderly"))
-    working = np.bincount(div, weights=c["n_members"], minlength=N_DIVISIONS + 1)[:N_DIVISIONS] - young - old
+    young, old = by_division("n_children"), by_division("n_elderly")
+    working = by_division("n_members") - young - old
     young, working, old = (np.append(x, x.sum()) for x in (young, working, old))  # divisions, then Hunan
     total = np.maximum(young + working + old, 1)
     return {"share_age_0_14": 100 * young / total, "share_age_15_64": 100 * working / total,
