@@ -141,15 +141,18 @@ def code_table(by_age_sex: np.ndarray) -> np.ndarray:
 
 
 def step_members(h: Households, rates: YearRates, rng: np.random.Generator,
-                 fertility: np.ndarray | None = None) -> Outcome:
+                 fertility: np.ndarray | None = None, fertility_group: np.ndarray | None = None) -> Outcome:
     """Deaths, births and ageing of every member (module docstring); the derived columns are not refreshed.
 
     Draws, chunk by chunk: one uniform per occupied slot (death), one per woman of childbearing age (birth),
     one per newborn (sex). The stream depends only on the table, the rates and the seed.
 
     Args:
-        fertility: each household's multiplier of the birth rates (its hukou division's relative fertility,
-            :func:`sim.data.division_fertility_2010`); None is 1 for all.
+        fertility: multiplier of the birth rates by group (the hukou divisions' relative fertility,
+            :func:`sim.data.division_fertility_2010`), or by household when ``fertility_group`` is None; None is 1
+            for all.
+        fertility_group: each household's row of ``fertility`` (its hukou division). Looked up for the women of
+            childbearing age only, instead of a multiplier per household built every year (168 MB at 1:1).
     """
     members = h.cols["members"]
     n = len(h)
@@ -173,7 +176,8 @@ def step_members(h: Households, rates: YearRates, rng: np.random.Generator,
         can_bear = np.flatnonzero(can_bear_code[codes])
         p_birth = birth_p[codes[can_bear]]
         if fertility is not None:
-            p_birth = p_birth * fertility[start + occupied[can_bear] // slots]
+            mothers = start + occupied[can_bear] // slots
+            p_birth = p_birth * fertility[mothers if fertility_group is None else fertility_group[mothers]]
         born = can_bear[rng.random(len(can_bear)) < p_birth]
         die = (rng.random(len(codes)) < death_p[codes]) | (codes >= oldest)
         # everyone one year older, then the dead removed (in place: no gather and scatter of the survivors). A

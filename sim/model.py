@@ -363,7 +363,7 @@ class HunanModel(mesa.Model):
         employed_city = np.flatnonzero(self.places.in_hunan_city[c["loc"]] & (c["employment"] == Employment.EMPLOYED))
         working_before = working_age_members(c["members"].take(employed_city, axis=0))
         outcome = step_members(h, self.vital_rates.for_year(self.year), rng,
-                               fertility=self.division_fertility[c["hukou_div"]])
+                               fertility=self.division_fertility, fertility_group=c["hukou_div"])
         still_working = working_age_members(c["members"].take(employed_city, axis=0), first_age=WORKING_AGE_FROM + 1)
         self.urban_attrition = np.bincount(self.places.city_division[c["loc"][employed_city]],
                                            weights=working_before - still_working, minlength=N_DIVISIONS)

@@ -122,6 +122,25 @@ def test_the_fertility_multiplier_scales_the_births() -> None:
     assert 1.8 < births[1] / births[0] < 2.2, births
 
 
+def test_fertility_by_group_equals_the_same_multiplier_per_household() -> None:
+    """A table by group (the model's hukou divisions) gives the same births, deaths and members as the multiplier
+    spelt out per household, draw for draw."""
+    fert = np.zeros((MAX_AGE + 1, 2))
+    fert[20:40, 1] = 0.08
+    rates = YearRates(death=code_table(np.full((MAX_AGE + 1, 2), 0.01)), birth=code_table(fert), female_at_birth=0.45)
+    table = np.array([0.5, 1.0, 2.0])
+    results = []
+    for by_group in (True, False):
+        h = _households(5)
+        group = (np.arange(len(h)) % 3).astype(np.int8)
+        kw = {"fertility": table, "fertility_group": group} if by_group else {"fertility": table[group]}
+        out = step_members(h, rates, np.random.default_rng(7), **kw)
+        results.append((out.births, out.deaths, h.cols["members"].copy()))
+    assert results[0][0].sum() > 0
+    for a, b in zip(results[0], results[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_vital_rates_read_the_fitted_levels_and_keep_the_2020_level_after() -> None:
     rates = VitalRates.from_parameters(ModelParameters())
     assert rates.total_fertility(2025) == pytest.approx(rates.total_fertility(2020))
