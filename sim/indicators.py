@@ -297,7 +297,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         **village_moves,
         "local_urbanization_share": 100 * village_moves["moves_to_own_county_town"] / np.maximum(all_moves, 1),
     }
-    ages = _age_shares(model)
+    ages = _age_shares(model, all_loc)
     elderly_alone = places.is_village[c["loc"]] & (c["n_members"] == c["n_children"] + c["n_elderly"])
     left_behind_elderly = np.bincount(places.lookup_division[c["loc"][elderly_alone]],
                                       weights=c["n_elderly"][elderly_alone], minlength=N_DIVISIONS)[:N_DIVISIONS] * s
@@ -310,24 +310,37 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         rows.extend((year, name, k, float(v)) for name, v in zip(names[:N_DIVISIONS], np.asarray(arr).tolist(), strict=True))
     rows.append((year, "outside", "population", float(all_loc[places.outside] * s)))
     if places.by_county:
-        rows.extend(_county_rows(model, flags, total_pop))
+        rows.extend(_county_rows(model, flags, total_pop, urban, all_loc))
     return rows
 
 
-def _age_shares(model: HunanModel) -> dict[str, np.ndarray]:
-    """Age shares of the residents (percent) and the old-age dependency ratio, by division and (last) Hunan."""
+def _age_shares(model: HunanModel, persons_by_place: np.ndarray) -> dict[str, np.ndarray]:
+    """Age shares of the residents (percent) and the old-age dependency ratio, by division and (last) Hunan.
+
+    ``persons_by_place``: members by place (agent units), already counted by the caller.
+    """
     places, c = model.places, model.households.cols
     div = np.where(places.in_hunan, places.lookup_division, N_DIVISIONS)  # by place
+    # Children and elderly by place from the derived counts per household (agents.households.refresh_members):
+    # one bincount of households by (place, children, elderly), no weights, instead of a weighted bincount per
+    # count. The sums are whole numbers, so they are exact in any order.
+    bins = c["members"].shape[1] + 1  # a count is at most the number of slots
+    key = c["loc"].astype(np.intp)
+    key *= bins
+    key += c["n_children"]
+    key *= bins
+    key += c["n_elderly"]
+    households = np.bincount(key, minlength=places.n * bins * bins).reshape(places.n, bins, bins)
+    del key
+    count = np.arange(bins)
+    young_by_place = households.sum(axis=2) @ count
+    old_by_place = households.sum(axis=1) @ count
 
-    def by_division(column: str) -> np.ndarray:
-        """Sum of a per-household count by division: by place first (no per-household division lookup), exact
-        in any order because the counts are whole numbers."""
-        per_place = np.bincount(c["loc"], weights=c[column], minlength=places.n)
+    def by_division(per_place: np.ndarray) -> np.ndarray:
         return np.bincount(div, weights=per_place, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
 
-    # the derived counts per household (agents.households.refresh_members): three bincounts, no slot scan
-    young, old = by_division("n_children"), by_division("n_elderly")
-    working = by_division("n_members") - young - old
+    young, old = by_division(young_by_place), by_division(old_by_place)
+    working = by_division(persons_by_place) - young - old
     young, working, old = (np.append(x, x.sum()) for x in (young, working, old))  # divisions, then Hunan
     total = np.maximum(young + working + old, 1)
     return {"share_age_0_14": 100 * young / total, "share_age_15_64": 100 * working / total,
@@ -345,20 +358,29 @@ def _city_size(model: HunanModel, persons: np.ndarray) -> dict[str, float]:
             "county_towns_200k_500k": float(np.count_nonzero((towns >= 2e5) & (towns < 5e5)))}
 
 
-def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list[tuple[int, str, str, float]]:
+def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float, in_city: np.ndarray,
+                 persons_by_place: np.ndarray) -> list[tuple[int, str, str, float]]:
     """The ``by_county`` indicators of every county (rows of ``sim.data.load_counties_2020``), one bincount of
-    persons by county, urban residence and the registration flags."""
+    persons by county, urban residence and the registration flags.
+
+    ``in_city``: whether each household lives in a Hunan city; ``persons_by_place``: members by place (agent
+    units); both already computed by the caller.
+    """
     from sim.data import load_counties_2020
 
     c, s, places = model.households.cols, model.scale, model.places
     counties = load_counties_2020()
     n_c = len(counties)
-    inside = c["county"] >= 0
-    key = c["county"][inside].astype(np.int64) * 2 + places.in_hunan_city[c["loc"][inside]]
+    # county + 1: households outside Hunan (county -1) fall in a first row that is dropped, so no household is
+    # selected out (four gathers fewer); the sums are whole numbers, exact in any order
+    key = c["county"].astype(np.int64)
+    key += 1
+    key *= 2
+    key += in_city
     key *= _N_FLAGS
-    key += flags[inside]
-    table = np.bincount(key, weights=c["n_members"][inside], minlength=n_c * 2 * _N_FLAGS).reshape(n_c, 2, _N_FLAGS)
-    table *= s
+    key += flags
+    table = np.bincount(key, weights=c["n_members"], minlength=(n_c + 1) * 2 * _N_FLAGS)
+    table = table.reshape(n_c + 1, 2, _N_FLAGS)[1:] * s
     flag_ids = np.arange(_N_FLAGS)
     pop = table.sum(axis=(1, 2))
     urban = table[:, 1, :].sum(axis=1)
@@ -373,7 +395,7 @@ def _county_rows(model: HunanModel, flags: np.ndarray, total_pop: float) -> list
         "registered_other_province": other_prov,
         # a central district's is 0: its towns are the central city's
         "county_town_population": np.where(places.is_county_town[places.county_urban_place],
-                                           model.households.persons_by_loc()[places.county_urban_place] * s, 0.0),
+                                           persons_by_place[places.county_urban_place] * s, 0.0),
     }
     year = model.year
     regions = counties.region.tolist()
