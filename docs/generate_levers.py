@@ -53,7 +53,8 @@ GROUP_TITLES = {"hukou": "Hukou settlement (户籍)", "permit": "Residence permi
 
 
 def load_notes(path: Path = NOTES_PATH) -> dict[str, dict[str, str]]:
-    """The hand-written notes by lever: ``reason`` (why a lever does not move an outcome) and ``note``."""
+    """The hand-written notes by lever: ``reason`` (why a lever does not move an outcome), ``short`` (the same in a
+    few words, for the summary table) and ``note`` (shown for any lever)."""
     with path.open("rb") as f:
         data = tomllib.load(f)
     unknown = sorted(set(data) - set(LEVERS))
@@ -133,8 +134,9 @@ def render(atlas_dir: Path = ATLAS_DIR, notes_path: Path = NOTES_PATH) -> str:
             continue
         s = summary.loc[name]
         reason = notes.get(name, {}).get("reason", "")
-        rows.append([f"[`{name}`](#{name.replace('_', '_')})", s["group"], f"{s['low_value']} → {s['high_value']}",
-                     s["status"], s["moved"] or (reason.split(". ")[0] if reason else "")])
+        why = notes.get(name, {}).get("short", "") if not s["moves"] else ""
+        rows.append([f"[`{name}`](#{name})", s["group"], f"{s['low_value']} → {s['high_value']}", s["status"],
+                     s["moved"] or why or ("see below" if reason else "")])
     md.append(_table(["lever", "group", "low → high", "status", "moves (or why not)"], rows))
     md.append("\n## Signs expected from the literature\n\nOnly expectations stated in the project's sources are "
               "checked: the model brief (`../shared/brief/MODEL.md`) and issue 19's Done-when. *matches* / "
@@ -171,7 +173,7 @@ def render(atlas_dir: Path = ATLAS_DIR, notes_path: Path = NOTES_PATH) -> str:
                 erows.append([label, INDICATORS[ind].unit, *cells])
             md.append(_table(["indicator", "unit", *[str(y) for y in years]], erows))
             note = notes.get(name, {})
-            if note.get("reason"):
+            if note.get("reason") and not bool(s["moves"]):
                 md.append(f"\n**Why it does not move an outcome:** {note['reason']}\n")
             elif not bool(s["moves"]):
                 md.append("\n**Why it does not move an outcome:** _no reason documented yet_\n")

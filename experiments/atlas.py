@@ -146,6 +146,15 @@ def lever_settings(lever: Lever) -> tuple[Any, Any]:
     return float(lever.low), float(lever.high)
 
 
+def value_text(value: Any) -> str:
+    """A lever setting as the table shows it: ``False``/``True``, whole numbers without a decimal point."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def option_name(lever: str, side: str) -> str:
     """The level of :data:`FACTOR` that sets ``lever`` to its ``side`` (``low`` or ``high``) setting."""
     return f"{lever}:{side}"
@@ -318,7 +327,7 @@ def atlas_table(root: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
         max_abs = {c: float(np.nanmax(np.abs(pairs[(c, "high")] - pairs[(c, "low")]))) if
                    {(c, "high"), (c, "low")} <= set(pairs.columns) else math.nan for c in cols}
         low, high = options[option_name(name, "low")][name], options[option_name(name, "high")][name]
-        eff = eff.assign(lever=name, group=lever.group, low_value=low, high_value=high,
+        eff = eff.assign(lever=name, group=lever.group, low_value=value_text(low), high_value=value_text(high),
                          unit=[INDICATORS[i].unit for i in eff["indicator"]],
                          counts_for_flag=eff["indicator"].isin(FLAG_INDICATORS),
                          max_abs_difference=[max_abs[c] for c in eff["outcome"]])
@@ -424,7 +433,7 @@ def atlas_chart(table: pd.DataFrame, path: Path, indicators: Sequence[str] = CHA
         ax.set_yticklabels(levers, fontsize=7)
     fig.suptitle(f"Paired effect of each lever, high minus low, on {ATLAS_SCENARIO} (median and 90 % interval; "
                  "filled: beyond paired noise)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.985))  # room for the title above the first row's panel titles
     return _save(fig, path)
 
 
