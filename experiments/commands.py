@@ -1,4 +1,4 @@
-"""Command line: ``hunan-sim sweep`` and ``hunan-sim report`` (registered by :mod:`sim.cli`).
+"""Command line: ``hunan-sim sweep``, ``hunan-sim report`` and ``hunan-sim atlas`` (registered by :mod:`sim.cli`).
 
 ::
 
@@ -6,6 +6,7 @@
     hunan-sim sweep experiments/hukou-housing.toml --slurm-script      # print the SLURM job script and stop
     hunan-sim report results/hukou-housing
     hunan-sim report calibration                                        # the calibration report
+    hunan-sim atlas [--levers a,b] [--scale 1000] [--draws 4] [--replications 2] [--workers N] [--out DIR]
 
 Input errors are raised as :class:`sim.errors.InputError`; ``sim.cli`` prints them as one line and exits 2.
 """
@@ -13,6 +14,7 @@ Input errors are raised as :class:`sim.errors.InputError`; ``sim.cli`` prints th
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -106,8 +108,58 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(name: str) -> Any:
+    """An argparse type: a finite number (its range is checked where it is used, naming ``name``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if len(text) <= 40 else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"option {name}: value {text[:40]!r} is not a number")
+        return value
+    return parse
+
+
+def _cmd_atlas(args: argparse.Namespace) -> int:
+    from experiments.atlas import AtlasSettings, atlas_experiment, describe, lever_summary, write_atlas
+    from experiments.runner import run_experiment
+    from experiments.store import check_folder
+    from sim.ensemble import check_scheduler_address
+
+    _one_line_warnings()
+    if args.workers and args.scheduler:
+        raise InputError(field="--workers/--scheduler", value="both", allowed="at most one of them",
+                         source="command line")
+    settings = AtlasSettings.checked(levers=args.levers, scale=args.scale, draws=args.draws,
+                                     replications=args.replications, master_seed=args.seed)
+    if args.out is not None:
+        check_folder(args.out, field="--out")  # "" or a non-UTF-8 name: refused before anything is done
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
+    experiment = atlas_experiment(settings)
+    out = Path(args.out) if args.out is not None else Path("results") / experiment.name
+    if args.dry_run:
+        print(f"atlas: {experiment.n_runs} runs ({len(settings.levers)} lever(s) × 2 settings × {settings.draws} "
+              f"posterior draw(s) × {settings.replications} replication(s)) at scale {settings.scale:g} to "
+              f"{experiment.end_year}; results would go to {out}")
+        return 0
+    summary = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                             retry_failed=args.retry_failed, progress=not args.no_progress)
+    print(summary.describe())
+    paths = write_atlas(out)
+    print(f"wrote {paths['markdown']}, {paths['table'].name}, {paths['chart'].name}")
+    import pandas as pd
+
+    print(describe(lever_summary(pd.read_csv(paths["table"]))))
+    if summary.n_failed or summary.n_failed_skipped:
+        print(f"failed runs are recorded in {out / 'failed'}; rerun them with --retry-failed", file=sys.stderr)
+        return 1
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``sweep`` and ``report`` subcommands to ``hunan-sim``."""
+    """Add the ``sweep``, ``report`` and ``atlas`` subcommands to ``hunan-sim``."""
     sweep = subparsers.add_parser("sweep", help="run a policy experiment (a TOML file in experiments/) on Dask",
                                   description="Run every unfinished run of an experiment; a restart resumes.")
     sweep.add_argument("file", help="experiment file, e.g. experiments/hukou-housing.toml (or its name)")
@@ -148,3 +200,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("dir", help="a results folder written by 'hunan-sim sweep', or 'calibration'")
     report.add_argument("--out", default=None, help="report folder (default DIR/report)")
     report.set_defaults(func=_cmd_report)
+
+    from experiments.atlas import DEFAULT_DRAWS, DEFAULT_REPLICATIONS, DEFAULT_SCALE, DEFAULT_SEED
+
+    atlas = subparsers.add_parser("atlas", help="every lever low vs high against plan-2021, paired (a lever atlas)",
+                                  description="Run every lever at its low and high setting from 2021 on top of "
+                                              "plan-2021 with common random numbers over posterior draws (a "
+                                              "resumable sweep), and write the paired effects (table, chart).")
+    atlas.add_argument("--levers", default=None, metavar="A,B",
+                       help="comma-separated lever names (default: every lever in sim.parameters.LEVERS)")
+    atlas.add_argument("--scale", type=_number("--scale"), default=DEFAULT_SCALE,
+                       help=f"households per agent (default {DEFAULT_SCALE})")
+    atlas.add_argument("--draws", type=whole_number("--draws", 1), default=DEFAULT_DRAWS,
+                       help=f"posterior draws (default {DEFAULT_DRAWS})")
+    atlas.add_argument("--replications", type=whole_number("--replications", 1), default=DEFAULT_REPLICATIONS,
+                       help=f"replications per draw (default {DEFAULT_REPLICATIONS})")
+    atlas.add_argument("--seed", type=whole_number("--seed"), default=DEFAULT_SEED,
+                       help=f"master seed (default {DEFAULT_SEED})")
+    atlas.add_argument("--workers", type=whole_number("--workers", 1), default=None,
+                       help="local worker processes (one thread each; default one per CPU)")
+    atlas.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    atlas.add_argument("--out", default=None, help="results folder (default results/atlas); the atlas goes to "
+                       "OUT/atlas/ (atlas.md, atlas.csv, atlas.png)")
+    atlas.add_argument("--retry-failed", action="store_true", help="run earlier failed runs again")
+    atlas.add_argument("--dry-run", action="store_true", help="validate, print the number of runs, stop")
+    atlas.add_argument("--no-progress", action="store_true", help="no progress bar")
+    atlas.set_defaults(func=_cmd_atlas)
