@@ -368,10 +368,11 @@ class HunanModel(mesa.Model):
         self.urban_attrition = np.bincount(self.places.city_division[c["loc"][employed_city]],
                                            weights=working_before - still_working, minlength=N_DIVISIONS)
         in_hunan = self.places.in_hunan[c["loc"]]
-        self.demography_counts = {"births": float(outcome.births[in_hunan].sum()),
-                                  "deaths": float(outcome.deaths[in_hunan].sum()),
-                                  "births_outside": float(outcome.births[~in_hunan].sum()),
-                                  "deaths_outside": float(outcome.deaths[~in_hunan].sum()),
+        # whole numbers: summed where in Hunan and the rest by difference, exact and without selecting households
+        births, deaths = (int(np.sum(x, where=in_hunan)) for x in (outcome.births, outcome.deaths))
+        self.demography_counts = {"births": float(births), "deaths": float(deaths),
+                                  "births_outside": float(int(outcome.births.sum()) - births),
+                                  "deaths_outside": float(int(outcome.deaths.sum()) - deaths),
                                   "births_lost": float(outcome.births_lost),
                                   "arrivals": 0.0, "departures": 0.0, "other_province_arrivals": 0.0}
         refresh_members(h)
