@@ -9,8 +9,9 @@ reuse the same years took 45.2 s (0.2 s in the kernel, 3,000 page faults) and th
 3.81 to 4.09 GiB. The results do not change: where a temporary lives has no effect on what is computed (the
 regression digests are the same).
 
-:func:`keep_freed_memory` asks glibc (``mallopt``) to serve large requests from its heap and not to give freed
-memory back to the kernel. It is process-wide, so the model calls it once when it is built; a program that embeds
+:func:`keep_freed_memory` asks glibc (``mallopt``) to serve large requests from its heap, not to give freed
+memory back to the kernel, and to serve every thread from that one heap (the indicators' second thread included,
+``sim/indicators.py``). It is process-wide, so the model calls it once when it is built; a program that embeds
 the model and wants glibc's defaults sets ``HUNAN_SIM_SYSTEM_MALLOC=1``. On a C library without ``mallopt``
 (macOS, Windows, musl's stub) nothing changes.
 """
@@ -25,6 +26,7 @@ import sys
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
 _M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
 
 #: Largest free block at the top of the heap kept instead of returned to the kernel (mallopt takes an int).
 _TRIM_THRESHOLD = 2**31 - 1
@@ -60,4 +62,7 @@ def _apply() -> bool:
     # mallopt returns 1 on success; musl's stub returns 0. Large requests still fall back to mmap when the heap
     # cannot grow (glibc's sysmalloc does that for the main arena), so no request fails for this setting.
     return all(mallopt(param, value) == 1 for param, value in
-               ((_M_TRIM_THRESHOLD, _TRIM_THRESHOLD), (_M_TOP_PAD, _TOP_PAD), (_M_MMAP_MAX, 0)))
+               ((_M_TRIM_THRESHOLD, _TRIM_THRESHOLD), (_M_TOP_PAD, _TOP_PAD), (_M_MMAP_MAX, 0),
+                # one arena: a thread's large temporaries (sim/indicators.py counts on a second thread) come from
+                # the same reused heap instead of fresh mmaps of a thread arena
+                (_M_ARENA_MAX, 1)))
