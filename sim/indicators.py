@@ -9,14 +9,13 @@ counts are real persons (agent counts × households per agent).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from agents.households import settlement_willing
+from sim.concurrency import parallel_for, soon
 from sim.places import N_DIVISIONS, OUTSIDE_DIV
 
 if TYPE_CHECKING:
@@ -128,26 +127,6 @@ _REGISTERED, _HUKOU_URBAN, _AWAY, _PERMIT, _ELSEWHERE, _CENTRAL = 1, 2, 4, 8, 16
 _N_FLAGS = 64
 
 
-#: Household records from which :func:`compute_indicators` runs some independent counts on a second thread. numpy
-#: releases the interpreter lock in ``bincount`` and in gathers, so on two cores a 1:1 table's counts overlap
-#: (measured: two bincounts over 21 M records 208 ms one after the other, 165 ms side by side). Smaller tables
-#: count inline: there the thread's hand-over costs more than it saves, and a sweep already runs one model per
-#: core. The values are the same either way: each count is computed by the same operations on the same arrays.
-PARALLEL_RECORDS = 4_000_000
-_pool: ThreadPoolExecutor | None = None
-
-
-def _soon(parallel: bool, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """``fn(*args)`` started on the indicator thread if ``parallel``, else computed now; call the result for it."""
-    global _pool
-    if not parallel:
-        value = fn(*args)
-        return lambda: value
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indicators")
-    return _pool.submit(fn, *args).result
-
-
 def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     """One year's indicator rows for the province, each division and the outside node.
 
@@ -178,11 +157,11 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     flags |= c["permit"].view(np.uint8) * np.uint8(_PERMIT)
     flags |= (c["hukou_county"] != county).view(np.uint8) * np.uint8(_ELSEWHERE)
     flags |= central.view(np.uint8) * np.uint8(_CENTRAL)
-    parallel = len(h) >= PARALLEL_RECORDS
+    parallel = parallel_for(len(h))
     urban = places.in_hunan_city[loc8]
     # counts that need only the table and the flags, on the second thread while this one goes on
-    young_old_by_place = _soon(parallel, _young_old_by_place, model)
-    county_table = _soon(parallel, _county_table, model, flags, urban) if places.by_county else None
+    young_old_by_place = soon(parallel, _young_old_by_place, model)
+    county_table = soon(parallel, _county_table, model, flags, urban) if places.by_county else None
     key = loc8.astype(np.int64)
     key *= _N_FLAGS
     key += flags

@@ -35,6 +35,7 @@ from agents.households import (
     settlers,
 )
 from sim import markets
+from sim.concurrency import parallel_for, soon
 from sim.memory import keep_freed_memory
 from sim.demography import VitalRates, step_members, young_adult_slot
 from sim.data import (DIVISION_EFFECT_PARTS, division_fertility_2010, load_counties_2010_on_2020, load_division_effects,
@@ -423,7 +424,10 @@ class HunanModel(mesa.Model):
     def labour_market(self) -> None:
         """Firms update demand and wages; job seekers are matched to vacancies; farm incomes follow labour."""
         p, h = self.params, self.households
-        persons = h.persons_by_loc()
+        persons_soon = soon(parallel_for(len(h)), h.persons_by_loc)  # on the second thread for large tables
+        div = markets.urban_division(h)
+        labour_force = markets.city_workers(h).sum(axis=(1, 2))
+        persons = persons_soon()
         upop = self.places.urban_by_division(persons)
         rpop = self.places.rural_by_division(persons)
         agglo_growth = (np.maximum(upop, 1) / np.maximum(self._urban_persons_prev, 1)) ** p.agglomeration_elasticity
@@ -433,8 +437,6 @@ class HunanModel(mesa.Model):
                 firm.produce(agglomeration_growth=float(agglo_growth[d]), transfer_incentive=float(incentive[d]))
         trend = np.array([[f.labour_demand for f in row] for row in self.firms])
 
-        div = markets.urban_division(h)
-        labour_force = markets.city_workers(h).sum(axis=(1, 2))
         tightness = (trend.sum(axis=1) - labour_force) / np.maximum(labour_force, 1)
         self.urban_base = self.urban_base * (1 + p.urban_wage_growth)
         agglo = (np.maximum(upop, 1) / np.maximum(self.urban_persons_2010, 1)) ** p.agglomeration_elasticity
@@ -876,7 +878,16 @@ class HunanModel(mesa.Model):
         p, h, rng = self.params, self.households, self.rng
         c = h.cols
         places = self.places
-        persons = h.persons_by_loc()
+        persons_soon = soon(parallel_for(len(h)), h.persons_by_loc)  # on the second thread for large tables
+        # households by place and tenure (read only, like the persons by place: the two counts overlap)
+        div = markets.urban_division(h)
+        n_tenure = len(Tenure)
+        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
+        loc_tenure *= n_tenure
+        loc_tenure += c["tenure"]
+        occupied = places.urban_by_division(np.bincount(loc_tenure, minlength=places.n * n_tenure).reshape(
+            places.n, n_tenure)[:, Tenure.PUBLIC_RENTAL])
+        persons = persons_soon()
         upop = places.urban_by_division(persons)
         new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
         land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * p.floor_space_per_person, 1)
@@ -895,13 +906,6 @@ class HunanModel(mesa.Model):
         self._urban_persons_prev = upop
         self._place_persons_prev = persons
 
-        div = markets.urban_division(h)
-        n_tenure = len(Tenure)
-        loc_tenure = c["loc"].astype(places.key_dtype(n_tenure))
-        loc_tenure *= n_tenure
-        loc_tenure += c["tenure"]
-        occupied = places.urban_by_division(np.bincount(loc_tenure, minlength=places.n * n_tenure).reshape(
-            places.n, n_tenure)[:, Tenure.PUBLIC_RENTAL])
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         vacancies = np.maximum((public + affordable) / self.scale - occupied, 0)

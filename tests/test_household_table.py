@@ -15,7 +15,7 @@ PLACES = default_places()
 def _random_table(n: int, seed: int) -> Households:
     rng = np.random.default_rng(seed)
     cols = empty_columns(n, PLACES)
-    for name, col in cols.items():
+    for col in cols.values():
         if col.dtype == bool:
             col[...] = rng.random(col.shape) < 0.5
         elif np.issubdtype(col.dtype, np.floating):
