@@ -289,7 +289,7 @@ def refresh_members(h: Households, rows: IntArray | None = None) -> None:
         # Codes slot-major (twelve passes of vector operations over the households are faster than reductions
         # along rows of twelve), compared as uint8 in place: code = 2·age + female, a free slot is 255, so
         # age < 15 is code < 30, age >= 65 is code >= 130 (or free), and the oldest member has the largest code
-        # below 255. Four times faster than looking up ages in a table (a uint8 index is numpy's slow path).
+        # below 255. 3.6 times faster than looking up ages in a table (a uint8 index is numpy's slow path).
         codes = np.ascontiguousarray((c["members"][r] if whole else c["members"].take(r, axis=0)).T)
         m = codes.shape[1]
         free, young, old_or_free = (np.zeros(m, dtype=np.uint8) for _ in range(3))
@@ -336,7 +336,8 @@ def working_age_members(members: np.ndarray, first_age: int = WORKING_AGE_FROM) 
     table = _working_age_table(first_age).astype(np.uint8)
     out = np.zeros(len(members), dtype=np.int64)
     for start in range(0, len(members), _MEMBER_CHUNK):
-        # slot-major codes, then one table lookup per slot (np.take: numpy's fast path for a uint8 index)
+        # slot-major codes, then one table lookup per slot on contiguous codes (1.8 times faster than lookups
+        # by the strided slot columns)
         codes = np.ascontiguousarray(members[start:start + _MEMBER_CHUNK].T)
         count = np.zeros(codes.shape[1], dtype=np.uint8)
         for code in codes:

@@ -89,17 +89,39 @@ def fit(*, scale: float = 100, seeds: list[int] | None = None, rounds: int = 4,
             "table": table}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry (module docstring)."""
-    ap = argparse.ArgumentParser(prog="python -m calibration.demography", description=__doc__.split("\n")[0])
+def fit_argument_parser(prog: str, description: str, rounds: int) -> argparse.ArgumentParser:
+    """The options every level fit takes (this module's and ``calibration.levels``): ``--scale``, ``--seeds``,
+    ``--rounds`` (default ``rounds``) and ``--fit-until``."""
+    ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument("--scale", type=float, default=100)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=rounds)
     ap.add_argument("--fit-until", type=int, default=LAST_OBSERVED_YEAR)
+    return ap
+
+
+def refuse_fit_arguments(args: argparse.Namespace, first_fit_until: int, fit_until_why: str = "") -> bool:
+    """Print one line naming the first option of :func:`fit_argument_parser` out of bounds, its value and what is
+    allowed (``--fit-until`` from ``first_fit_until``, ``fit_until_why`` saying why); True if one was refused."""
+    checks = (("--rounds", args.rounds, 1 <= args.rounds <= 20, "a whole number from 1 to 20"),
+              ("--scale", args.scale, 1 <= args.scale <= 10_000, "households per agent, from 1 to 10000"),
+              ("--fit-until", args.fit_until, first_fit_until <= args.fit_until <= LAST_OBSERVED_YEAR,
+               f"a year from {first_fit_until} to {LAST_OBSERVED_YEAR}{fit_until_why}"),
+              ("--seeds", args.seeds, 1 <= len(args.seeds) <= 20 and min(args.seeds) >= 0,
+               "1 to 20 seeds, each a whole number >= 0"))
+    for name, value, ok, allowed in checks:
+        if not ok:
+            print(f"{name}: {value} is not allowed; allowed: {allowed}", file=sys.stderr)
+            return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry (module docstring)."""
+    ap = fit_argument_parser("python -m calibration.demography", __doc__.split("\n")[0], rounds=4)
     ap.add_argument("--write", action="store_true", help=f"write {LEVELS_PATH.name}")
     args = ap.parse_args(argv)
-    if not (1 <= args.rounds <= 20 and 1 <= args.scale <= 10_000 and START_YEAR < args.fit_until <= LAST_OBSERVED_YEAR):
-        print("rounds 1-20, scale 1-10000, fit-until 2011-2020", file=sys.stderr)
+    if refuse_fit_arguments(args, first_fit_until=START_YEAR + 1):
         return 2
     result = fit(scale=args.scale, seeds=args.seeds, rounds=args.rounds, fit_until=args.fit_until)
     table = result.pop("table")

@@ -41,7 +41,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -49,7 +48,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from calibration.demography import observed_series
+from calibration.demography import fit_argument_parser, observed_series, refuse_fit_arguments
 from sim.parameters import parameter_specs
 from sim.parameters_default import FITTED_PARAMETERS, default_parameters
 from sim.years import LAST_OBSERVED_YEAR, START_YEAR
@@ -189,22 +188,9 @@ def fit(*, scale: float = 100, seeds: list[int] | None = None, rounds: int = 5,
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry (module docstring)."""
-    ap = argparse.ArgumentParser(prog="python -m calibration.levels", description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", type=float, default=100)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--fit-until", type=int, default=LAST_OBSERVED_YEAR)
-    args = ap.parse_args(argv)
-    checks = (("--rounds", args.rounds, 1 <= args.rounds <= 20, "a whole number from 1 to 20"),
-              ("--scale", args.scale, 1 <= args.scale <= 10_000, "households per agent, from 1 to 10000"),
-              ("--fit-until", args.fit_until, 2014 < args.fit_until <= LAST_OBSERVED_YEAR,
-               f"a year from 2015 to {LAST_OBSERVED_YEAR} (two surveyed income years at least)"),
-              ("--seeds", args.seeds, 1 <= len(args.seeds) <= 20 and min(args.seeds) >= 0,
-               "1 to 20 seeds, each a whole number >= 0"))
-    for name, value, ok, allowed in checks:
-        if not ok:
-            print(f"{name}: {value} is not allowed; allowed: {allowed}", file=sys.stderr)
-            return 2
+    args = fit_argument_parser("python -m calibration.levels", __doc__.split("\n")[0], rounds=5).parse_args(argv)
+    if refuse_fit_arguments(args, first_fit_until=2015, fit_until_why=" (two surveyed income years at least)"):
+        return 2
     result = fit(scale=args.scale, seeds=args.seeds, rounds=args.rounds, fit_until=args.fit_until)
     table = result.pop("table")
     print((table / 1e4).round(2).to_string())  # 10k yuan, 10k persons
