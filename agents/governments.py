@@ -3,8 +3,10 @@
 A :class:`CityGovernment` applies its city's levers for the year: it holds its own row of every city lever,
 publishes its residence-permit and settlement (落户) rules, which households ask through :class:`CityRules`
 (one table of all cities' rules, arrays by division), builds public rental, affordable rental and
-shared-ownership housing, receives land quota and fiscal transfers for each settled migrant (人地钱挂钩) and
-spends transfers on more public rental units. The :class:`ProvincialGovernment` reads the year's levers from
+shared-ownership housing, keeps public-school places for children without local hukou, receives land quota
+(which becomes housing supply with a lag, within the province's cap) and fiscal transfers for each settled
+migrant (人地钱挂钩), spends transfers on the school places it lacks and then on public rental units, and
+processes settlement faster the more a settler brings it. The :class:`ProvincialGovernment` reads the year's levers from
 the scenario, hands each city government its levers, opens rail lines (rebuilding the transport network) and
 runs Changsha-Zhuzhou-Xiangtan integration (mutual recognition of residence years, metro-style intercity rail).
 """
@@ -36,6 +38,17 @@ RULE_LEVERS = ("permit_min_years", "permit_schooling_share", "permit_health_shar
                "public_service_investment")
 #: Province-wide terms of settlement that every city government applies with its own rules.
 SETTLEMENT_TERMS = ("keep_land_rights", "land_exit_compensation", "government_cost_share")
+
+
+def general_service_share(health: np.ndarray, housing: np.ndarray, training: np.ndarray,
+                          housing_coverage: np.ndarray | None = None) -> np.ndarray:
+    """Share of hukou holders' general services given by shares of health care, housing eligibility and
+    training: their mean, housing weighted by the coverage of the city's rental units (0-1), since eligibility
+    for units that do not exist gives nothing, to hukou holders (whose share stays 1) as to anyone.
+    Coverage None or 1 gives the plain mean of the three."""
+    if housing_coverage is None:
+        return (health + housing + training) / 3.0
+    return (health + training + housing_coverage * housing) / (2.0 + housing_coverage)
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,15 @@ class CityRules:
     def __getitem__(self, name: str) -> float:
         return self.terms[name]
 
-    def permit_general_share(self) -> np.ndarray:
-        """Share of hukou holders' general services (health, housing, training) a permit gives, by rule row."""
-        return (self.values["permit_health_share"] + self.values["permit_housing_share"]
-                + self.values["permit_training_share"]) / 3.0
+    def permit_general_share(self, housing_coverage: np.ndarray | None = None) -> np.ndarray:
+        """Share of hukou holders' general services (health, housing, training) a permit gives, by rule row.
+
+        ``housing_coverage``: by rule row, the share of renters that the city's public and affordable rental
+        units could house (0-1); housing eligibility is worth that much, so a permit's housing share counts only
+        where units exist (:func:`general_service_share`). None counts it in full.
+        """
+        return general_service_share(self.values["permit_health_share"], self.values["permit_housing_share"],
+                                     self.values["permit_training_share"], housing_coverage)
 
     def settlement_openness(self, params: Any) -> np.ndarray:
         """Openness of settlement to a newcomer by rule row (0-1; docs/ODD.md): each condition discounts it.
@@ -109,7 +127,15 @@ class CityGovernment(mesa.Agent):
         renovated_units: renovated old-community and shantytown units, cumulative.
         settled_persons: persons who settled (transferred hukou) here, cumulative.
         land_quota_m2: construction land granted for settled migrants, cumulative (m²).
+        land_quota_new_m2: construction land granted this year (m²), within the province's cap.
+        land_pipeline_m2: construction land granted in past years and not yet housing, oldest first (m²): it
+            becomes housing supply ``land_supply_lag`` years after it is granted.
         transfers_received: fiscal transfers for settled migrants, cumulative (10k yuan).
+        school_places: public-school places for children without local hukou, by the city's rule rows (its
+            central city, then its county towns on the county network), real places.
+        school_demand: the places the city's rules promise those children this year, by rule row.
+        settle_speed_factor: how fast the city processes settlement relative to the calibrated speed: its
+            response to what a settler brings it (:meth:`respond`).
     """
 
     def __init__(self, model: mesa.Model, *, division: int) -> None:
@@ -122,7 +148,11 @@ class CityGovernment(mesa.Agent):
         self.settled_persons = 0.0
         self.land_quota_m2 = 0.0
         self.land_quota_new_m2 = 0.0
+        self.land_pipeline_m2: list[float] = []
         self.transfers_received = 0.0
+        self.school_places = np.zeros(0)
+        self.school_demand = np.zeros(0)
+        self.settle_speed_factor = 1.0
         self.levers: dict[str, Any] = {}
         self.town_levers: dict[str, Any] = {}
         self.terms: dict[str, float] = {}
@@ -146,15 +176,56 @@ class CityGovernment(mesa.Agent):
         self.shared_ownership_offer = levers["shared_ownership_units_per_year"]
         self.renovated_units += levers["renovation_units_per_year"]
 
-    def receive_settlers(self, persons: float) -> None:
-        """Book land quota and transfers for ``persons`` newly settled, and build units with the transfers."""
-        levers = self.levers
+    def receive_settlers(self, persons: float, land_scale: float = 1.0) -> None:
+        """Book land quota and transfers for ``persons`` newly settled; the transfers build the school places
+        the city lacks first (at ``school_place_cost``), then public rental units.
+
+        ``land_scale``: the share of the requested quota the province grants this year (below 1 when the
+        cities' requests exceed the province's cap on new construction land).
+        """
+        levers, p = self.levers, self.model.params
         self.settled_persons += persons
-        self.land_quota_new_m2 = persons * levers["land_quota_per_settler"]
+        self.land_quota_new_m2 = persons * levers["land_quota_per_settler"] * land_scale
         self.land_quota_m2 += self.land_quota_new_m2
+        self.land_pipeline_m2.append(self.land_quota_new_m2)
         transfer = persons * levers["transfer_per_settler"]
         self.transfers_received += transfer
-        self.public_rental_stock += transfer / self.model.params.public_rental_unit_cost
+        gap = np.maximum(self.school_demand - self.school_places, 0.0) if len(self.school_places) else np.zeros(0)
+        to_schools = min(transfer, float(gap.sum()) * p.school_place_cost)
+        if to_schools > 0:
+            self.school_places = self.school_places + gap / gap.sum() * (to_schools / p.school_place_cost)
+        self.public_rental_stock += (transfer - to_schools) / p.public_rental_unit_cost
+
+    def land_ready_m2(self) -> float:
+        """Construction land granted ``land_supply_lag`` years ago, which becomes housing supply this year."""
+        lag = int(self.model.params.land_supply_lag)
+        return self.land_pipeline_m2[-1 - lag] if len(self.land_pipeline_m2) > lag else 0.0
+
+    def set_school_demand(self, demand: np.ndarray) -> None:
+        """Take this year's demand for school places (by rule row: the places the city's rules promise the
+        children without local hukou living with their parents). The first time, the city is taken to have
+        them (the 2010 state)."""
+        self.school_demand = np.asarray(demand, dtype=float)
+        if len(self.school_places) != len(self.school_demand):
+            self.school_places = self.school_demand.copy()
+
+    def build_schools(self) -> None:
+        """Close ``school_build_rate`` of any shortfall of school places from the city's own budget. Places
+        once built stay."""
+        gap = np.maximum(self.school_demand - self.school_places, 0.0)
+        self.school_places = self.school_places + self.model.params.school_build_rate * gap
+
+    def respond(self) -> None:
+        """Set how fast the city processes settlement (人地钱挂钩 as an incentive to city governments).
+
+        The incentive is the transfer a settler brings relative to the public cost of a settler the
+        governments bear (``government_cost_share`` × ``citizenisation_cost_total``); the city speeds up by
+        ``government_response`` × incentive. Without transfers nothing changes, so the history is untouched.
+        """
+        p = self.model.params
+        cost = self.terms["government_cost_share"] * p.citizenisation_cost_total
+        incentive = self.levers["transfer_per_settler"] / max(cost, 1e-9)
+        self.settle_speed_factor = 1.0 + p.government_response * incentive
 
 
 class ProvincialGovernment(mesa.Agent):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.governments import general_service_share
 from sim.parameters import ModelParameters
 from sim.places import N_LOCATIONS, Places, default_places
 
@@ -621,16 +622,18 @@ def _draw(cdf: np.ndarray, rows: IntArray, u: FloatArray, dest: IntArray, where:
 # ------------------------------------------------------------------------------------------------------
 
 
-def permit_benefit_table(rules: Any) -> FloatArray:
+def permit_benefit_table(rules: Any, housing_coverage: np.ndarray | None = None) -> FloatArray:
     """Share of hukou holders' services that a permit adds, by rule row (``Places.rule_row``: the 14 central
     cities, then the county towns of each division) and children (0/1), shape (28, 2).
 
     ``rules`` here and below: the permit and settlement rules the city governments publish
     (:class:`agents.governments.CityRules`; a scenario's :class:`sim.scenario.Policy` has the same interface):
-    households ask their city's rule by division.
+    households ask their city's rule by division. ``housing_coverage`` (by rule row): the share of renters the
+    city's rental units could house; the permit's housing share counts only that much
+    (:func:`agents.governments.general_service_share`).
     """
-    general = (rules.at("permit_health_share") + rules.at("permit_housing_share")
-               + rules.at("permit_training_share")) / 3.0
+    general = general_service_share(rules.at("permit_health_share"), rules.at("permit_housing_share"),
+                                    rules.at("permit_training_share"), housing_coverage)
     school_gain = np.maximum(rules.at("permit_schooling_share") - rules.at("migrant_school_access"), 0)
     return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
 
@@ -649,11 +652,12 @@ def city_migrants(h: Households) -> IntArray:
 
 
 def apply_for_permits(h: Households, rules: Any, apply_rate: float, rng: np.random.Generator,
-                      migrants: IntArray | None = None) -> BoolArray:
+                      migrants: IntArray | None = None, housing_coverage: np.ndarray | None = None) -> BoolArray:
     """Migrants in Hunan's cities who have lived there long enough may take up a residence permit.
 
     Uptake rises with what the permit gives (a permit that gives nothing is not worth the paperwork).
-    ``migrants``: the rows of :func:`city_migrants`, if already known. Returns the mask of new permit holders
+    ``migrants``: the rows of :func:`city_migrants`, if already known; ``housing_coverage``: as in
+    :func:`permit_benefit_table`. Returns the mask of new permit holders
     (already applied to the table).
     """
     c = h.cols
@@ -663,7 +667,7 @@ def apply_for_permits(h: Households, rules: Any, apply_rate: float, rng: np.rand
     div = h.places.rule_row[c["loc"][cand]]  # the rules of the place (central city or county towns)
     cand_ok = c["years_here"][cand] >= rules.at("permit_min_years")[div]
     cand, div = cand[cand_ok], div[cand_ok]
-    p = apply_rate * permit_benefit_table(rules)[div, (c["n_children"][cand] > 0).view(np.uint8)]
+    p = apply_rate * permit_benefit_table(rules, housing_coverage)[div, (c["n_children"][cand] > 0).view(np.uint8)]
     taken = cand[u[cand] < p]
     c["permit"][taken] = True
     new = np.zeros(len(h), dtype=bool)
@@ -698,18 +702,59 @@ def settlement_eligible(h: Households, rules: Any) -> BoolArray:
 
 
 def settlement_gain(h: Households, rules: Any, p: Any, access_general: np.ndarray,
-                    access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> FloatArray:
+                    access_school: np.ndarray, idx: IntArray | slice = slice(None), *,
+                    land_income: np.ndarray | None = None, price_index: float = 1.0) -> FloatArray:
     """Net value (10k 2010 yuan per person-year) of transferring hukou to the place where a household lives.
 
     The service gain over what it already gets (permit or not; schooling counts for households with
-    children) less the migrant's share of the public cost of citizenisation. ``idx`` restricts the
-    computation to some households (the result then has their length).
+    children) less the migrant's share of the public cost of citizenisation, and, for households holding
+    rural land rights, what settling does to them (:func:`land_rights_term`; needs ``land_income``, the
+    yearly income of contract land by hukou division in 2010 yuan, ``ChoiceContext.land_income``; without it
+    the term is left out). ``idx`` restricts the computation to some households (the result then has their
+    length).
     """
     c = h.cols
     key = c["loc"][idx].astype(np.int64) * 4
     key += c["permit"][idx].view(np.uint8) * np.uint8(2)
     key += (c["n_children"][idx] > 0).view(np.uint8)
-    return _settlement_gain_table(rules, p, access_general, access_school).ravel()[key]
+    gain = _settlement_gain_table(rules, p, access_general, access_school).ravel()[key]
+    if land_income is not None:
+        gain += land_rights_term(h, rules, p, land_income, price_index, idx)
+    return gain
+
+
+def land_rights_income(h: Households, p: Any, land_income: np.ndarray,
+                       idx: IntArray | slice = slice(None)) -> FloatArray:
+    """Yearly income per person (10k 2010 yuan) of a household's rural rights: the rent of its contract land
+    (``land_income`` by hukou division) and its share of the collective's income (``collective_income``,
+    the rural residents' net property income), for households that hold contract land or a homestead."""
+    c = h.cols
+    has_land = c["land_contract"][idx] | c["homestead"][idx]
+    hd = np.minimum(c["hukou_div"][idx].astype(np.int64), len(land_income) - 1)
+    return np.where(has_land, land_income[hd] + p.collective_income, 0.0)
+
+
+def exit_compensation_per_year(h: Households, rules: Any, p: Any, price_index: float,
+                               idx: IntArray | slice = slice(None)) -> FloatArray:
+    """The paid-exit compensation (lever ``land_exit_compensation``, 10k yuan per household) per person-year
+    of the contract term (``land_rights_years``), in 2010 yuan."""
+    n = np.maximum(h.cols["n_members"][idx], 1).astype(float)
+    return rules["land_exit_compensation"] / price_index / (n * p.land_rights_years)
+
+
+def land_rights_term(h: Households, rules: Any, p: Any, land_income: np.ndarray, price_index: float,
+                     idx: IntArray | slice = slice(None)) -> FloatArray:
+    """What settling does to a household's rural rights, per person-year (10k 2010 yuan).
+
+    Where settlers must give up their rights (``keep_land_rights`` off: before the 2016 rules), the income of
+    the rights is lost and the compensation gained. Where they keep them, as the law has it from 2016, nothing
+    is lost, and paid voluntary exit is an option worth what the compensation exceeds the rights' income by.
+    """
+    rights = land_rights_income(h, p, land_income, idx)
+    comp = np.where(rights > 0, exit_compensation_per_year(h, rules, p, price_index, idx), 0.0)
+    if rules["keep_land_rights"] < 0.5:
+        return comp - rights
+    return np.maximum(comp - rights, 0.0)
 
 
 def _settlement_gain_table(rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
@@ -723,25 +768,42 @@ def _settlement_gain_table(rules: Any, p: Any, access_general: np.ndarray, acces
 
 
 def settlement_willing(h: Households, rules: Any, p: Any, access_general: np.ndarray,
-                       access_school: np.ndarray, idx: IntArray | slice = slice(None)) -> BoolArray:
+                       access_school: np.ndarray, idx: IntArray | slice = slice(None), *,
+                       land_income: np.ndarray | None = None, price_index: float = 1.0) -> BoolArray:
     """Households that would transfer hukou where they live if they were eligible.
 
     Willingness is a persistent trait: a latent index (intercept + weight × net gain + the household's own
-    logistic taste) above zero; CMDS 2016 found about 30 % of migrants willing. Settling in a Hunan city
-    while the province makes settlers give up land rights loses a homestead; Gu et al. 2020 find that holding
-    one lowers the propensity to transfer hukou by about 12 %: that share of homestead holders (by their
-    persistent ``land_attachment`` draw) is unwilling.
+    logistic taste) above zero; CMDS 2016 found about 30 % of migrants willing. The net gain
+    (:func:`settlement_gain`) counts the income of land rights lost where settling means giving them up.
+    Settling in a Hunan city while the province makes settlers give up land rights also loses a homestead;
+    Gu et al. 2020 find that holding one lowers the propensity to transfer hukou by about 12 %: that share of
+    homestead holders (by their persistent ``land_attachment`` draw) is unwilling.
     """
     c = h.cols
-    gain = settlement_gain(h, rules, p, access_general, access_school, idx)
+    gain = settlement_gain(h, rules, p, access_general, access_school, idx, land_income=land_income,
+                           price_index=price_index)
     willing = p.settle_intercept + p.settle_service_weight * gain + c["settle_taste"][idx] > 0
     if rules["keep_land_rights"] < 0.5:
         willing &= ~(c["homestead"][idx] & (c["land_attachment"][idx] < p.homestead_settle_penalty))
     return willing
 
 
+def voluntary_land_exit(h: Households, rules: Any, p: Any, land_income: np.ndarray, price_index: float,
+                        idx: IntArray) -> BoolArray:
+    """Which of the settlers ``idx`` (keeping their rights by law) give them up for the paid-exit compensation.
+
+    A settler exits when the compensation per person-year exceeds the rights' income by the household's own
+    attachment: compensation ≥ income × (1 + ``land_attachment``), the persistent uniform draw also used for
+    the homestead penalty. No compensation, no exit; the share exiting rises with the compensation.
+    """
+    rights = land_rights_income(h, p, land_income, idx)
+    comp = exit_compensation_per_year(h, rules, p, price_index, idx)
+    return (rights > 0) & (comp > 0) & (comp >= rights * (1.0 + h.cols["land_attachment"][idx]))
+
+
 def decide_settlement(h: Households, rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
-                      rng: np.random.Generator) -> BoolArray:
+                      rng: np.random.Generator, *, land_income: np.ndarray | None = None,
+                      price_index: float = 1.0) -> BoolArray:
     """Eligible, willing migrants transfer their hukou to the city where they live.
 
     A separate decision from staying: eligibility comes from the city's rules (:func:`settlement_eligible`),
@@ -749,18 +811,26 @@ def decide_settlement(h: Households, rules: Any, p: Any, access_general: np.ndar
     act in a given year with probability ``settle_speed``. Returns the mask of settlers.
     """
     settle = np.zeros(len(h), dtype=bool)
-    settle[settlers(h, rules, p, access_general, access_school, rng)] = True
+    settle[settlers(h, rules, p, access_general, access_school, rng, land_income=land_income,
+                    price_index=price_index)] = True
     return settle
 
 
 def settlers(h: Households, rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,
-             rng: np.random.Generator, migrants: IntArray | None = None) -> IntArray:
+             rng: np.random.Generator, migrants: IntArray | None = None, *, land_income: np.ndarray | None = None,
+             price_index: float = 1.0, speed: np.ndarray | None = None) -> IntArray:
     """Rows of the households that transfer their hukou this year (:func:`decide_settlement`), in table order.
 
     One uniform is drawn per household, as always; eligibility and willingness are evaluated only where they
-    can matter. ``migrants``: the rows of :func:`city_migrants`, if already known.
+    can matter. ``migrants``: the rows of :func:`city_migrants`, if already known. ``speed``: the share of
+    eligible, willing households that act this year by rule row (the city governments' processing speed);
+    None: ``settle_speed`` everywhere.
     """
     u = rng.random(len(h))
     eligible = settlement_eligible_rows(h, rules, migrants)
-    idx = eligible[u[eligible] < p.settle_speed]
-    return idx[settlement_willing(h, rules, p, access_general, access_school, idx)]
+    if speed is None:
+        idx = eligible[u[eligible] < p.settle_speed]
+    else:
+        idx = eligible[u[eligible] < speed[h.places.rule_row[h.cols["loc"][eligible]]]]
+    return idx[settlement_willing(h, rules, p, access_general, access_school, idx, land_income=land_income,
+                                  price_index=price_index)]

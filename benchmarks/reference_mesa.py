@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from agents.governments import general_service_share
 from agents.households import (
     MEMBER_COLUMNS,
     SCHEMA,
@@ -292,8 +293,11 @@ class HouseholdAgent(mesa.Agent):
 
     def permit_benefit(self) -> float:
         """Share of hukou holders' services that a permit of this city adds for this household."""
-        lv, d = self.model.levers, self.division()
-        general = (lv["permit_health_share"][d] + lv["permit_housing_share"][d] + lv["permit_training_share"][d]) / 3.0
+        m = self.model
+        lv, d = m.levers, self.division()
+        coverage = None if m.housing_coverage is None else m.housing_coverage[d]
+        general = general_service_share(lv["permit_health_share"][d], lv["permit_housing_share"][d],
+                                        lv["permit_training_share"][d], coverage)
         if self.n_children > 0:
             school_gain = max(lv["permit_schooling_share"][d] - lv["migrant_school_access"][d], 0.0)
             return 0.5 * general + 0.5 * school_gain
@@ -345,7 +349,39 @@ class HouseholdAgent(mesa.Agent):
         gain = p.service_value * (m.access_general[loc][2] - m.access_general[loc][status])
         if self.n_children > 0:
             gain += p.schooling_value * (m.access_school[loc][2] - m.access_school[loc][status])
-        return gain - p.citizenisation_cost * (1.0 - m.levers["government_cost_share"])
+        return gain - p.citizenisation_cost * (1.0 - m.levers["government_cost_share"]) + self.land_rights_term()
+
+    def land_rights_income(self) -> float:
+        """Yearly income per person of the household's rural rights: contract-land rent and collective income."""
+        if not (self.land_contract or self.homestead):
+            return 0.0
+        hd = min(self.hukou_div, len(self.model.context.land_income) - 1)
+        return self.model.context.land_income[hd] + self.model.params.collective_income
+
+    def exit_compensation_per_year(self) -> float:
+        """The paid-exit compensation per person-year of the contract term, in 2010 yuan."""
+        m = self.model
+        return (m.levers["land_exit_compensation"] / m.price_index
+                / (max(self.n_members, 1) * m.params.land_rights_years))
+
+    def land_rights_term(self) -> float:
+        """What settling does to the household's rural rights, per person-year: lost with their income (and
+        compensated) when settlers must give them up; otherwise paid exit is an option."""
+        rights = self.land_rights_income()
+        comp = self.exit_compensation_per_year() if rights > 0 else 0.0
+        if self.model.levers["keep_land_rights"] < 0.5:
+            return comp - rights
+        return max(comp - rights, 0.0)
+
+    def exits_land(self) -> bool:
+        """Whether a settler gives up its rights: always when the rules require it, otherwise when the paid
+        exit's compensation per person-year is at least the rights' income × (1 + its attachment draw)."""
+        if not (self.land_contract or self.homestead):
+            return False
+        if self.model.levers["keep_land_rights"] < 0.5:
+            return True
+        comp = self.exit_compensation_per_year()
+        return comp > 0 and comp >= self.land_rights_income() * (1.0 + self.land_attachment)
 
     def settlement_willing(self) -> bool:
         """Whether the household would transfer its hukou here if eligible.
@@ -363,7 +399,8 @@ class HouseholdAgent(mesa.Agent):
         """Probability of transferring the hukou this year: the settling speed if eligible and willing, else 0."""
         if not (self.settlement_eligible() and self.settlement_willing()):
             return 0.0
-        return self.model.params.settle_speed
+        m = self.model
+        return m.params.settle_speed if m.settle_speed is None else m.settle_speed[self.division()]
 
     def decide_settlement(self) -> None:
         """Transfer the hukou to this city with :meth:`settlement_probability`."""
@@ -373,17 +410,16 @@ class HouseholdAgent(mesa.Agent):
         m = self.model
         division = self.loc // 2
         m.settled[division] += self.n_members
-        had_land = self.land_contract or self.homestead
+        exits = self.exits_land()  # read before the hukou moves: the rights' income is by hukou division
         self.hukou_div = division
         self.hukou_county = self.county
         self.hukou_urban = True
         self.permit = False
         self.settled_year = m.year
-        if m.levers["keep_land_rights"] < 0.5:
+        if exits:
             self.land_contract = False
             self.homestead = False
-            if had_land:
-                self.savings += m.levers["land_exit_compensation"]
+            self.savings += m.levers["land_exit_compensation"]
 
     def book_year(self) -> None:
         """Hukou transfers out of Hunan by migrants outside; insurance contributions; years of residence."""
@@ -414,6 +450,12 @@ class ReferenceModel(mesa.Model):
         rent: (14,) market rent by division (``HunanModel.rent``), for the equity of homes sold on moving.
         is_czt: (14,) True for Changsha, Zhuzhou and Xiangtan.
         year: the year before the first step (a step advances it, as ``HunanModel.step`` does).
+        price_index: the nominal income level relative to 2010 (``HunanModel.price_index()``), which deflates
+            the paid-exit compensation.
+        housing_coverage: by division, the share of renters the rental units could house
+            (``HunanModel.housing_coverage``); the permit's housing share counts that much. None: in full.
+        settle_speed: by division, the share of eligible, willing households that settle this year
+            (``HunanModel.settle_speed_by_row()``: the cities' processing speed). None: ``settle_speed``.
         rng: seed of the model's generators (Mesa's ``rng``: agents draw from ``model.rng``; ``shuffle_do``
             shuffles with ``model.random``, seeded from the same integer).
 
@@ -425,10 +467,14 @@ class ReferenceModel(mesa.Model):
 
     def __init__(self, *, households: Households, context: ChoiceContext, params: ModelParameters, policy: Policy,
                  access_general: np.ndarray, access_school: np.ndarray, rent: np.ndarray, is_czt: np.ndarray,
-                 year: int, rng: int) -> None:
+                 year: int, rng: int, price_index: float = 1.0, housing_coverage: np.ndarray | None = None,
+                 settle_speed: np.ndarray | None = None) -> None:
         super().__init__(rng=int(rng))  # Mesa refuses numpy integers (STACK.md)
         self.params = params
         self.year = year
+        self.price_index = price_index
+        self.housing_coverage = None if housing_coverage is None else np.asarray(housing_coverage).tolist()
+        self.settle_speed = None if settle_speed is None else np.asarray(settle_speed).tolist()
         self.context = PlainContext.from_context(context)
         self.levers: dict[str, Any] = {name: np.asarray(policy.city(name)).tolist() for name in CITY_LEVERS}
         self.levers.update({name: float(policy[name]) for name in PROVINCE_LEVERS})
@@ -453,7 +499,9 @@ class ReferenceModel(mesa.Model):
         """A reference model with a copy of ``model``'s households and this year's context and levers."""
         return cls(households=model.households, context=model.choice_context(), params=model.params,
                    policy=model.policy, access_general=model.access_general, access_school=model.access_school,
-                   rent=model.rent, is_czt=model.world.is_czt, year=model.year, rng=rng)
+                   rent=model.rent, is_czt=model.world.is_czt, year=model.year, rng=rng,
+                   price_index=model.price_index(), housing_coverage=model.housing_coverage,
+                   settle_speed=model.settle_speed_by_row())
 
     def step(self) -> None:
         """One year of household decisions, each agent in turn, in random order."""

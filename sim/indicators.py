@@ -65,6 +65,9 @@ INDICATORS: dict[str, Indicator] = {
                                   "当年落户人数", "both"),
     "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
                                        "their hukou to another province this year", "省外落户人数", "province"),
+    "land_rights_exits": Indicator("persons per year", "Persons in settling households who gave up their contract "
+                                   "land and homestead this year (required before the 2016 rules; afterwards the "
+                                   "paid voluntary exit, 自愿有偿退出)", "进城落户农民退出“三权”人数", "province"),
     "settle_willing_share": Indicator("percent", "Migrants in Hunan's cities willing to transfer hukou there "
                                       "(CMDS 2016: about 30 %)", "愿意落户的流动人口比例", "province"),
     "permit_holders": Indicator("persons", "Persons in households holding a residence permit", "居住证持有人口",
@@ -227,7 +230,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
     school_share = 100 * (access * mk).sum() / max(mk.sum(), 1e-9)
 
     willing = settlement_willing(h, model.city_rules, model.params, model.access_general, model.access_school,
-                                 city_migrants)
+                                 city_migrants, land_income=model.land_income(), price_index=model.price_index())
     cm_members = n_members[city_migrants]
     willing_share = 100 * float(cm_members[willing].sum(dtype=np.int64)) / max(float(cm_members.sum(dtype=np.int64)), 1)
 
@@ -257,6 +260,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "central_urban_population": cpop.sum(),
         "settled_migrants": settled.sum(),
         "settled_outside_hunan": model.settled_outside_this_year * s,
+        "land_rights_exits": model.land_exits_this_year * s,
         "settle_willing_share": willing_share,
         "permit_holders": permit_loc[places.in_hunan].sum() * s,
         "migrant_children_public_school_share": school_share,

@@ -172,7 +172,8 @@ def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility:
                            rng: np.random.Generator,
                            eligibility_of: Callable[[np.ndarray], np.ndarray] | None = None,
                            div: np.ndarray | None = None) -> np.ndarray:
-    """Allocate vacant public rental units to eligible market renters with below-median income.
+    """Allocate vacant public rental units to eligible market renters with below-median income, by queue: the
+    longest resident first.
 
     Args:
         vacancies: (14,) vacant units per division in agent units (may be fractional; rounded stochastically).
@@ -198,9 +199,14 @@ def allocate_public_rental(h: Households, *, vacancies: np.ndarray, eligibility:
         median[d] = np.median(inc) if len(inc) else 0.0
     low_income = renters[income <= median[rdiv]]
     prob = eligibility[low_income] if eligibility_of is None else eligibility_of(low_income)
-    cand = low_income[u[low_income] < prob]
+    # the queue: the longest resident first (the plan makes years of residence and insurance the main
+    # condition, seed line 304), ties in random order; the tie-breaks are drawn for every low-income renter,
+    # so that who is eligible does not shift the random stream
+    tie = rng.random(len(low_income))
+    eligible = u[low_income] < prob
+    cand = low_income[eligible]
     slots = np.floor(vacancies) + (rng.random(N_DIVISIONS) < (vacancies - np.floor(vacancies)))
-    ranks = rank_within_groups(div[cand], rng.random(len(cand)))
+    ranks = rank_within_groups(div[cand], c["years_here"][cand] + tie[eligible])
     got = cand[ranks < slots[div[cand]]]
     c["tenure"][got] = Tenure.PUBLIC_RENTAL
     return np.bincount(div[got], minlength=N_DIVISIONS).astype(float)
@@ -235,7 +241,9 @@ def buy_homes(h: Households, *, price_per_person: np.ndarray, down_payment_share
     half = ~can & (savings >= shared_down_share * down) & (u_half[renting] < buy_rate)
     cand = renting[half]
     cand_down = down[half]
-    ranks = rank_within_groups(div[cand], rng.random(len(cand)))
+    # the queue: the longest resident first (the plan makes years of residence and insurance the main
+    # condition, seed line 304), ties in random order
+    ranks = rank_within_groups(div[cand], c["years_here"][cand] + rng.random(len(cand)))
     got = ranks < np.floor(shared_ownership_slots)[div[cand]]
     shared = cand[got]
     bought = renting[buy]

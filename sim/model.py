@@ -31,6 +31,7 @@ from agents.households import (
     choose_destinations,
     refresh_members,
     city_migrants,
+    voluntary_land_exit,
     working_age_members,
     settlers,
 )
@@ -231,6 +232,7 @@ class HunanModel(mesa.Model):
         self.unemployment = np.full(N_DIVISIONS, params.initial_unemployment_rate)
         self.settled_this_year = np.zeros(N_DIVISIONS)
         self.settled_outside_this_year = 0.0
+        self.land_exits_this_year = 0.0
         self.park_jobs = np.zeros(2 * N_DIVISIONS)  # industrial-park jobs by rule row, cumulative (real jobs)
         self.village_moves = {k: np.zeros(N_DIVISIONS) for k in ("moves_to_own_county_town",
                               "moves_to_other_county_towns", "moves_to_central_cities", "moves_out_of_hunan")}
@@ -579,7 +581,7 @@ class HunanModel(mesa.Model):
         return ChoiceContext(expected_income=exp_inc, rent=rent, rent_relief=relief,
                              access_general=self.access_general, access_school=self.access_school,
                              settle_prospect=self.settle_prospect, amenity=amenity, hours=hours, network=network,
-                             land_income=p.land_rent_share * farm, farm_income=farm, places=places)
+                             land_income=self.land_income(), farm_income=farm, places=places)
 
     def _place_park_jobs(self) -> np.ndarray:
         """Cumulative industrial-park jobs (real) at each place: each rule row's spread over its places by their
@@ -593,6 +595,18 @@ class HunanModel(mesa.Model):
         out[city] = self.park_jobs[row] * weight / np.maximum(total[row], 1e-12)
         return out
 
+    def settle_speed_by_row(self) -> np.ndarray:
+        """Share of eligible, willing migrants who settle this year, by rule row: ``settle_speed`` times each
+        city government's response (:meth:`agents.governments.CityGovernment.respond`), at most 1."""
+        factor = np.array([g.settle_speed_factor for g in self.city_governments])
+        n_rows = len(self.city_rules.at("settlement_min_years"))
+        return np.minimum(1.0, self.params.settle_speed * np.resize(factor, n_rows))
+
+    def land_income(self) -> np.ndarray:
+        """Yearly rent of contract land per person by hukou division (outside Hunan last, 0), in 2010 yuan: the
+        share ``land_rent_share`` of the division's farm income (``ChoiceContext.land_income``)."""
+        return self.params.land_rent_share * np.append(self.farm_income, 0.0) / self.price_index()
+
     def price_index(self) -> float:
         """Nominal income level relative to 2010 (urban wage growth compounded), the deflator of utilities."""
         return (1.0 + self.params.urban_wage_growth) ** (self.year - START_YEAR)
@@ -603,7 +617,8 @@ class HunanModel(mesa.Model):
         # the rules of each urban place: its central city's or its division's county towns' (rule rows)
         city = places.in_hunan_city
         row = places.rule_row[city]
-        permit_general = rules.permit_general_share()[row]
+        self.housing_coverage = self._housing_coverage()
+        permit_general = rules.permit_general_share(self.housing_coverage)[row]
         base_school = rules.at("migrant_school_access")[row]
         ones, zeros = np.ones(len(row)), np.zeros(len(row))
         gen = places.spread(rural=p.rural_general_access,
@@ -613,10 +628,15 @@ class HunanModel(mesa.Model):
                                outside=[p.outside_school_access, p.outside_school_access, 1.0], tail=(3,))
         school[city] = np.stack([base_school, np.maximum(rules.at("permit_schooling_share")[row], base_school), ones],
                                 axis=1)
+        # School places: the rules promise access; the places the city governments have built deliver it.
+        demand = self._school_demand(school)
+        places_now = self._by_rule_row("school_places", demand)
+        self.school_fill = np.where(demand > 0, np.minimum(1.0, places_now / np.maximum(demand, 1e-9)), 1.0)
+        school[city, :2] *= self.school_fill[row][:, None]
         invest = rules.at("public_service_investment")
         if invest.any():
-            # schools and hospitals built close that share of the gap for residents without local hukou at the
-            # place (statuses 0 and 1) and for the villagers of the counties it serves
+            # schools and hospitals built (beyond the places above) close that share of the gap for residents
+            # without local hukou at the place (statuses 0 and 1) and for the villagers of the counties it serves
             gap_closed = invest[row][:, None]
             gen[city, :2] += gap_closed * (1 - gen[city, :2])
             school[city, :2] += gap_closed * (1 - school[city, :2])
@@ -628,6 +648,42 @@ class HunanModel(mesa.Model):
         self.access_general, self.access_school = gen, school
         self.settle_prospect = np.zeros(places.n)
         self.settle_prospect[city] = rules.settlement_openness(p)[row]
+
+    def _school_demand(self, school: np.ndarray) -> np.ndarray:
+        """Public-school places the rules promise children without local hukou living with their parents in
+        Hunan's cities, by rule row (real places): each child counts its access by status (``school``, by place
+        and status 0 no permit / 1 permit). Hands each city government its rows."""
+        h, places = self.households, self.places
+        c = h.cols
+        rows = city_migrants(h)
+        rows = rows[(c["n_children"][rows] > 0) & c["children_with_parents"][rows]]
+        loc = c["loc"][rows].astype(np.int64)
+        weight = c["n_children"][rows] * school[loc, c["permit"][rows].astype(np.int64)]
+        n_rows = len(self.city_rules.at("settlement_min_years"))
+        demand = np.bincount(places.rule_row[loc], weights=weight, minlength=n_rows) * self.scale
+        per_gov = n_rows // N_DIVISIONS
+        for g in self.city_governments:
+            g.set_school_demand(demand[g.division::N_DIVISIONS][:per_gov])
+        return demand
+
+    def _by_rule_row(self, attr: str, like: np.ndarray) -> np.ndarray:
+        """A city-government array attribute (one value per rule row of the city) laid out by rule row: the
+        central cities by division, then the county towns by division."""
+        out = np.zeros_like(like, dtype=float)
+        for g in self.city_governments:
+            values = getattr(g, attr)
+            out[g.division::N_DIVISIONS][:len(values)] = values
+        return out
+
+    def _housing_coverage(self) -> np.ndarray:
+        """By rule row: the share of a division's urban renter households that its public and affordable
+        rental units could house (0-1; the division's value for its central city and its county towns)."""
+        c = self.households.cols
+        div = markets.urban_division(self.households)
+        renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
+        units = np.array([g.public_rental_stock + g.affordable_rental_stock for g in self.city_governments])
+        coverage = np.minimum(1.0, units / np.maximum(renters, 1))
+        return np.resize(coverage, len(self.city_rules.at("permit_housing_share")))
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
@@ -832,21 +888,28 @@ class HunanModel(mesa.Model):
         # draws one uniform per household, so the random stream does not depend on how the rows are found.
         loc8 = c["loc"]
         migrants = city_migrants(h)
-        apply_for_permits(h, rules, p.permit_apply_rate, rng, migrants=migrants)
-        settle = settlers(h, rules, p, self.access_general, self.access_school, rng, migrants=migrants)
+        apply_for_permits(h, rules, p.permit_apply_rate, rng, migrants=migrants,
+                          housing_coverage=self.housing_coverage)
+        land_income, deflator = self.land_income(), self.price_index()
+        settle = settlers(h, rules, p, self.access_general, self.access_school, rng, migrants=migrants,
+                          land_income=land_income, price_index=deflator, speed=self.settle_speed_by_row())
         div = self.places.division[loc8[settle]]
         persons = c["n_members"][settle].astype(float)
         self.settled_this_year = np.bincount(div, weights=persons, minlength=N_DIVISIONS + 1)[:N_DIVISIONS]
         had_land = c["land_contract"][settle] | c["homestead"][settle]
+        if rules["keep_land_rights"] < 0.5:
+            exits = settle[had_land]  # settling means giving the rights up (before the 2016 rules)
+        else:  # settlers keep them by law; some take the paid voluntary exit
+            exits = settle[voluntary_land_exit(h, rules, p, land_income, deflator, settle)]
+        self.land_exits_this_year = float(c["n_members"][exits].astype(float).sum())
         c["hukou_div"][settle] = div
         c["hukou_county"][settle] = c["county"][settle]
         c["hukou_urban"][settle] = True
         c["permit"][settle] = False
         c["settled_year"][settle] = self.year
-        if rules["keep_land_rights"] < 0.5:
-            c["land_contract"][settle] = False
-            c["homestead"][settle] = False
-            c["savings"][settle] += (had_land * rules["land_exit_compensation"]).astype(np.float32)
+        c["land_contract"][exits] = False
+        c["homestead"][exits] = False
+        c["savings"][exits] += np.float32(rules["land_exit_compensation"])
         # Hunan migrants outside the province who transfer their hukou there leave Hunan's registers.
         u = rng.random(len(h))
         outside = np.flatnonzero(loc8 == self.places.outside)
@@ -889,7 +952,7 @@ class HunanModel(mesa.Model):
             places.n, n_tenure)[:, Tenure.PUBLIC_RENTAL])
         persons = persons_soon()
         upop = places.urban_by_division(persons)
-        new_land = np.array([g.land_quota_new_m2 for g in self.city_governments])
+        new_land = np.array([g.land_ready_m2() for g in self.city_governments])  # granted land_supply_lag years ago
         land_relief = p.land_supply_effect * new_land / np.maximum(upop * self.scale * p.floor_space_per_person, 1)
         # rents by urban place: each place's inflow; the division's land relief spread over its places
         city = places.in_hunan_city
@@ -944,9 +1007,17 @@ class HunanModel(mesa.Model):
     # Stage 6: governments
     # ------------------------------------------------------------------------------------------------
     def government_budgets(self) -> None:
-        """Cities book land quota and transfers for settlers and build the year's housing."""
+        """Cities build school places, book land quota (within the province's cap) and transfers for settlers,
+        set their response to the incentives for next year and build the year's housing."""
+        p = self.params
+        settled = self.settled_this_year * self.scale
+        requested = float(sum(settled[g.division] * g.levers["land_quota_per_settler"] for g in self.city_governments))
+        cap = p.construction_land_cap_km2 * 1e6
+        land_scale = min(1.0, cap / requested) if requested > 0 else 1.0
         for g in self.city_governments:
-            g.receive_settlers(float(self.settled_this_year[g.division] * self.scale))
+            g.build_schools()
+            g.receive_settlers(float(settled[g.division]), land_scale)
+            g.respond()
             g.build_housing()
 
     # ------------------------------------------------------------------------------------------------

@@ -293,6 +293,17 @@ class ModelParameters:
         0.12, 0.0, 0.4, unit="relative reduction", label="Homestead holders unwilling to give it up to settle",
         source="Gu et al. 2020, Habitat International, doi 10.1016/j.habitatint.2020.102267 (about 12 %)",
         kind="sourced")
+    collective_income: float = param(
+        0.0166, 0.0, 0.2, unit="10k 2010 yuan per person per year",
+        label="Collective income of a rural member (集体收益分配)",
+        source="Hunan rural residents' net property income per person, 2014: 166 yuan (湖南省统计局, "
+               "calibration/data/citizenisation_costs.csv), an upper bound: it includes rents and interest besides "
+               "collective distributions; taken as 2010 yuan without deflating", kind="sourced")
+    land_rights_years: float = param(
+        30.0, 10.0, 60.0, unit="years", label="Years over which a paid exit of land rights is spread",
+        source="assumption: the contract term of arable land, 30 years (Rural Land Contracting Law, art. 21); "
+               "the compensation is spread over it undiscounted to compare it with the rights' yearly income",
+        kind="assumption")
     outside_settle_rate: float = param(
         0.0466, 0.0, 0.08, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
         source="calibrated: fitted to the registered (hukou) population at the 2020 census, 73.00 M "
@@ -357,6 +368,34 @@ class ModelParameters:
     floor_space_per_person: float = param(
         34.69, 25.0, 45.0, unit="m² per person", label="Floor space per person (land quota into housing supply)",
         source="6th census 2010, Hunan province row: 34.69 m² per person", kind="sourced")
+
+    # --- city governments (budgets, school places, land quota) ---------------------------------------------
+    school_build_rate: float = param(
+        0.3, 0.0, 1.0, unit="share per year", label="Share of a city's school-place shortfall it closes a year",
+        source="assumption: cities expand public-school places for migrant children with a lag; check: 79.67 % "
+               "of migrant children in compulsory education attended public schools in 2017 (China, "
+               "calibration/data/citizenisation_costs.csv)", kind="assumption")
+    school_place_cost: float = param(
+        9.2, 2.0, 20.0, unit="10k yuan per place", label="Cost of a public-school place funded by transfers",
+        source="assumption: a pupil's nine years of compulsory schooling at the 2017 public spending per primary "
+               "pupil, 10,199 yuan (national 教育经费执行情况统计公告, calibration/data/citizenisation_costs.csv)",
+        kind="assumption")
+    citizenisation_cost_total: float = param(
+        16.43, 5.0, 30.0, unit="10k 2010 yuan per person", label="Public cost of settling one migrant",
+        source="邓吉祥 2017 (安徽农业科学): 16.43万元 per person for 环长株潭, 2010 prices "
+               "(calibration/data/citizenisation_costs.csv)", kind="sourced")
+    government_response: float = param(
+        0.5, 0.0, 2.0, unit="speed-up per unit of incentive", label="City governments' response to 人钱挂钩",
+        source="assumption: a city processes settlement faster by this times the transfer per settler relative "
+               "to the governments' share of its cost (no transfers, no change)", kind="assumption")
+    land_supply_lag: float = param(
+        2.0, 0.0, 5.0, unit="years (whole years; a fraction is dropped)", label="Years from land quota to housing "
+        "supply", source="assumption: land granted is built on and offered as housing after this many years",
+        kind="assumption")
+    construction_land_cap_km2: float = param(
+        120.8, 0.0, 1000.0, unit="km² per year", label="Province's cap on new construction land",
+        source="plan indicator 8: 新增建设用地面积 < 604 km² over 2021-2025 (seed line 94), 120.8 a year; the "
+               "quota for settlers cannot exceed all new construction land", kind="sourced")
 
     # --- geography ------------------------------------------------------------------------------------------
     outside_road_hours: float = param(
@@ -511,11 +550,15 @@ _LEVER_LIST: list[Lever] = [
           help_en="Years lived in any of the three cities count toward settling in the others."),
     Lever(name="keep_land_rights", group="hukou", scope="province", kind="bool", default=False, low=0, high=1,
           unit="", label_en="Settlers in Hunan's cities keep rural land rights", label_zh="进城落户保留农村“三权”",
-          help_en="If false, settling in a Hunan city means giving up contract land and homestead."),
+          help_en="If false, settling in a Hunan city means giving up contract land, homestead and collective "
+                  "income rights. The law keeps them from 2016 (国发〔2016〕44号; Rural Land Contracting Law art. 27), "
+                  "in the baseline too."),
     Lever(name="land_exit_compensation", group="hukou", scope="province", kind="float", default=0.0, low=0.0,
           high=30.0, unit="10k yuan per household", label_en="Paid voluntary exit of land rights",
           label_zh="“三权”自愿有偿退出补偿",
-          help_en="Compensation paid to settlers who give up land rights (三权 voluntary paid exit)."),
+          help_en="Compensation paid to settlers who give up land rights. Where they keep them, settlers whose "
+                  "compensation per person-year exceeds their rights' income (by their attachment) exit "
+                  "voluntarily (自愿有偿退出)."),
     # --- residence permit (居住证) -------------------------------------------------------------------------
     Lever(name="permit_min_years", group="permit", scope="city", kind="int", default=1, low=0, high=5,
           unit="years", label_en="Years of residence before a permit", label_zh="申领居住证居住年限",
@@ -529,7 +572,8 @@ _LEVER_LIST: list[Lever] = [
           label_zh="居住证：基本医疗卫生", help_en="Health services for permit holders as a share of hukou holders'."),
     Lever(name="permit_housing_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
           high=1.0, unit="share of hukou holders' eligibility", label_en="Permit: public housing eligibility",
-          label_zh="居住证：住房保障", help_en="Eligibility of permit holders for public rental housing."),
+          label_zh="居住证：住房保障", help_en="Eligibility of permit holders for public rental housing; "
+          "it counts only as far as the city's rental units could house its renters."),
     Lever(name="permit_training_share", group="permit", scope="city", kind="float", default=0.0, low=0.0,
           high=1.0, unit="share of hukou holders' access", label_en="Permit: job training",
           label_zh="居住证：职业技能培训", help_en="Job training for permit holders; raises their chance of a job."),
@@ -564,11 +608,13 @@ _LEVER_LIST: list[Lever] = [
     Lever(name="land_quota_per_settler", group="land_fiscal", scope="city", kind="float", default=0.0,
           low=0.0, high=200.0, unit="m² of construction land per settled person",
           label_en="Land quota per settled migrant", label_zh="人地挂钩：每落户一人新增建设用地",
-          help_en="Construction land granted per settled migrant; expands housing supply."),
+          help_en="Construction land granted per settled migrant, within the province's cap on new "
+                  "construction land; it expands housing supply (lowers rents) after land_supply_lag years."),
     Lever(name="transfer_per_settler", group="land_fiscal", scope="city", kind="float", default=0.0, low=0.0,
           high=10.0, unit="10k yuan per settled person", label_en="Fiscal transfer per settled migrant",
           label_zh="人钱挂钩：每落户一人财政转移支付",
-          help_en="Provincial transfer per settled migrant; funds extra public rental units in the city."),
+          help_en="Transfer per settled migrant to the city: it builds the public-school places the city lacks, "
+                  "then public rental units, and the city processes settlement faster (government_response)."),
     Lever(name="government_cost_share", group="land_fiscal", scope="province", kind="float", default=0.7,
           low=0.0, high=1.0, unit="share", label_en="Government share of citizenisation cost",
           label_zh="市民化成本政府分担比例",

@@ -284,3 +284,80 @@ def test_czt_metro_factor_shortens_rail_among_czt_cities_only():
     # without metro operation the factor does nothing
     _network(w, year=2020, open_years=lines, czt_metro=False, factor=0.5)
     np.testing.assert_array_equal(w.travel_hours, plain)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Issue 19: school places, land quota with a lag and a cap, the cities' response to transfers
+# ------------------------------------------------------------------------------------------------------
+
+
+def test_school_places_start_at_demand_then_close_a_share_of_the_shortfall_a_year():
+    m = TinyModel(scenario(), params=ModelParameters().replace(school_build_rate=0.25))
+    m.province.apply_policies(2021)
+    g = m.city_governments[3]
+    g.set_school_demand(np.array([100.0, 40.0]))
+    np.testing.assert_array_equal(g.school_places, [100.0, 40.0])  # the 2010 state: as promised
+    g.set_school_demand(np.array([180.0, 40.0]))
+    g.build_schools()
+    np.testing.assert_allclose(g.school_places, [120.0, 40.0])  # a quarter of the 80 missing
+    g.set_school_demand(np.array([50.0, 10.0]))
+    g.build_schools()
+    np.testing.assert_allclose(g.school_places, [120.0, 40.0])  # places once built stay
+
+
+def test_transfers_build_the_missing_school_places_before_rental_units():
+    params = ModelParameters().replace(school_build_rate=0.0, school_place_cost=10.0, public_rental_unit_cost=25.0)
+    m = TinyModel(scenario(block({"transfer_per_settler": 5.0})), params=params)
+    m.province.apply_policies(2021)
+    g = m.city_governments[1]
+    g.set_school_demand(np.array([10.0, 10.0]))
+    g.set_school_demand(np.array([14.0, 12.0]))  # 6 places missing: 60 (10k yuan)
+    g.receive_settlers(20.0)  # 100 of transfers
+    np.testing.assert_allclose(g.school_places, [14.0, 12.0])
+    assert g.public_rental_stock == pytest.approx(40.0 / 25.0)
+    g.receive_settlers(2.0)  # nothing missing: all 10 to rental units
+    assert g.public_rental_stock == pytest.approx(50.0 / 25.0)
+
+
+def test_land_quota_is_capped_by_the_province_and_becomes_housing_after_the_lag():
+    m = TinyModel(scenario(block({"land_quota_per_settler": 100.0})),
+                  params=ModelParameters().replace(land_supply_lag=2.0))
+    m.province.apply_policies(2021)
+    g = m.city_governments[0]
+    g.receive_settlers(10.0)  # 1,000 m²
+    assert g.land_ready_m2() == 0.0  # not yet housing
+    g.receive_settlers(0.0)
+    assert g.land_ready_m2() == 0.0
+    g.receive_settlers(0.0)
+    assert g.land_ready_m2() == pytest.approx(1000.0)  # granted two years ago
+    g.receive_settlers(30.0, land_scale=0.5)  # the province grants half of what the settlers would bring
+    assert g.land_quota_new_m2 == pytest.approx(1500.0) and g.land_quota_m2 == pytest.approx(2500.0)
+
+
+def test_cities_process_settlement_faster_the_more_a_settler_brings():
+    params = ModelParameters().replace(government_response=0.5, citizenisation_cost_total=10.0)
+    m = TinyModel(scenario(block({"transfer_per_settler": 3.5, "government_cost_share": 0.7}),
+                           block({"transfer_per_settler": 0.0}, cities=(4,))), params=params)
+    m.province.apply_policies(2021)
+    for g in m.city_governments:
+        g.respond()
+    assert m.city_governments[0].settle_speed_factor == pytest.approx(1.0 + 0.5 * 3.5 / 7.0)
+    assert m.city_governments[4].settle_speed_factor == 1.0  # no transfer, no response
+    still = TinyModel(scenario(block({"transfer_per_settler": 3.5})), params=params.replace(government_response=0.0))
+    still.province.apply_policies(2021)
+    still.city_governments[0].respond()
+    assert still.city_governments[0].settle_speed_factor == 1.0
+
+
+def test_a_permits_housing_share_counts_only_where_rental_units_exist():
+    from agents.governments import general_service_share
+    health, housing, training = np.array([0.5]), np.array([1.0]), np.array([0.5])
+    # no units: the housing share adds nothing; plain mean when every renter could be housed or unknown
+    assert general_service_share(health, housing, training, np.array([0.0]))[0] == pytest.approx(0.5)
+    assert general_service_share(health, np.array([0.0]), training, np.array([0.0]))[0] == pytest.approx(0.5)
+    assert general_service_share(health, housing, training, np.array([1.0]))[0] == pytest.approx(2 / 3)
+    assert general_service_share(health, housing, training)[0] == pytest.approx(2 / 3)
+    half = general_service_share(health, housing, training, np.array([0.5]))[0]
+    assert 0.5 < half < 2 / 3
+    # hukou holders (all shares 1) keep 1 whatever the coverage
+    assert general_service_share(*(np.ones(1),) * 3, np.array([0.3]))[0] == pytest.approx(1.0)

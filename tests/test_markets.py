@@ -251,3 +251,14 @@ def test_queue_helpers_accept_an_empty_queue():
     empty = np.zeros(0)
     assert markets.weight_before_within_groups(empty.astype(np.int8), empty, empty).shape == (0,)
     assert markets.rank_within_groups(empty.astype(np.int8), empty).shape == (0,)
+
+
+def test_allocate_public_rental_serves_the_queue_longest_resident_first():
+    h = households([city(3)] * 6, tenure=[Tenure.MARKET_RENT] * 6, income=[1, 1, 1, 1, 1, 1])
+    h.cols["years_here"][:] = [2, 9, 0, 5, 9, 1]
+    vacancies = np.zeros(N_DIVISIONS)
+    vacancies[3] = 3.0
+    for seed in range(5):  # whatever the draws: the two 9-year residents, then the 5-year one
+        h.cols["tenure"][:] = Tenure.MARKET_RENT
+        markets.allocate_public_rental(h, vacancies=vacancies, eligibility=np.ones(6), rng=np.random.default_rng(seed))
+        np.testing.assert_array_equal(np.flatnonzero(h.cols["tenure"] == Tenure.PUBLIC_RENTAL), [1, 3, 4])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from agents.households import GROUP_DIMS, choice_cdf, utility_table
@@ -188,3 +189,44 @@ def test_renters_respond_to_housing_costs_and_owners_do_not():
 
     assert p_stay(after, owner=0) < p_stay(before, owner=0) - 1e-6
     assert p_stay(after, owner=1) == pytest.approx(p_stay(before, owner=1), abs=1e-12)
+
+
+def test_public_school_share_of_migrant_children_is_an_outcome_of_places_and_budgets():
+    """Issue 19: the share follows the places the cities build, not only the rule. With the same rules,
+    cities that build nothing from their own budget fall behind the growing demand, and transfers per settler
+    (人钱挂钩) buy the missing places."""
+    # every migrant child promised a public-school place from 2021: the demand outgrows the 2010 places
+    base = Scenario.load("plan-2021").with_levers({"migrant_school_access": 1.0}, from_year=2021, name="promise")
+    funded = base.with_levers({"transfer_per_settler": 10.0}, from_year=2021, name="funded")
+
+    def shares(scenario, **params) -> pd.Series:
+        m = HunanModel(scenario=scenario, scale=SCALE, rng=3, end_year=2026,
+                       params=ModelParameters().replace(**{"school_build_rate": 0.0, **params}))
+        m.run_model()
+        df = m.indicators()
+        return df[(df.region == "Hunan") & (df.indicator == "migrant_children_public_school_share")].set_index(
+            "year").value
+
+    starved, paid = shares(base), shares(funded)
+    promised = 100.0
+    assert starved.loc[2026] < promised - 5  # no building: places fall short of what the rules promise
+    assert paid.loc[2026] > starved.loc[2026] + 5  # transfers build places: the share rises, same rules
+    assert shares(base, school_build_rate=1.0).loc[2026] > starved.loc[2026] + 5  # own budget does the same
+
+
+def test_a_permits_housing_eligibility_without_units_changes_nothing():
+    """Issue 19: eligibility for public rental counts only where units exist. The baseline builds none, so
+    giving permit holders full housing eligibility from 2011 leaves every output as it was."""
+    base = Scenario.load("baseline")
+    eligible = base.with_levers({"permit_housing_share": 1.0}, from_year=2011, name="eligible")
+    out = []
+    for scen in (base, eligible):
+        m = HunanModel(scenario=scen, scale=SCALE, rng=5, end_year=2018)
+        m.run_model()
+        out.append(m.indicators())
+    pd.testing.assert_frame_equal(out[0], out[1])
+    built = base.with_levers({"permit_housing_share": 1.0, "public_rental_units_per_year": 20000.0},
+                             from_year=2011, name="built")
+    m = HunanModel(scenario=built, scale=SCALE, rng=5, end_year=2018)
+    m.run_model()
+    assert not m.indicators().equals(out[0])  # with units, eligibility matters

@@ -26,6 +26,7 @@ from agents.households import (
     settlement_gain,
     settlement_willing,
     utility_table,
+    voluntary_land_exit,
 )
 from benchmarks.reference_mesa import HouseholdAgent, ReferenceModel
 from sim.model import HunanModel
@@ -210,35 +211,47 @@ def test_permit_probabilities_are_equal(model: HunanModel, agents: list[Househol
     assert (ref > 0).sum() > 100
     rate = model.params.permit_apply_rate
     # uniforms just below each reference probability: every household with a positive one takes a permit
-    below = apply_for_permits(copy_table(model.households), model.policy, rate, ProbeGenerator(ref * (1 - 1e-9)))
+    coverage = model.housing_coverage
+    below = apply_for_permits(copy_table(model.households), model.policy, rate, ProbeGenerator(ref * (1 - 1e-9)),
+                              housing_coverage=coverage)
     np.testing.assert_array_equal(below, ref > 0)
     # just above: nobody does
     above = apply_for_permits(copy_table(model.households), model.policy, rate,
-                              ProbeGenerator(ref * (1 + 1e-9) + 1e-300))
+                              ProbeGenerator(ref * (1 + 1e-9) + 1e-300), housing_coverage=coverage)
     assert not above.any()
 
 
-@pytest.mark.parametrize("keep_land_rights", [0.0, 1.0])
-def test_settlement_probabilities_are_equal(model: HunanModel, keep_land_rights: float) -> None:
-    policy = dataclasses.replace(model.policy, values={**model.policy.values, "keep_land_rights": keep_land_rights})
+@pytest.mark.parametrize(("keep_land_rights", "compensation"), [(0.0, 0.0), (1.0, 0.0), (0.0, 20.0), (1.0, 20.0)])
+def test_settlement_probabilities_are_equal(model: HunanModel, keep_land_rights: float, compensation: float) -> None:
+    policy = dataclasses.replace(model.policy, values={**model.policy.values, "keep_land_rights": keep_land_rights,
+                                                       "land_exit_compensation": compensation})
     ref_model = ReferenceModel(households=model.households, context=model.choice_context(), params=model.params,
                                policy=policy, access_general=model.access_general, access_school=model.access_school,
-                               rent=model.rent, is_czt=model.world.is_czt, year=model.year, rng=5)
+                               rent=model.rent, is_czt=model.world.is_czt, year=model.year, rng=5,
+                               price_index=model.price_index())
     agents = ref_model.household_agents()
     eligible = np.array([a.settlement_eligible() for a in agents])
     np.testing.assert_array_equal(eligible, settlement_eligible(model.households, policy))
     gain = np.array([a.settlement_gain() for a in agents])
     args = (model.households, policy, model.params, model.access_general, model.access_school)
-    np.testing.assert_allclose(gain, settlement_gain(*args), rtol=0, atol=1e-12)
+    land = {"land_income": model.land_income(), "price_index": model.price_index()}
+    np.testing.assert_allclose(gain, settlement_gain(*args, **land), rtol=0, atol=1e-12)
     assert len(np.unique(gain[eligible].round(12))) > 3  # status and children vary the gain
     willing = np.array([a.settlement_willing() for a in agents])
-    np.testing.assert_array_equal(willing, settlement_willing(*args))
+    np.testing.assert_array_equal(willing, settlement_willing(*args, **land))
     assert 0 < (willing & eligible).sum() < eligible.sum()
+    holders = eligible & (model.households.cols["land_contract"] | model.households.cols["homestead"])
+    assert holders.sum() > 10
+    rows = np.flatnonzero(holders)
+    exits = voluntary_land_exit(model.households, policy, model.params, land["land_income"], land["price_index"], rows)
+    np.testing.assert_array_equal(exits | (keep_land_rights < 0.5), [agents[i].exits_land() for i in rows])
+    if keep_land_rights >= 0.5:  # paid exit: none without compensation, some but not all with it
+        assert (0 < exits.sum() < len(rows)) if compensation else not exits.any()
     ref = np.array([a.settlement_probability() for a in agents])
 
     def settle(uniforms: np.ndarray) -> np.ndarray:
         return decide_settlement(model.households, policy, model.params, model.access_general, model.access_school,
-                                 ProbeGenerator(uniforms))
+                                 ProbeGenerator(uniforms), **land)
 
     np.testing.assert_array_equal(settle(ref * (1 - 1e-9)), eligible & (ref > 0))
     assert not settle(ref * (1 + 1e-9) + 1e-300).any()
@@ -251,7 +264,8 @@ def test_settlement_frequencies_match(model: HunanModel) -> None:
     expected = reps * sum(a.settlement_probability() for a in probe.agents)
     rng = np.random.default_rng(13)
     vector = sum(int(decide_settlement(model.households, model.policy, model.params, model.access_general,
-                                       model.access_school, rng).sum()) for _ in range(reps))
+                                       model.access_school, rng, land_income=model.land_income(),
+                                       price_index=model.price_index()).sum()) for _ in range(reps))
     ref = 0
     for r in range(reps):
         fresh = ReferenceModel.from_model(model, rng=100 + r)

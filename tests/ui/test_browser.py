@@ -38,8 +38,8 @@ def test_load_change_lever_run_five_years_and_see_charts_and_map_change(ui_serve
     assert len(colours_2010) == 14
     assert page.locator("[data-rail='hukun']").count() == 0  # the Shanghai-Kunming HSR opens in 2014
 
-    # change a lever: settlers keep their land rights
-    label = LEVERS["keep_land_rights"].label_en
+    # change a lever: CZT mutual recognition of residence years
+    label = LEVERS["czt_mutual_recognition"].label_en
     page.get_by_role("switch", name=label).click(force=True)  # Vuetify overlays the input with its ripple
     page.locator(".lever-status", has_text="1 lever value(s) changed").wait_for()
 

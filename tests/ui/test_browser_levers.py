@@ -26,14 +26,14 @@ def test_preset_switch_and_reset_update_every_lever_control(ui_server, new_brows
     page = open_page(new_browser(), ui_server)
     assert page.locator(".scenario-name").inner_text() == "Scenario: baseline"
     assert not switch_checked(page, "czt_mutual_recognition")
-    assert not switch_checked(page, "keep_land_rights")
+    assert switch_checked(page, "keep_land_rights")  # the law from 2016, in the baseline too
     open_settings(page)
     page.locator(".scenario-select").click()
     page.get_by_role("option", name="plan-2021").click()
     page.get_by_role("button", name="Reset", exact=True).click()
     page.locator(".scenario-name", has_text="Scenario: plan-2021").wait_for()
     # main at ffb33fd: both stayed OFF until the group was closed and reopened
-    page.wait_for_function("() => document.querySelectorAll('.lever-keep_land_rights input[aria-checked=true]')"
+    page.wait_for_function("() => document.querySelectorAll('.lever-czt_mutual_recognition input[aria-checked=true]')"
                            ".length === 1")
     assert switch_checked(page, "czt_mutual_recognition")
     assert switch_checked(page, "keep_land_rights")
@@ -45,7 +45,7 @@ def test_preset_switch_and_reset_update_every_lever_control(ui_server, new_brows
     page.get_by_role("option", name="baseline").click()
     page.get_by_role("button", name="Reset", exact=True).click()
     page.locator(".scenario-name", has_text="Scenario: baseline").wait_for()
-    page.wait_for_function("() => document.querySelectorAll('.lever-keep_land_rights input[aria-checked=true]')"
+    page.wait_for_function("() => document.querySelectorAll('.lever-czt_mutual_recognition input[aria-checked=true]')"
                            ".length === 0")
     assert not switch_checked(page, "czt_mutual_recognition")
 

@@ -39,7 +39,7 @@ def slider_to(page, css: str, presses: list[str]) -> None:
 
 def test_compare_shows_both_lines_a_difference_table_and_targets(ui_server, new_browser, artifacts) -> None:
     page = open_page(new_browser(), ui_server)
-    page.get_by_role("switch", name=LEVERS["keep_land_rights"].label_en).click(force=True)
+    page.get_by_role("switch", name=LEVERS["czt_mutual_recognition"].label_en).click(force=True)
     page.locator(".lever-status", has_text="1 lever value(s) changed").wait_for()
     page.get_by_role("tab", name="Compare with baseline").click()
     # the sliders show their values (main at ffb33fd: no numbers)

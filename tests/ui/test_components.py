@@ -121,11 +121,11 @@ def test_every_lever_gets_a_control_generated_from_its_declaration(page) -> None
 
 def test_changing_a_lever_widget_changes_the_session_levers(page) -> None:
     state, rc = page
-    label = LEVERS["keep_land_rights"].label_en
+    label = LEVERS["czt_mutual_recognition"].label_en
     switch = rc.find(v.Switch, label=label).widget
     switch.v_model = True
     assert state.session.n_changed() == 1
-    assert state.session.lever_values("keep_land_rights") == 1.0
+    assert state.session.lever_values("czt_mutual_recognition") == 1.0
     status = _with_class(rc, "lever-status")
     assert status and "1 lever" in _texts(status[0])
 
