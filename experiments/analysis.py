@@ -139,6 +139,47 @@ def city_targets() -> list[Target]:
 
 
 # --------------------------------------------------------------------------------------------------------
+# t intervals of a mean over seeds (paired experiments run in-process: experiments.county_towns, .trials)
+# --------------------------------------------------------------------------------------------------------
+
+#: Two-sided 95 % t quantiles by degrees of freedom (1-30); beyond 30 the 30 value is used (slightly wide).
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+       2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t95(df: int) -> float:
+    """The two-sided 95 % t quantile for ``df`` degrees of freedom (at least 1; capped at 30)."""
+    if df < 1:
+        raise InputError(field="degrees of freedom", value=df, allowed="at least 1 (two or more values)",
+                         source="t95")
+    return T95[min(df, len(T95)) - 1]
+
+
+def t_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Mean and half-width of the 95 % t interval of the mean of ``values`` (at least 2).
+
+    Given per-seed differences of two arms run on the same seeds, this is the *paired* interval of the effect.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        raise InputError(field="values", value=v.size, allowed="at least 2 values", source="t_interval")
+    return float(v.mean()), float(t95(v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+
+
+def unpaired_t_interval(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Mean of ``a`` minus mean of ``b`` and the half-width of its 95 % interval, treating the two samples as
+    independent (Welch's standard error; degrees of freedom n_a + n_b - 2, which for equal sizes is the pooled
+    two-sample t interval). Set beside :func:`t_interval` of the per-seed differences, it shows what pairing buys.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        raise InputError(field="values", value=min(a.size, b.size), allowed="at least 2 values in each sample",
+                         source="unpaired_t_interval")
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return float(a.mean() - b.mean()), float(t95(a.size + b.size - 2) * se)
+
+
+# --------------------------------------------------------------------------------------------------------
 # probabilities
 # --------------------------------------------------------------------------------------------------------
 

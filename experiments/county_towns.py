@@ -12,10 +12,10 @@ For each indicator the paired difference (scenario minus baseline, same seed) is
 from __future__ import annotations
 
 import argparse
-import math
 
 import numpy as np
 
+from experiments.analysis import t_interval
 from sim.run import run_simulation
 from sim.scenario import Scenario
 
@@ -24,9 +24,6 @@ OUTPUTS = (("local_urbanization_share", "Hunan", "mean"), ("moves_to_own_county_
            ("county_towns_200k_500k", "Hunan", "2035"), ("county_towns_500k_1m", "Hunan", "2035"),
            ("cities_over_1m", "Hunan", "2035"), ("central_urban_population", "Changsha", "2035"),
            ("urbanization_rate", "Hunan", "2035"))
-#: Two-sided 95 % t quantiles by degrees of freedom (1-30).
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
 def scenarios() -> dict[str, Scenario]:
@@ -63,8 +60,7 @@ def run(seeds: int, scale: float) -> dict[str, dict[str, tuple[float, float]]]:
         result[name] = {}
         for key in values[name][0]:
             diff = np.array([v[key] - b[key] for v, b in zip(values[name], values["baseline"], strict=True)])
-            half = _T95[min(len(diff) - 2, len(_T95) - 1)] * diff.std(ddof=1) / math.sqrt(len(diff))
-            result[name][key] = (float(diff.mean()), float(half))
+            result[name][key] = t_interval(diff)
     return result
 
 
