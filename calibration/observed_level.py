@@ -85,8 +85,16 @@ def criteria(seeds: list[int], scale: float) -> pd.DataFrame:
     retention = float(np.mean([r[1] for r in runs]))
     rows.append(("five-year retention of city migrant households 2015-2020 (%)", 100 * retention, 60.0,
                  0.5 <= retention <= 0.7, "between 50 % and 70 %"))
+    # CMDS 2016 (hukou_migration_facts.csv): 48.7 % of the migrants who intend to stay 5 years or more would
+    # transfer their hukou; the model has no intention, so migrants who have lived in their city 5 years or more
+    # stand for it. The 29.7 % of all migrants who both intend to stay and are willing is not the model's
+    # all-migrant willingness (which also counts the willing who do not intend to stay): reported only.
+    willing_long = hunan("settle_willing_share_long_stayers", 2016)
+    rows.append(("hukou-transfer willingness of 5+-year migrants 2016 (%)", willing_long, 48.7,
+                 abs(willing_long - 48.7) <= 5, "within 5 pp (CMDS)"))
     willing = hunan("settle_willing_share", 2016)
-    rows.append(("hukou-transfer willingness 2016 (%)", willing, 29.7, abs(willing - 29.7) <= 5, "within 5 pp (CMDS)"))
+    rows.append(("hukou-transfer willingness of all city migrants 2016 (%)", willing, 29.7, None,
+                 "reported (CMDS: stay 5+ years and willing)"))
     # hukou series (issue 18 item 6): reported beside the model, no threshold in the issue (targets of the
     # [validation] recalibration)
     census20 = pd.read_csv(DATA_DIR / "census" / "hunan_county_census_2020.csv")

@@ -121,8 +121,9 @@ def render(atlas_dir: Path = ATLAS_DIR, notes_path: Path = NOTES_PATH) -> str:
         "pairs is itself the noise the effect is measured against, so the test needs no separate noise runs; "
         "the sign test is chosen over a threshold because it needs no choice of a \"meaningful\" size, which "
         "differs by indicator. Only outcome indicators count: " + ", ".join(f"`{i}`" for i in FLAG_INDICATORS)
-        + ". The stock of public rental units and the land quota used restate a lever's input, and the public-"
-        "school share of migrant children is still the lever value (issue 19 item 2), so "
+        + ". The public-school share of migrant children is an outcome of the school places the cities build "
+        "(issue 19 item 2). The permit holders, the stock of public rental units and the land quota used restate "
+        "a lever's input, so "
         + ", ".join(f"`{i}`" for i in CONTEXT_INDICATORS) + " are shown but do not count.\n\n",
         "![Paired effects of every lever](atlas/atlas.png)\n\n",
         "## Summary\n\n",

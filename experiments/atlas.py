@@ -69,12 +69,13 @@ DEFAULT_SEED = 20210819
 #: Fewest pairs for the "beyond paired noise" flag: with fewer, an interval that excludes zero is too likely by
 #: chance (probability about 2 (n + 1) / 2^n, 18 % for 5 pairs, 3.5 % for 8).
 MIN_PAIRS = 8
-#: Outcome indicators that count for the flag (the report's main indicators, plus settlement and departures).
-FLAG_INDICATORS: tuple[str, ...] = (*PRINTED_EFFECTS, "settled_migrants", "outside_hunan_population")
-#: Indicators shown but not counted for the flag: each restates a lever's input or (before issue 19 item 2)
-#: is the lever value itself.
-CONTEXT_INDICATORS: tuple[str, ...] = ("permit_holders", "migrant_children_public_school_share",
-                                       "public_rental_units", "land_quota_used")
+#: Outcome indicators that count for the flag (the report's main indicators, plus settlement, departures, the
+#: public-school share of migrant children, an outcome of school places since issue 19 item 2, and the
+#: settlers giving up their land rights).
+FLAG_INDICATORS: tuple[str, ...] = (*PRINTED_EFFECTS, "settled_migrants", "outside_hunan_population",
+                                    "migrant_children_public_school_share", "land_rights_exits")
+#: Indicators shown but not counted for the flag: each restates a lever's input.
+CONTEXT_INDICATORS: tuple[str, ...] = ("permit_holders", "public_rental_units", "land_quota_used")
 #: Every indicator the atlas keeps (Hunan, in :data:`ATLAS_YEARS`).
 ATLAS_INDICATORS: tuple[str, ...] = FLAG_INDICATORS + CONTEXT_INDICATORS
 #: Indicators drawn in the chart.
@@ -126,6 +127,11 @@ EXPECTED_SIGNS: dict[str, tuple[ExpectedSign, ...]] = {
     "public_rental_units_per_year": (ExpectedSign("urbanization_rate", +1, "stay (urbanization)", _RENTAL),
                                      ExpectedSign("hukou_urbanization_rate", +1, "settlement (hukou urbanization)",
                                                   _RENTAL)),
+    "transfer_per_settler": (
+        ExpectedSign("hukou_urbanization_rate", +1, "settlement (hukou urbanization)",
+                     "the plan, seed line 318: transfers tied to settlement (人钱挂钩) 提高城市政府吸纳农业转移人口落户积极性"),
+        ExpectedSign("migrant_children_public_school_share", +1, "public-school share of migrant children",
+                     "the plan, seed line 318: 推动城市政府强化农业转移人口…教育用地保障; transfers fund school places")),
     "czt_metro_operation": (ExpectedSign(None, +1, "commuting among Changsha, Zhuzhou and Xiangtan",
                                          "issue 19, Done-when: CZT metro operation raises CZT commuting"),),
 }

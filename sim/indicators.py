@@ -65,6 +65,10 @@ INDICATORS: dict[str, Indicator] = {
                                   "当年落户人数", "both"),
     "settled_outside_hunan": Indicator("persons per year", "Hunan-registered persons outside Hunan who transferred "
                                        "their hukou to another province this year", "省外落户人数", "province"),
+    "settle_willing_share_long_stayers": Indicator(
+        "percent", "Migrants in Hunan's cities who have lived there 5 years or more willing to transfer hukou there "
+        "(CMDS 2016: 48.7 % of the migrants intending to stay 5 years or more; years lived stand for the "
+        "intention)", "居住5年以上流动人口落户意愿", "province"),
     "land_rights_exits": Indicator("persons per year", "Persons in settling households who gave up their contract "
                                    "land and homestead this year (required before the 2016 rules; afterwards the "
                                    "paid voluntary exit, 自愿有偿退出)", "进城落户农民退出“三权”人数", "province"),
@@ -233,6 +237,9 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
                                  city_migrants, land_income=model.land_income(), price_index=model.price_index())
     cm_members = n_members[city_migrants]
     willing_share = 100 * float(cm_members[willing].sum(dtype=np.int64)) / max(float(cm_members.sum(dtype=np.int64)), 1)
+    long = c["years_here"][city_migrants] >= 5
+    willing_long_share = 100 * float(cm_members[willing & long].sum(dtype=np.int64)) / max(
+        float(cm_members[long].sum(dtype=np.int64)), 1)
 
     govs = model.city_governments
     pr_units = np.array([g.public_rental_stock for g in govs])
@@ -262,6 +269,7 @@ def compute_indicators(model: HunanModel) -> list[tuple[int, str, str, float]]:
         "settled_outside_hunan": model.settled_outside_this_year * s,
         "land_rights_exits": model.land_exits_this_year * s,
         "settle_willing_share": willing_share,
+        "settle_willing_share_long_stayers": willing_long_share,
         "permit_holders": permit_loc[places.in_hunan].sum() * s,
         "migrant_children_public_school_share": school_share,
         "left_behind_children": left_behind_by_hukou.sum(),

@@ -79,7 +79,7 @@ class ModelParameters:
 
     # --- demography -------------------------------------------------------------------------------------
     mortality_level: float = param(
-        0.8464, 0.6, 1.6, unit="ratio", label="Hunan's death rates relative to China's UN WPP schedule",
+        0.844, 0.6, 1.6, unit="ratio", label="Hunan's death rates relative to China's UN WPP schedule",
         source="calibrated: Hunan's reported deaths 2010-2019 (calibration/data/demography_2010_2020.csv) "
                "with China's WPP 2019 age-sex schedules (calibration/data/age_schedules.csv); "
                "python -m calibration.demography", kind="calibrated")
@@ -109,12 +109,12 @@ class ModelParameters:
 
     # --- incomes and labour markets -----------------------------------------------------------------------
     urban_income_2010: float = param(
-        1.7642, 1.4, 2.4, unit="10k yuan per person per year", label="Urban disposable income in 2010",
+        1.775, 1.4, 2.4, unit="10k yuan per person per year", label="Urban disposable income in 2010",
         source="calibrated: fitted with the urban wage growth to the urban disposable income surveys 2013-2020 "
                "(calibration/data/income_2010_2020.csv; `python -m calibration.levels`, issue 18)",
         kind="calibrated")
     income_ratio_2010: float = param(
-        2.3153, 2.0, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
+        2.3282, 2.0, 3.4, unit="ratio", label="Urban/rural income ratio in 2010",
         source="calibrated: fitted with the farm productivity growth to the rural disposable income surveys "
                "2013-2020 (`python -m calibration.levels`, issue 18). It is the ratio of the model's base urban "
                "wage to farm income per person, below the surveyed 2010 ratio (2.84, old basis) because the "
@@ -124,11 +124,11 @@ class ModelParameters:
         source="calibrated: urban incomes follow the 2015 regional income index (divisions_economy.csv) to this "
                "power; all-resident incomes (exponent 1) also reflect urbanization", kind="calibrated")
     urban_wage_growth: float = param(
-        0.0745, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
+        0.0726, 0.03, 0.11, unit="per year", label="Growth of urban wages (nominal)",
         source="calibrated: fitted to the slope of log urban disposable income 2013-2020 (observed 8.2 %/yr; the "
                "labour market adds the rest; `python -m calibration.levels`, issue 18)", kind="calibrated")
     rural_productivity_growth: float = param(
-        0.0736, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
+        0.0733, 0.02, 0.12, unit="per year", label="Growth of farm productivity (nominal)",
         source="calibrated: fitted to the slope of log rural disposable income 2013-2020 (observed 9.0 %/yr; "
                "fewer farmers on the same land add the rest; `python -m calibration.levels`, issue 18)",
         kind="calibrated")
@@ -141,7 +141,7 @@ class ModelParameters:
         source="Combes & Gobillon 2015, Handbook of Regional and Urban Economics 5, ch. 5: elasticities of "
                "productivity to city size mostly 0.02-0.05", kind="sourced")
     labour_demand_growth: float = param(
-        0.0407, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
+        0.0405, 0.0, 0.06, unit="per year", label="Growth of urban labour demand",
         source="calibrated: fitted so that the model's largest error against the surveyed urban unemployment "
                "rates of 2018 (4.9 %) and 2020 (5.8 %) is smallest (labour_2010_2020.csv; the 2020 value carries "
                "the pandemic, which the model does not have; `python -m calibration.levels`, issue 18)",
@@ -305,7 +305,7 @@ class ModelParameters:
                "the compensation is spread over it undiscounted to compare it with the rights' yearly income",
         kind="assumption")
     outside_settle_rate: float = param(
-        0.0466, 0.0, 0.08, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
+        0.0462, 0.0, 0.08, unit="share per year", label="Hukou transfers out of Hunan by migrants outside",
         source="calibrated: fitted to the registered (hukou) population at the 2020 census, 73.00 M "
                "(`python -m calibration.levels`, issue 18). The reported births and deaths imply about 3.7 M "
                "natural increase over 2011-2020 against 2.1 M growth of the registered population, so about "
