@@ -144,17 +144,20 @@ MECHANISMS: tuple[Mechanism, ...] = (
         how={"en": "Staying and settling are separate decisions. Migrants who have lived long enough in a city may "
                    "take a residence permit, more readily the more it gives (schooling, health care, housing, "
                    "training). Those who meet the city's settlement conditions decide whether to transfer their "
-                   "hukou: the service gain pulls, giving up a rural homestead pushes back (about 12 % lower "
-                   "propensity, Gu et al. 2020), and so does their share of the citizenisation cost.",
+                   "hukou: the service gain pulls; their share of the citizenisation cost pushes back. Since the "
+                   "2016 rules settlers keep their contract land, homestead and collective income; where a scenario "
+                   "makes them give these up, the lost income and the homestead (about 12 % lower propensity, Gu "
+                   "et al. 2020) push back too, and a paid exit can compensate.",
              "zh": "留下和落户是两个独立决策。在城市居住满一定年限的迁移者可以申领居住证，居住证提供的服务（教育、"
                    "医疗、"
                    "住房、培训）越多，申领意愿越强。符合落户条件者再决定是否迁移户口：公共服务的提升是拉力，"
-                   "放弃宅基地是阻力"
-                   "（落户意愿约降低12%，Gu等2020），个人承担的市民化成本也是阻力。"},
-        try_={"en": ("Let settlers keep their rural land rights and compare the hukou urbanization rate.",
+                   "个人承担的市民化成本是阻力。2016年起落户者依法保留承包地、宅基地和集体收益分配权；"
+                   "若情景要求放弃，失去的收入和宅基地（落户意愿约降低12%，Gu等2020）也是阻力，有偿退出可以补偿。"},
+        try_={"en": ("Make settlers give up their rural land rights again (the rule before 2016) and compare the "
+                     "hukou urbanization rate.",
                      "Give permit holders full schooling access and watch left-behind children."),
-              "zh": ("允许落户者保留农村“三权”，比较户籍人口城镇化率。", "让居住证持有人子女享有完全的公办教育，"
-                                                  "观察留守儿童数量。")},
+              "zh": ("关闭“保留农村三权”（2016年前的规则），比较户籍人口城镇化率。",
+                     "让居住证持有人子女享有完全的公办教育，观察留守儿童数量。")},
         levers=("keep_land_rights", "land_exit_compensation", "permit_schooling_share", "czt_mutual_recognition")),
     Mechanism(
         key="housing", stage="HunanModel.housing_market",
@@ -174,13 +177,18 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         key="governments", stage="HunanModel.government_budgets",
         title={"en": "Governments: land and money follow people (人地钱挂钩)", "zh": "政府：人地钱挂钩"},
-        how={"en": "Each city government builds the year's housing and receives, for every settled migrant, a "
-                   "construction-land quota and a provincial transfer, which it spends on more public rental "
-                   "housing. The provincial government sets the year's policy and opens rail lines.",
-             "zh": "各市政府建设当年住房，并按落户人数获得建设用地指标和省级财政转移支付，用于新建公共租赁住房。"
-                   "省政府制定当年政策并开通铁路。"},
-        try_={"en": ("Raise the land quota and transfer per settled migrant and watch public rental units.",),
-              "zh": ("提高每落户一人的用地指标和转移支付，观察公共租赁住房存量。",)},
+        how={"en": "Each city government builds the year's housing and public-school places for migrant "
+                   "children, and receives, for every settled migrant, a construction-land quota (which becomes "
+                   "housing two years later, within the province's cap) and a transfer, which first builds the "
+                   "school places it lacks, then public rental housing; the more a settler brings, the faster the "
+                   "city processes settlement. The provincial government sets the year's policy and opens rail "
+                   "lines.",
+             "zh": "各市政府建设当年住房和随迁子女公办学位，并按落户人数获得建设用地指标（两年后形成住房供给，"
+                   "不超过全省上限）和财政转移支付，先补齐公办学位，再建公共租赁住房；每个落户者带来的越多，"
+                   "城市办理落户越积极。省政府制定当年政策并开通铁路。"},
+        try_={"en": ("Raise the transfer per settled migrant and watch the public-school share of migrant children "
+                     "and the hukou urbanization rate.",),
+              "zh": ("提高每落户一人的转移支付，观察随迁子女公办学校就读比例和户籍人口城镇化率。",)},
         levers=("land_quota_per_settler", "transfer_per_settler", "government_cost_share")),
     Mechanism(
         key="transport", stage="ProvincialGovernment.apply_policies",
