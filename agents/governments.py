@@ -128,8 +128,9 @@ class CityGovernment(mesa.Agent):
         settled_persons: persons who settled (transferred hukou) here, cumulative.
         land_quota_m2: construction land granted for settled migrants, cumulative (m²).
         land_quota_new_m2: construction land granted this year (m²), within the province's cap.
-        land_pipeline_m2: construction land granted in past years and not yet housing, oldest first (m²): it
-            becomes housing supply ``land_supply_lag`` years after it is granted.
+        land_pipeline_m2: construction land granted each year, oldest first (m²): land granted in year t
+            lowers rents in year t + ``land_supply_lag`` (at least the next year: the budget stage that grants
+            it comes after the year's housing market).
         transfers_received: fiscal transfers for settled migrants, cumulative (10k yuan).
         school_places: public-school places for children without local hukou, by the city's rule rows (its
             central city, then its county towns on the county network), real places.
@@ -190,16 +191,20 @@ class CityGovernment(mesa.Agent):
         self.land_pipeline_m2.append(self.land_quota_new_m2)
         transfer = persons * levers["transfer_per_settler"]
         self.transfers_received += transfer
+        # the costs are in 2010 yuan: the transfer (yuan of the year) buys what it is worth in 2010 yuan
+        real = transfer / self.model.price_index()
         gap = np.maximum(self.school_demand - self.school_places, 0.0) if len(self.school_places) else np.zeros(0)
-        to_schools = min(transfer, float(gap.sum()) * p.school_place_cost)
+        to_schools = min(real, float(gap.sum()) * p.school_place_cost)
         if to_schools > 0:
             self.school_places = self.school_places + gap / gap.sum() * (to_schools / p.school_place_cost)
-        self.public_rental_stock += (transfer - to_schools) / p.public_rental_unit_cost
+        self.public_rental_stock += (real - to_schools) / p.public_rental_unit_cost
 
     def land_ready_m2(self) -> float:
-        """Construction land granted ``land_supply_lag`` years ago, which becomes housing supply this year."""
-        lag = int(self.model.params.land_supply_lag)
-        return self.land_pipeline_m2[-1 - lag] if len(self.land_pipeline_m2) > lag else 0.0
+        """Construction land granted ``land_supply_lag`` years before this year, which becomes housing supply
+        in this year's housing market (which runs before the budget stage that books this year's grant, so
+        the last entry of the pipeline is last year's grant; a lag below 1 counts as 1)."""
+        lag = max(1, int(self.model.params.land_supply_lag))
+        return self.land_pipeline_m2[-lag] if len(self.land_pipeline_m2) >= lag else 0.0
 
     def set_school_demand(self, demand: np.ndarray) -> None:
         """Take this year's demand for school places (by rule row: the places the city's rules promise the
@@ -210,21 +215,23 @@ class CityGovernment(mesa.Agent):
             self.school_places = self.school_demand.copy()
 
     def build_schools(self) -> None:
-        """Close ``school_build_rate`` of any shortfall of school places from the city's own budget. Places
-        once built stay."""
+        """Close ``school_build_rate`` of any shortfall of school places (a fixed build rate standing for the
+        city's ordinary spending; no budget is kept). Places once built stay."""
         gap = np.maximum(self.school_demand - self.school_places, 0.0)
         self.school_places = self.school_places + self.model.params.school_build_rate * gap
 
     def respond(self) -> None:
         """Set how fast the city processes settlement (人地钱挂钩 as an incentive to city governments).
 
-        The incentive is the transfer a settler brings relative to the public cost of a settler the
-        governments bear (``government_cost_share`` × ``citizenisation_cost_total``); the city speeds up by
-        ``government_response`` × incentive. Without transfers nothing changes, so the history is untouched.
+        The incentive is the transfer a settler brings (in 2010 yuan) relative to the public cost of a settler
+        the governments bear (``government_cost_share`` × ``citizenisation_cost_total``), at most 1 (a
+        transfer that covers the whole cost); the city speeds up by ``government_response`` × incentive.
+        Without transfers nothing changes, so the history is untouched.
         """
         p = self.model.params
+        transfer = self.levers["transfer_per_settler"] / self.model.price_index()
         cost = self.terms["government_cost_share"] * p.citizenisation_cost_total
-        incentive = self.levers["transfer_per_settler"] / max(cost, 1e-9)
+        incentive = min(1.0, transfer / cost) if cost > 0 else float(transfer > 0)
         self.settle_speed_factor = 1.0 + p.government_response * incentive
 
 

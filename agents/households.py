@@ -638,9 +638,10 @@ def permit_benefit_table(rules: Any, housing_coverage: np.ndarray | None = None)
     return np.stack([general, 0.5 * general + 0.5 * school_gain], axis=1)
 
 
-def permit_benefit(c: dict[str, np.ndarray], div: IntArray, rules: Any) -> FloatArray:
-    """Share of hukou holders' services that a permit adds, for each household at its division."""
-    return permit_benefit_table(rules)[div, (c["n_children"] > 0).view(np.uint8)]
+def permit_benefit(c: dict[str, np.ndarray], div: IntArray, rules: Any,
+                   housing_coverage: np.ndarray | None = None) -> FloatArray:
+    """Share of hukou holders' services that a permit adds, for each household at its rule row ``div``."""
+    return permit_benefit_table(rules, housing_coverage)[div, (c["n_children"] > 0).view(np.uint8)]
 
 
 def city_migrants(h: Households) -> IntArray:
@@ -726,11 +727,12 @@ def settlement_gain(h: Households, rules: Any, p: Any, access_general: np.ndarra
 def land_rights_income(h: Households, p: Any, land_income: np.ndarray,
                        idx: IntArray | slice = slice(None)) -> FloatArray:
     """Yearly income per person (10k 2010 yuan) of a household's rural rights: the rent of its contract land
-    (``land_income`` by hukou division) and its share of the collective's income (``collective_income``,
-    the rural residents' net property income), for households that hold contract land or a homestead."""
+    (``land_income`` by division, read at the household's division of origin, where its land is: a settler's
+    hukou division is its city's) and its share of the collective's income (``collective_income``, the rural
+    residents' net property income), for households that hold contract land or a homestead."""
     c = h.cols
     has_land = c["land_contract"][idx] | c["homestead"][idx]
-    hd = np.minimum(c["hukou_div"][idx].astype(np.int64), len(land_income) - 1)
+    hd = np.minimum(c["origin_div"][idx].astype(np.int64), len(land_income) - 1)
     return np.where(has_land, land_income[hd] + p.collective_income, 0.0)
 
 
@@ -748,13 +750,14 @@ def land_rights_term(h: Households, rules: Any, p: Any, land_income: np.ndarray,
 
     Where settlers must give up their rights (``keep_land_rights`` off: before the 2016 rules), the income of
     the rights is lost and the compensation gained. Where they keep them, as the law has it from 2016, nothing
-    is lost, and paid voluntary exit is an option worth what the compensation exceeds the rights' income by.
+    is lost, and paid voluntary exit is an option worth what the compensation exceeds the rights' income, as
+    the household values it (× (1 + its attachment draw), the rule of :func:`voluntary_land_exit`), by.
     """
     rights = land_rights_income(h, p, land_income, idx)
     comp = np.where(rights > 0, exit_compensation_per_year(h, rules, p, price_index, idx), 0.0)
     if rules["keep_land_rights"] < 0.5:
         return comp - rights
-    return np.maximum(comp - rights, 0.0)
+    return np.maximum(comp - rights * (1.0 + h.cols["land_attachment"][idx].astype(np.float64)), 0.0)
 
 
 def _settlement_gain_table(rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray) -> FloatArray:
@@ -798,7 +801,7 @@ def voluntary_land_exit(h: Households, rules: Any, p: Any, land_income: np.ndarr
     """
     rights = land_rights_income(h, p, land_income, idx)
     comp = exit_compensation_per_year(h, rules, p, price_index, idx)
-    return (rights > 0) & (comp > 0) & (comp >= rights * (1.0 + h.cols["land_attachment"][idx]))
+    return (rights > 0) & (comp > 0) & (comp >= rights * (1.0 + h.cols["land_attachment"][idx].astype(np.float64)))
 
 
 def decide_settlement(h: Households, rules: Any, p: Any, access_general: np.ndarray, access_school: np.ndarray,

@@ -355,7 +355,7 @@ class HouseholdAgent(mesa.Agent):
         """Yearly income per person of the household's rural rights: contract-land rent and collective income."""
         if not (self.land_contract or self.homestead):
             return 0.0
-        hd = min(self.hukou_div, len(self.model.context.land_income) - 1)
+        hd = min(self.origin_div, len(self.model.context.land_income) - 1)  # where the land is
         return self.model.context.land_income[hd] + self.model.params.collective_income
 
     def exit_compensation_per_year(self) -> float:
@@ -371,7 +371,7 @@ class HouseholdAgent(mesa.Agent):
         comp = self.exit_compensation_per_year() if rights > 0 else 0.0
         if self.model.levers["keep_land_rights"] < 0.5:
             return comp - rights
-        return max(comp - rights, 0.0)
+        return max(comp - rights * (1.0 + self.land_attachment), 0.0)
 
     def exits_land(self) -> bool:
         """Whether a settler gives up its rights: always when the rules require it, otherwise when the paid

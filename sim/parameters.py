@@ -363,7 +363,7 @@ class ModelParameters:
         0.5, 0.1, 1.0, unit="ratio to last year's rent (before income growth)", label="Largest fall of rents in a year",
         source="assumption: rents fall at most by half in a year however many people leave", kind="assumption")
     public_rental_unit_cost: float = param(
-        25.0, 10.0, 60.0, unit="10k yuan per unit", label="Cost of one public rental unit",
+        25.0, 10.0, 60.0, unit="10k yuan per unit", label="Cost of one public rental unit (2010 yuan)",
         source="assumption: turns fiscal transfers for settlers into public rental units", kind="assumption")
     floor_space_per_person: float = param(
         34.69, 25.0, 45.0, unit="m² per person", label="Floor space per person (land quota into housing supply)",
@@ -376,10 +376,10 @@ class ModelParameters:
                "of migrant children in compulsory education attended public schools in 2017 (China, "
                "calibration/data/citizenisation_costs.csv)", kind="assumption")
     school_place_cost: float = param(
-        9.2, 2.0, 20.0, unit="10k yuan per place", label="Cost of a public-school place funded by transfers",
-        source="assumption: a pupil's nine years of compulsory schooling at the 2017 public spending per primary "
-               "pupil, 10,199 yuan (national 教育经费执行情况统计公告, calibration/data/citizenisation_costs.csv)",
-        kind="assumption")
+        3.61, 1.0, 10.0, unit="10k 2010 yuan per place", label="Cost of a public-school place funded by transfers",
+        source="assumption: a pupil's nine years of compulsory schooling at the 2010 public spending per primary "
+               "pupil, 4,012.51 yuan (national 教育经费执行情况统计公告, calibration/data/citizenisation_costs.csv); "
+               "a place bought once stays", kind="assumption")
     citizenisation_cost_total: float = param(
         16.43, 5.0, 30.0, unit="10k 2010 yuan per person", label="Public cost of settling one migrant",
         source="邓吉祥 2017 (安徽农业科学): 16.43万元 per person for 环长株潭, 2010 prices "
@@ -389,8 +389,8 @@ class ModelParameters:
         source="assumption: a city processes settlement faster by this times the transfer per settler relative "
                "to the governments' share of its cost (no transfers, no change)", kind="assumption")
     land_supply_lag: float = param(
-        2.0, 0.0, 5.0, unit="years (whole years; a fraction is dropped)", label="Years from land quota to housing "
-        "supply", source="assumption: land granted is built on and offered as housing after this many years",
+        2.0, 1.0, 5.0, unit="years (whole years; a fraction is dropped)", label="Years from land quota to housing "
+        "supply", source="assumption: land granted in year t lowers rents in year t + this many years",
         kind="assumption")
     construction_land_cap_km2: float = param(
         120.8, 0.0, 1000.0, unit="km² per year", label="Province's cap on new construction land",

@@ -42,6 +42,11 @@ class TinyModel(mesa.Model):
         self.world = World.build()
         self.province = ProvincialGovernment(self)
         self.city_governments = [CityGovernment(self, division=d) for d in range(N_DIVISIONS)]
+        self.price_level = 1.0
+
+    def price_index(self) -> float:
+        """The nominal income level relative to 2010 (``HunanModel.price_index``): set by the test."""
+        return self.price_level
 
 
 def scenario(*blocks: PolicyBlock) -> Scenario:
@@ -317,6 +322,9 @@ def test_transfers_build_the_missing_school_places_before_rental_units():
     assert g.public_rental_stock == pytest.approx(40.0 / 25.0)
     g.receive_settlers(2.0)  # nothing missing: all 10 to rental units
     assert g.public_rental_stock == pytest.approx(50.0 / 25.0)
+    m.price_level = 2.0  # incomes doubled since 2010: the same transfer buys half as much
+    g.receive_settlers(2.0)
+    assert g.public_rental_stock == pytest.approx(55.0 / 25.0)
 
 
 def test_land_quota_is_capped_by_the_province_and_becomes_housing_after_the_lag():
@@ -324,12 +332,11 @@ def test_land_quota_is_capped_by_the_province_and_becomes_housing_after_the_lag(
                   params=ModelParameters().replace(land_supply_lag=2.0))
     m.province.apply_policies(2021)
     g = m.city_governments[0]
-    g.receive_settlers(10.0)  # 1,000 m²
-    assert g.land_ready_m2() == 0.0  # not yet housing
-    g.receive_settlers(0.0)
-    assert g.land_ready_m2() == 0.0
-    g.receive_settlers(0.0)
-    assert g.land_ready_m2() == pytest.approx(1000.0)  # granted two years ago
+    # the budget stage of year t grants land; the housing markets of t + 1, t + 2 read land_ready_m2
+    g.receive_settlers(10.0)  # 1,000 m² granted in year t
+    assert g.land_ready_m2() == 0.0  # year t + 1: not yet housing
+    g.receive_settlers(0.0)  # budget stage of t + 1
+    assert g.land_ready_m2() == pytest.approx(1000.0)  # year t + 2: granted two years before
     g.receive_settlers(30.0, land_scale=0.5)  # the province grants half of what the settlers would bring
     assert g.land_quota_new_m2 == pytest.approx(1500.0) and g.land_quota_m2 == pytest.approx(2500.0)
 
@@ -343,6 +350,16 @@ def test_cities_process_settlement_faster_the_more_a_settler_brings():
         g.respond()
     assert m.city_governments[0].settle_speed_factor == pytest.approx(1.0 + 0.5 * 3.5 / 7.0)
     assert m.city_governments[4].settle_speed_factor == 1.0  # no transfer, no response
+    # a transfer worth the whole cost, or a government that bears none, gives the largest response, 1 + ρ
+    free = TinyModel(scenario(block({"transfer_per_settler": 3.5, "government_cost_share": 0.0})), params=params)
+    free.province.apply_policies(2021)
+    free.city_governments[0].respond()
+    assert free.city_governments[0].settle_speed_factor == pytest.approx(1.5)
+    free.price_level = 3.5  # the same nominal transfer is worth less in 2010 yuan
+    free.city_governments[0].levers["government_cost_share"] = 0.7
+    free.city_governments[0].terms["government_cost_share"] = 0.7
+    free.city_governments[0].respond()
+    assert free.city_governments[0].settle_speed_factor == pytest.approx(1.0 + 0.5 * 1.0 / 7.0)
     still = TinyModel(scenario(block({"transfer_per_settler": 3.5})), params=params.replace(government_response=0.0))
     still.province.apply_policies(2021)
     still.city_governments[0].respond()
