@@ -95,9 +95,13 @@ def test_housing_effects_are_paired_differences(housing_land):
         effect = contrasts[name][key]
         np.testing.assert_array_equal(effect.diffs, diffs)
         assert (effect.mean, effect.half) == t_interval(diffs)
-        # same mean, but on this seeded example the pairing narrows the interval
+        # the same runs treated as independent samples: the same mean, the two-sample interval. Whether pairing
+        # narrows the interval depends on how much of the arms' variance they share; at 3 seeds and 1:5,000 it
+        # is not guaranteed (it did at 2dc14d6, not after issue 19's changes), so this example checks the
+        # computation; docs/experiment-trials.md shows the narrowing at 6 seeds and 1:100 (ratios 0.18-0.22)
+        assert unpaired[name][key] == pytest.approx(
+            unpaired_t_interval(res.values[(True, land)][key], res.values[(False, land)][key]))
         assert unpaired[name][key][0] == pytest.approx(effect.mean)
-        assert effect.half <= unpaired[name][key][1]
     inter = contrasts["interaction"][key].diffs
     v = res.values
     np.testing.assert_allclose(inter, v[(True, True)][key] - v[(True, False)][key] - v[(False, True)][key]
