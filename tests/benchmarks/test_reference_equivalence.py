@@ -25,13 +25,14 @@ from agents.households import (
     settlement_eligible,
     settlement_gain,
     settlement_willing,
+    settlers,
     utility_table,
     voluntary_land_exit,
 )
 from benchmarks.reference_mesa import HouseholdAgent, ReferenceModel
 from sim.model import HunanModel
 from sim.parameters import ModelParameters
-from sim.places import N_LOCATIONS, OUTSIDE_LOC
+from sim.places import N_DIVISIONS, N_LOCATIONS, OUTSIDE_LOC
 
 pytestmark = pytest.mark.slow  # builds models and reference agents (about 20 s in all)
 
@@ -255,6 +256,24 @@ def test_settlement_probabilities_are_equal(model: HunanModel, keep_land_rights:
 
     np.testing.assert_array_equal(settle(ref * (1 - 1e-9)), eligible & (ref > 0))
     assert not settle(ref * (1 + 1e-9) + 1e-300).any()
+
+
+def test_city_processing_speeds_are_equal(model: HunanModel) -> None:
+    """The cities' settlement speed (``HunanModel.settle_speed_by_row``: their response to transfers per settler)
+    is read by city in both implementations: each eligible, willing household settles with its city's speed."""
+    speed = np.linspace(0.15, 0.95, N_DIVISIONS)  # one value per division (the division network's rule rows)
+    land = {"land_income": model.land_income(), "price_index": model.price_index()}
+    ref_model = ReferenceModel(households=model.households, context=model.choice_context(), params=model.params,
+                               policy=model.policy, access_general=model.access_general,
+                               access_school=model.access_school, rent=model.rent, is_czt=model.world.is_czt,
+                               year=model.year, rng=5, price_index=model.price_index(),
+                               housing_coverage=model.housing_coverage, settle_speed=speed)
+    ref = np.array([a.settlement_probability() for a in ref_model.household_agents()])
+    assert len(np.unique(ref[ref > 0])) > 3  # several cities' speeds occur
+    args = (model.households, model.policy, model.params, model.access_general, model.access_school)
+    below = settlers(*args, ProbeGenerator(ref * (1 - 1e-9)), **land, speed=speed)
+    np.testing.assert_array_equal(below, np.flatnonzero(ref > 0))
+    assert not len(settlers(*args, ProbeGenerator(ref * (1 + 1e-9) + 1e-300), **land, speed=speed))
 
 
 def test_settlement_frequencies_match(model: HunanModel) -> None:
