@@ -541,7 +541,7 @@ class HunanModel(mesa.Model):
         rent[places.outside] = self.rent_outside
 
         div = markets.urban_division(h)
-        renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
+        renters = self._urban_renters(div)
         public = np.array([g.public_rental_stock for g in self.city_governments])
         affordable = np.array([g.affordable_rental_stock for g in self.city_governments])
         disc = 1 - p.public_rent_discount
@@ -599,8 +599,7 @@ class HunanModel(mesa.Model):
         """Share of eligible, willing migrants who settle this year, by rule row: ``settle_speed`` times each
         city government's response (:meth:`agents.governments.CityGovernment.respond`), at most 1."""
         factor = np.array([g.settle_speed_factor for g in self.city_governments])
-        n_rows = len(self.city_rules.at("settlement_min_years"))
-        return np.minimum(1.0, self.params.settle_speed * np.resize(factor, n_rows))
+        return np.minimum(1.0, self.params.settle_speed * np.resize(factor, self._n_rule_rows()))
 
     def land_income(self) -> np.ndarray:
         """Yearly rent of contract land per person by hukou division (outside Hunan last, 0), in 2010 yuan: the
@@ -659,7 +658,7 @@ class HunanModel(mesa.Model):
         rows = rows[(c["n_children"][rows] > 0) & c["children_with_parents"][rows]]
         loc = c["loc"][rows].astype(np.int64)
         weight = c["n_children"][rows] * school[loc, c["permit"][rows].astype(np.int64)]
-        n_rows = len(self.city_rules.at("settlement_min_years"))
+        n_rows = self._n_rule_rows()
         demand = np.bincount(places.rule_row[loc], weights=weight, minlength=n_rows) * self.scale
         per_gov = n_rows // N_DIVISIONS
         for g in self.city_governments:
@@ -678,12 +677,21 @@ class HunanModel(mesa.Model):
     def _housing_coverage(self) -> np.ndarray:
         """By rule row: the share of a division's urban renter households that its public and affordable
         rental units could house (0-1; the division's value for its central city and its county towns)."""
-        c = self.households.cols
-        div = markets.urban_division(self.households)
-        renters = np.bincount(div[(div >= 0) & _RENTS[c["tenure"]]], minlength=N_DIVISIONS) * self.scale
+        renters = self._urban_renters(markets.urban_division(self.households))
         units = np.array([g.public_rental_stock + g.affordable_rental_stock for g in self.city_governments])
         coverage = np.minimum(1.0, units / np.maximum(renters, 1))
-        return np.resize(coverage, len(self.city_rules.at("permit_housing_share")))
+        return np.resize(coverage, self._n_rule_rows())
+
+    def _urban_renters(self, div: np.ndarray) -> np.ndarray:
+        """Renter households (market and public rental, real) in each division's cities; ``div`` is
+        :func:`sim.markets.urban_division` of the households (the housing coverage and the expected public-housing
+        relief both divide the units by these; each counts them at its own moment of the year)."""
+        tenure = self.households.cols["tenure"]
+        return np.bincount(div[(div >= 0) & _RENTS[tenure]], minlength=N_DIVISIONS) * self.scale
+
+    def _n_rule_rows(self) -> int:
+        """Rows of the published rules (``Places.rule_row``): the central cities, then the county towns."""
+        return len(self.city_rules.at("settlement_min_years"))
 
     def migration(self) -> None:
         """Households reconsider where to live (random utility over all places, return moves included)."""
